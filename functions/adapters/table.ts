@@ -1,0 +1,19 @@
+// The one DynamoDB table's shape, shared by the CDK stack and the embedded runtime so both
+// create the same keys and indexes. Access patterns per entity are written down in store modules.
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Global secondary indexes; only those an access pattern needs (DESIGN §4). */
+export const TABLE_INDEXES = [
+  /** email -> customer ("EMAIL#<lower-case email>"). */
+  { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** birthday "BDAY#MM-DD" -> customers. */
+  { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  /** due-time bucket "DUE#<YYYY-MM-DDTHH:MM>" -> deliveries. */
+  { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+] as const;
+
+export type IndexName = (typeof TABLE_INDEXES)[number]['indexName'];

@@ -1,0 +1,76 @@
+// The customer profile: what ingest builds from shop events and what segments, gates and
+// templates read. Aggregates are kept up to date on every event so nothing scans history.
+import type { Attributes, ConsentProof, Formality, Salutation } from '#core/events';
+import type { z } from 'zod';
+
+export type Tier = 'bronze' | 'silver' | 'gold';
+export const tiers: readonly Tier[] = ['bronze', 'silver', 'gold'];
+
+/** Consent for marketing mail: given with proof, confirmed by double opt-in, or withdrawn. */
+export interface Consent {
+  status: 'none' | 'pending' | 'confirmed' | 'withdrawn';
+  /** The proof as the shop sent it (time, source, ip, wording shown). */
+  proof?: ConsentProof;
+  confirmedAt?: string;
+  withdrawnAt?: string;
+}
+
+export interface Suppression {
+  reason: 'bounce' | 'complaint' | 'manual';
+  at: string;
+}
+
+export interface OrderAggregates {
+  count: number;
+  /** Gross order totals minus refunds, in minor units. */
+  netSpendCents: number;
+  refundedCents: number;
+  firstOrderAt?: string;
+  lastOrderAt?: string;
+  /** netSpendCents / count, rounded; 0 without orders. */
+  averageOrderCents: number;
+  currency?: string;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  at: string;
+  totalCents: number;
+  refundedCents: number;
+  categories: string[];
+  /** Points this order earned (refunds take them back pro rata). */
+  points: number;
+  couponCode?: string;
+}
+
+export interface Profile {
+  customerId: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  salutation?: Salutation;
+  formality?: Formality;
+  locale: string;
+  timeZone: string;
+  /** "YYYY-MM-DD" or "--MM-DD". */
+  birthday?: string;
+  registeredAt?: string;
+  referralCode?: string;
+  attributes: z.infer<typeof Attributes>;
+  consent: Consent;
+  /** Topic subscriptions; a topic missing here is subscribed when consent is confirmed. */
+  topics: Record<string, boolean>;
+  suppression?: Suppression;
+  orders: OrderAggregates;
+  /** Categories the customer bought, without repeats, in first-bought order. */
+  categories: string[];
+  /** Recent orders, oldest first, bounded (see ingest): rolling-window tiers, refunds, segments. */
+  orderHistory: OrderSummary[];
+  /** Refunds that arrived before their order; applied when the order comes. */
+  pendingRefunds: Record<string, { amountCents: number; at: string }>;
+  nps?: { score: number; at: string };
+  points: number;
+  tier: Tier;
+  tierSince?: string;
+  updatedAt: string;
+}

@@ -40,12 +40,20 @@ export interface OrderSummary {
   categories: string[];
   /** Points this order earned (refunds take them back pro rata). */
   points: number;
+  /** Points the order earned before any refund; the base refunds take back from pro rata. */
+  pointsEarned?: number;
   couponCode?: string;
 }
 
 export interface Profile {
   customerId: string;
+  /** Empty while the profile is a placeholder (see `placeholder`). */
   email: string;
+  /**
+   * True while only orders, refunds or NPS answers arrived and no CustomerRegistered yet: the
+   * profile has no email (and no consent), so it is never mailed; registration completes it.
+   */
+  placeholder?: boolean;
   firstName?: string;
   lastName?: string;
   salutation?: Salutation;

@@ -1,0 +1,120 @@
+// The in-memory CustomerStore: the DynamoDB store's twin for unit tests, benchmarks and replay.
+// Same contract (test/unit/store-contract.ts); values are cloned in and out so callers can never
+// change stored state by holding a reference, as with a real database.
+import type { OwnEvent } from '#core/ingest';
+import type { Profile } from '#core/profile';
+import {
+  APPLIED_WINDOW,
+  birthdayMonthDay,
+  type ApplyOutcome,
+  type CustomerEventRecord,
+  type CustomerStore,
+  type Page,
+  type ProfileMutation,
+  type Rejection,
+  type StoredRejection,
+} from '#core/store';
+
+interface Entry {
+  profile: Profile;
+  version: number;
+  applied: { id: string; own: OwnEvent[] }[];
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** FNV-1a: a stable spread of customer ids over scan segments. */
+const hash = (text: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+};
+
+const page = <T>(all: T[], options: { limit?: number; cursor?: string } = {}): Page<T> => {
+  const start = options.cursor ? Number(options.cursor) : 0;
+  const limit = options.limit ?? 1000;
+  const items = all.slice(start, start + limit);
+  return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
+};
+
+export class MemoryStore implements CustomerStore {
+  private readonly profiles = new Map<string, Entry>();
+  private readonly events = new Map<string, Map<string, CustomerEventRecord>>();
+  private readonly rejections = new Map<string, StoredRejection>();
+
+  async getProfile(customerId: string): Promise<Profile | undefined> {
+    const entry = this.profiles.get(customerId);
+    return entry ? clone(entry.profile) : undefined;
+  }
+
+  async applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome> {
+    // Read, mutate and write happen in one synchronous step: nothing can interleave.
+    const entry = this.profiles.get(customerId);
+    const seen = entry?.applied.find((a) => a.id === eventId);
+    if (entry && seen) return { status: 'duplicate', profile: clone(entry.profile), ownEvents: clone(seen.own) };
+    const result = mutate(entry ? clone(entry.profile) : undefined);
+    if (!result) return { status: 'unchanged', profile: entry ? clone(entry.profile) : undefined };
+    // The mutation got a private copy, so its result can be kept as is; callers get a copy.
+    const applied = [...(entry?.applied ?? []), { id: eventId, own: result.ownEvents }].slice(-APPLIED_WINDOW);
+    this.profiles.set(customerId, { profile: result.profile, version: (entry?.version ?? 0) + 1, applied });
+    return { status: 'applied', profile: clone(result.profile), ownEvents: clone(result.ownEvents), attempts: 1 };
+  }
+
+  async appendEvents(customerId: string, records: readonly CustomerEventRecord[]): Promise<void> {
+    let history = this.events.get(customerId);
+    if (!history) this.events.set(customerId, (history = new Map()));
+    for (const record of records) history.set(`EV#${record.at}#${record.eventId}`, clone(record));
+  }
+
+  async listEvents(customerId: string, options?: { limit?: number; cursor?: string }): Promise<Page<CustomerEventRecord>> {
+    const history = this.events.get(customerId) ?? new Map<string, CustomerEventRecord>();
+    const sorted = [...history.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => clone(r));
+    return page(sorted, options);
+  }
+
+  async putRejection(rejection: Rejection): Promise<void> {
+    const id = `${rejection.receivedAt.slice(0, 10)}#${rejection.key}`;
+    const held = this.rejections.get(id);
+    this.rejections.set(id, { ...clone(rejection), attempts: (held?.attempts ?? 0) + 1 });
+  }
+
+  async listRejections(day: string, options?: { limit?: number; cursor?: string }): Promise<Page<StoredRejection>> {
+    const items = [...this.rejections.entries()]
+      .filter(([id]) => id.startsWith(`${day}#`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, r]) => clone(r));
+    return page(items, options);
+  }
+
+  async scanProfiles(segment: number, totalSegments: number, options?: { limit?: number; cursor?: string }): Promise<Page<Profile>> {
+    if (!Number.isInteger(totalSegments) || totalSegments < 1 || segment < 0 || segment >= totalSegments) {
+      throw new Error(`scanProfiles: segment ${segment} of ${totalSegments} is out of range (0 <= segment < totalSegments)`);
+    }
+    const shard = [...this.profiles.keys()]
+      .filter((id) => hash(id) % totalSegments === segment)
+      .sort()
+      .map((id) => clone(this.profiles.get(id)!.profile));
+    return page(shard, options);
+  }
+
+  async findByEmail(email: string): Promise<Profile | undefined> {
+    const wanted = email.toLowerCase();
+    for (const entry of this.profiles.values()) {
+      if (entry.profile.email !== '' && entry.profile.email.toLowerCase() === wanted) return clone(entry.profile);
+    }
+    return undefined;
+  }
+
+  async findByBirthday(monthDay: string, options?: { limit?: number; cursor?: string }): Promise<Page<Profile>> {
+    const matches = [...this.profiles.values()]
+      .filter((e) => e.profile.birthday !== undefined && birthdayMonthDay(e.profile.birthday) === monthDay)
+      .map((e) => clone(e.profile))
+      .sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
+    return page(matches, options);
+  }
+}
+
+export const createMemoryStore = (): MemoryStore => new MemoryStore();

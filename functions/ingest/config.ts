@@ -1,0 +1,42 @@
+// The ingest function's environment, read once through zod; a bad value fails at start and
+// names the variable.
+import { z } from 'zod';
+import { formatIssues } from '#core/events';
+import { LoyaltyConfig, defaultLoyaltyConfig } from '#core/loyalty';
+
+export const IngestEnv = z.object({
+  /** The single table (set by the stack). */
+  TABLE_NAME: z.string().min(1),
+  /** Local DynamoDB (dynalite) endpoint; unset on AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  /** LoyaltyConfig as JSON; unset: 1 point per 1.00, silver 200.00 / gold 1000.00 in 12 months. */
+  LOYALTY_CONFIG: z.string().optional(),
+});
+
+export interface IngestConfig {
+  tableName: string;
+  dynamoEndpoint?: string;
+  loyalty: LoyaltyConfig;
+}
+
+export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
+  const parsed = IngestEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`ingest config: ${formatIssues(parsed.error)}`);
+  let loyalty = defaultLoyaltyConfig;
+  if (parsed.data.LOYALTY_CONFIG) {
+    let json: unknown;
+    try {
+      json = JSON.parse(parsed.data.LOYALTY_CONFIG);
+    } catch (error) {
+      throw new Error(`ingest config: LOYALTY_CONFIG: not JSON (${(error as Error).message})`);
+    }
+    const result = LoyaltyConfig.safeParse(json);
+    if (!result.success) throw new Error(`ingest config: ${formatIssues(result.error, ['LOYALTY_CONFIG'])}`);
+    loyalty = result.data;
+  }
+  return {
+    tableName: parsed.data.TABLE_NAME,
+    ...(parsed.data.DYNAMODB_ENDPOINT ? { dynamoEndpoint: parsed.data.DYNAMODB_ENDPOINT } : {}),
+    loyalty,
+  };
+};

@@ -1,0 +1,135 @@
+// The ingest Lambda: SQS records whose bodies are EventBridge envelopes (as an EventBridge rule
+// with an SQS target delivers them) -> parseShopEvent -> applyEvent, once per event id, through
+// the CustomerStore. Thin: the rules live in core/ingest.ts, idempotency in the store.
+//
+// Failures per record, never per batch (Powertools BatchProcessor, partial batch response):
+// - not JSON or failing the schema: a rejection record (reason with the failing field path, raw
+//   body) is stored and the record is reported failed, so SQS redelivers it and moves it to the
+//   DLQ after the queue's maxReceiveCount; each redelivery counts an attempt on the same rejection.
+// - unknown detail-type: logged and acknowledged.
+// - store errors (throttling, too many conflicts): reported failed; the redelivery applies the
+//   event once (the store remembers applied event ids).
+import { Logger } from '@aws-lambda-powertools/logger';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseShopEvent } from '#core/events';
+import { applyEvent, customerIdOf, occurredAt } from '#core/ingest';
+import type { LoyaltyConfig } from '#core/loyalty';
+import type { Clock } from '#core/clock';
+import type { CustomerEventRecord, CustomerStore } from '#core/store';
+import { createDocumentClient } from '#adapters/aws-clients';
+import { createDynamoStore } from '#adapters/dynamo-store';
+import { readIngestConfig } from './config';
+
+export interface IngestDeps {
+  store: CustomerStore;
+  loyalty: LoyaltyConfig;
+  /** Stamps rejections; default: the system clock. */
+  clock?: Clock;
+  /** Default: a Powertools Logger with service "ingest". */
+  logger?: Logger;
+}
+
+export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** Thrown for a record that must go back to the queue (and eventually the DLQ). */
+export class RejectedEventError extends Error {
+  override readonly name = 'RejectedEventError';
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+type KeyedQueue = <T>(key: string, task: () => Promise<T>) => Promise<T>;
+
+/**
+ * Runs tasks with the same key one after another (others in parallel). Records of one customer
+ * in one batch would otherwise only conflict on the profile's version and retry.
+ */
+const keyedQueue = (): KeyedQueue => {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, task) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+};
+
+export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
+  const logger = deps.logger ?? new Logger({ serviceName: 'ingest' });
+  const clock = deps.clock ?? systemClock;
+  const { store, loyalty } = deps;
+
+  const reject = async (record: SQSRecord, reason: string, eventId?: string, detailType?: string): Promise<never> => {
+    await store.putRejection({
+      key: eventId ?? record.messageId,
+      receivedAt: clock.now().toISOString(),
+      ...(eventId !== undefined ? { eventId } : {}),
+      ...(detailType !== undefined ? { detailType } : {}),
+      reason,
+      body: record.body,
+    });
+    logger.warn('event rejected', { messageId: record.messageId, eventId, detailType, reason });
+    throw new RejectedEventError(reason);
+  };
+
+  const handleRecord = async (record: SQSRecord, inOrder: KeyedQueue): Promise<void> => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(record.body);
+    } catch (error) {
+      return reject(record, `(body): not JSON: ${(error as Error).message}`);
+    }
+    const parsed = parseShopEvent(raw);
+    if (parsed.kind === 'rejected') return reject(record, parsed.reason, parsed.id, parsed.detailType);
+    if (parsed.kind === 'ignored') {
+      logger.info('unknown detail-type ignored', { eventId: parsed.id, detailType: parsed.detailType });
+      return;
+    }
+    const event = parsed.event;
+    const customerId = customerIdOf(event);
+    const outcome = await inOrder(customerId, () => store.applyAtomically(customerId, event.id, (current) => applyEvent(current, event, loyalty)));
+    // History after the profile: a crash between the two is healed by the redelivery, which
+    // finds a duplicate with its recorded own events and writes the same history items again.
+    const ownEvents = outcome.status === 'unchanged' ? [] : outcome.ownEvents;
+    const records: CustomerEventRecord[] = [
+      { eventId: event.id, origin: 'shop', type: event.type, at: occurredAt(event), detail: event.detail },
+      ...ownEvents.map((own) => ({ eventId: own.id, origin: 'own' as const, type: own.type, at: own.at, detail: own })),
+    ];
+    await store.appendEvents(customerId, records);
+    logger.info('event applied', {
+      eventId: event.id,
+      detailType: event.type,
+      customerId,
+      status: outcome.status,
+      ...(outcome.status === 'applied' ? { attempts: outcome.attempts, tier: outcome.profile.tier } : {}),
+      ownEvents: ownEvents.map((own) => own.type),
+    });
+  };
+
+  return async (event, context) => {
+    // A fresh processor per invocation: concurrent invocations (tests, local runtime) share nothing.
+    const processor = new BatchProcessor(EventType.SQS);
+    const inOrder = keyedQueue();
+    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, inOrder), processor, {
+      ...(context ? { context } : {}),
+      // All records failing is still a partial response: SQS redrives each one on its own.
+      throwOnFullBatchFailure: false,
+    });
+  };
+};
+
+let deployed: IngestHandler | undefined;
+
+/** The Lambda entry point: config read and clients created once, on the first invocation. */
+export const handler: IngestHandler = (event, context) => {
+  if (!deployed) {
+    const config = readIngestConfig(process.env);
+    const client = createDocumentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
+    deployed = createIngestHandler({ store: createDynamoStore({ client, tableName: config.tableName }), loyalty: config.loyalty });
+  }
+  return deployed(event, context);
+};

@@ -3,7 +3,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
-import startSes from 'aws-ses-v2-local';
+import sesModule from 'aws-ses-v2-local';
+// aws-ses-v2-local is CommonJS with __esModule: Node's ESM loader (tsx, npm start) hands over
+// module.exports, bundlers and vitest its `default`; take the function either way.
+const startSes = ((sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule) as typeof sesModule;
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -118,8 +121,22 @@ export interface LocalAws {
 
 /** dynalite + SES local + the table: what tests and the embedded runtime start. */
 export const startLocalAws = async (tableName = 'stammkunde'): Promise<LocalAws> => {
-  const [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
-  await createTable(dynamo.endpoint, tableName);
+  const started = await Promise.allSettled([startDynalite(), startSesLocal()]);
+  const [dynamoResult, sesResult] = started;
+  if (dynamoResult.status === 'rejected' || sesResult.status === 'rejected') {
+    // Stop whichever did start, so a failed start exits instead of hanging on an open port.
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    const reason = dynamoResult.status === 'rejected' ? dynamoResult.reason : (sesResult as PromiseRejectedResult).reason;
+    throw new Error(`could not start the local AWS servers: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+  const dynamo = dynamoResult.value;
+  const ses = sesResult.value;
+  try {
+    await createTable(dynamo.endpoint, tableName);
+  } catch (error) {
+    await Promise.all([dynamo.stop(), ses.stop()]);
+    throw error;
+  }
   return {
     dynamoEndpoint: dynamo.endpoint,
     sesEndpoint: ses.endpoint,

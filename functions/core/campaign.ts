@@ -1,10 +1,14 @@
-// The marketer's campaign format: one schema per file kind, discriminated on `kind`.
+// The marketer's campaign format: one schema per file kind, discriminated on `kind`
+// (newsletter | seasonal | triggered | discount | referral). Segment files (`kind: "segment"`)
+// live in segment.ts, reward catalogs (`kind: "rewardCatalog"`) in rewards.ts.
 // Delivery of each kind is built by later work; the format already expresses all of them.
 import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
 import { Locale, TimeZone, Cents, Currency, IsoTime } from '#core/events';
-import { SegmentRule } from '#core/segment';
+import type { ShopDetailType } from '#core/events';
+import { SegmentRule, Slug } from '#core/segment';
 
-export const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
+export { Slug };
 
 /** Liquid text; links are checked to be https/http/mailto when templates compile. */
 export const LiquidText = z.string().max(20_000);
@@ -14,15 +18,15 @@ export const LinkUrl = z
   .refine((url) => /^(https?:|mailto:|\{\{)/i.test(url.trim()), 'links must use https, http or mailto');
 
 export const Block = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('heading'), text: LiquidText }),
-  z.object({ type: z.literal('text'), text: LiquidText }),
-  z.object({ type: z.literal('button'), label: LiquidText, url: LinkUrl }),
-  z.object({ type: z.literal('image'), src: z.url({ protocol: /^https$/ }), alt: z.string().max(300), href: LinkUrl.optional() }),
-  z.object({ type: z.literal('divider') }),
+  z.object({ type: z.literal('heading'), text: LiquidText }).strict(),
+  z.object({ type: z.literal('text'), text: LiquidText }).strict(),
+  z.object({ type: z.literal('button'), label: LiquidText, url: LinkUrl }).strict(),
+  z.object({ type: z.literal('image'), src: z.url({ protocol: /^https$/ }), alt: z.string().max(300), href: LinkUrl.optional() }).strict(),
+  z.object({ type: z.literal('divider') }).strict(),
   /** The recipient's coupon (discount campaigns). */
-  z.object({ type: z.literal('coupon'), text: LiquidText.optional() }),
+  z.object({ type: z.literal('coupon'), text: LiquidText.optional() }).strict(),
   /** The recipient's current referral reward and link (referral campaigns). */
-  z.object({ type: z.literal('reward'), text: LiquidText.optional() }),
+  z.object({ type: z.literal('reward'), text: LiquidText.optional() }).strict(),
 ]);
 export type Block = z.infer<typeof Block>;
 
@@ -32,50 +36,95 @@ export const Content = z.object({
   blocks: z.array(Block).min(1).max(100),
   /** Optional hand-written plain-text body; generated from the HTML when missing. */
   text: LiquidText.optional(),
-});
+}).strict();
 export type Content = z.infer<typeof Content>;
 
 export const SalutationOverride = z.object({
   formality: z.enum(['formal', 'informal']).optional(),
   /** "name" ("Liebe Anna" / "Sehr geehrte Frau Müller"), "neutral" ("Hallo Alex"/"Guten Tag"). */
   style: z.enum(['name', 'neutral']).optional(),
-});
+}).strict();
 
-export const Template = z.object({
-  /** A layout in templates/layouts (e.g. "newsletter", "greeting"). */
-  layout: Slug,
-  /** Content per locale ("de", "en", or full tags like "de-AT"); the profile locale picks one. */
-  content: z.record(z.string(), Content).refine((c) => Object.keys(c).length > 0, 'needs content for at least one locale'),
-  defaultLocale: z.string().min(2),
-  salutation: SalutationOverride.optional(),
-});
+const isLocaleKey = (key: string): boolean => {
+  // A two- or three-letter language, optionally with region/script ("de", "de-AT", "zh-Hant").
+  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key)) return false;
+  try {
+    return Intl.getCanonicalLocales(key).length === 1;
+  } catch {
+    return false;
+  }
+};
+
+export const Template = z
+  .object({
+    /** A layout in templates/layouts (e.g. "newsletter", "greeting"). */
+    layout: Slug,
+    /** Content per locale ("de", "en", or full tags like "de-AT"); the profile locale picks one. */
+    content: z
+      .record(z.string().refine(isLocaleKey, 'must be a locale such as "de" or "de-AT"'), Content)
+      .refine((c) => Object.keys(c).length > 0, 'needs content for at least one locale'),
+    /** The content used when no key matches the profile's locale or language; must be a key of content. */
+    defaultLocale: z.string().min(2),
+    salutation: SalutationOverride.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (!(t.defaultLocale in t.content)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultLocale'], message: `"${t.defaultLocale}" has no content (have: ${Object.keys(t.content).join(', ')})` });
+    }
+  });
 export type Template = z.infer<typeof Template>;
 
-export const Audience = z.union([
-  z.object({ segment: Slug }).strict(),
-  z.object({ rule: SegmentRule }).strict(),
-]);
+/** Exactly one of: a segment file's id, or an inline rule. (One object, not a union, so errors name the field.) */
+export const Audience = z
+  .object({ segment: Slug.optional(), rule: SegmentRule.optional() })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.segment === undefined) === (a.rule === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of "segment" (a segment id) or "rule" (an inline rule)' });
+    }
+  });
 export type Audience = z.infer<typeof Audience>;
 
 export const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (24-hour)');
 
 export const Schedule = z.discriminatedUnion('type', [
   /** Five-field cron (minute hour day-of-month month day-of-week) in a time zone. */
-  z.object({ type: z.literal('cron'), cron: z.string().min(9).max(100), timeZone: TimeZone }),
-  z.object({ type: z.literal('once'), at: IsoTime }),
+  z.object({
+    type: z.literal('cron'),
+    cron: z
+      .string()
+      .max(100)
+      .refine((c) => c.trim().split(/\s+/).length === 5, 'must have five fields: minute hour day-of-month month day-of-week')
+      .refine(isCron, 'is not a valid cron expression'),
+    timeZone: TimeZone,
+  }).strict(),
+  z.object({ type: z.literal('once'), at: IsoTime }).strict(),
 ]);
 export type Schedule = z.infer<typeof Schedule>;
 
+function isCron(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression, { currentDate: 0 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const Occasion = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('birthday') }),
+  z.object({ type: z.literal('birthday') }).strict(),
   /** Easter Sunday plus offsetDays (-2 Good Friday, 1 Easter Monday). */
-  z.object({ type: z.literal('easter'), offsetDays: z.number().int().min(-60).max(60).default(0) }),
-  z.object({ type: z.literal('christmas'), day: z.enum(['advent1', 'advent2', 'advent3', 'advent4', 'eve', 'first', 'second']) }),
-  z.object({ type: z.literal('newYear'), day: z.enum(['eve', 'day']).default('day') }),
+  z.object({ type: z.literal('easter'), offsetDays: z.number().int().min(-60).max(60).default(0) }).strict(),
+  z.object({ type: z.literal('christmas'), day: z.enum(['advent1', 'advent2', 'advent3', 'advent4', 'eve', 'first', 'second']) }).strict(),
+  z.object({ type: z.literal('newYear'), day: z.enum(['eve', 'day']).default('day') }).strict(),
   /** Second Sunday in May (DE, US, ...); other countries may differ. */
-  z.object({ type: z.literal('mothersDay') }),
-  z.object({ type: z.literal('signupAnniversary') }),
-  z.object({ type: z.literal('fixedDate'), month: z.number().int().min(1).max(12), day: z.number().int().min(1).max(31) }),
+  z.object({ type: z.literal('mothersDay') }).strict(),
+  z.object({ type: z.literal('signupAnniversary') }).strict(),
+  z
+    .object({ type: z.literal('fixedDate'), month: z.number().int().min(1).max(12), day: z.number().int().min(1).max(31) })
+    .strict()
+    .refine((d) => d.day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][d.month - 1]!, { path: ['day'], message: 'is not a day of that month' }),
 ]);
 export type Occasion = z.infer<typeof Occasion>;
 
@@ -83,25 +132,45 @@ export const Delay = z
   .object({ minutes: z.number().int().min(0).optional(), hours: z.number().int().min(0).optional(), days: z.number().int().min(0).optional() })
   .strict();
 
+/** Events engine-made, beside the shop's detail-types, that triggered campaigns can wait for. */
+export const ownEventTypes = ['TierChanged', 'ConsentConfirmed', 'FirstOrderPlaced', 'ReferralCompleted'] as const;
+export const TriggerEvent = z.enum([
+  'CustomerRegistered',
+  'CustomerUpdated',
+  'OrderPlaced',
+  'OrderRefunded',
+  'NpsSubmitted',
+  ...ownEventTypes,
+] satisfies (ShopDetailType | (typeof ownEventTypes)[number])[]);
+export type TriggerEvent = z.infer<typeof TriggerEvent>;
+
 export const Trigger = z.object({
-  /** A shop detail-type or one of ours: TierChanged, ConsentConfirmed, ... */
-  event: z.string().min(1).max(100),
+  /** A shop detail-type (OrderPlaced, ...) or one of ours (TierChanged, FirstOrderPlaced, ...). */
+  event: TriggerEvent,
   delay: Delay.default({}),
   /** Conditions on the customer's profile at send time. */
   when: SegmentRule.optional(),
-});
+}).strict();
+export type Trigger = z.infer<typeof Trigger>;
 
 export const CouponSpec = z.object({
   value: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('percent'), percent: z.number().min(1).max(100) }),
-    z.object({ type: z.literal('amount'), amountCents: Cents.min(1), currency: Currency }),
-    z.object({ type: z.literal('freeShipping') }),
+    z.object({ type: z.literal('percent'), percent: z.number().min(1).max(100) }).strict(),
+    z.object({ type: z.literal('amount'), amountCents: Cents.min(1), currency: Currency }).strict(),
+    z.object({ type: z.literal('freeShipping') }).strict(),
   ]),
   /** Days the coupon stays valid from the send. */
   validDays: z.number().int().min(1).max(366),
   minimumOrderCents: Cents.optional(),
   prefix: z.string().regex(/^[A-Z0-9]{0,10}$/, 'must be up to 10 upper-case letters or digits').default(''),
+  /** One code per recipient (default); false sends everyone the same `code`. */
+  unique: z.boolean().default(true),
+  code: z.string().regex(/^[A-Z0-9-]{4,32}$/, 'must be 4 to 32 upper-case letters, digits or dashes').optional(),
+}).superRefine((c, ctx) => {
+  if (!c.unique && c.code === undefined) ctx.addIssue({ code: 'custom', path: ['code'], message: 'is required when unique is false' });
+  if (c.unique && c.code !== undefined) ctx.addIssue({ code: 'custom', path: ['code'], message: 'is only allowed when unique is false' });
 });
+export type CouponSpec = z.infer<typeof CouponSpec>;
 
 const common = {
   $schema: z.string().optional(),
@@ -137,5 +206,12 @@ export const Campaign = z.discriminatedUnion('kind', [
 ]);
 export type Campaign = z.infer<typeof Campaign>;
 export type CampaignKind = Campaign['kind'];
+
+export type NewsletterCampaign = z.infer<typeof NewsletterCampaign>;
+export type SeasonalCampaign = z.infer<typeof SeasonalCampaign>;
+export type TriggeredCampaign = z.infer<typeof TriggeredCampaign>;
+export type DiscountCampaign = z.infer<typeof DiscountCampaign>;
+export type ReferralCampaign = z.infer<typeof ReferralCampaign>;
+export const campaignKinds = ['newsletter', 'seasonal', 'triggered', 'discount', 'referral'] as const;
 
 export { Locale };

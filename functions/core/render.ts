@@ -1,0 +1,427 @@
+// The send path's renderer: turns a CompiledTemplate (HTML and text that still hold Liquid, made
+// once per campaign template and locale by functions/compile at publish time) into one
+// recipient's subject, preheader, HTML and text. No MJML here (lint forbids it in core/): parsing
+// happens once per template id, each recipient costs only a Liquid render of pre-parsed templates.
+//
+// Escaping: the HTML engine runs with outputEscape "escape", so every {{ value }} is HTML-escaped
+// (also inside attributes); the `raw` filter is disarmed so a template cannot opt out. Text parts
+// (subject, preheader, plain text) are not HTML and render unescaped; subject and preheader have
+// line breaks collapsed so customer data cannot inject mail headers.
+//
+// Render variables (what templates may use):
+//   salutation          the opening line, e.g. "Sehr geehrte Frau Müller," (core/salutation)
+//   customer.id, .firstName, .lastName, .tier ("bronze"|"silver"|"gold"), .points, .orderCount,
+//            .attributes.<name>   — never the email address
+//   shop.name, .url, .imprint, .address, .email   (the sender; templates/shop.json)
+//   links.unsubscribe, links.preferences          (signed, per recipient; core/tokens)
+//   coupon.code, .value ("15 %", "5,00 €", "Versandkostenfrei"), .expiresAt (ISO), .minimumOrder
+//            — discount campaigns only; `{% if coupon %}` guards
+//   reward.label, reward.link                     — referral campaigns only
+//   now (ISO time of the send), locale (effectiveLocale: the content's language), timeZone (the recipient's)
+// Filters beyond Liquid's standard set:
+//   {{ isoTime | localdate }} / localdate: "short" | "long" | "datetime" — in the recipient's
+//   locale and time zone;  {{ cents | money: "EUR" }} — localized currency.
+import { Liquid } from 'liquidjs';
+import type { Template as LiquidTemplate } from 'liquidjs';
+import { z } from 'zod';
+import { salutationFor } from '#core/salutation';
+import type { CouponSpec } from '#core/campaign';
+import type { Profile } from '#core/profile';
+
+// ---------------------------------------------------------------------------------------------
+// The compiled form (stored with the campaign at publish; what the send path loads)
+
+export const LinkEntry = z.object({
+  /** Position in the table; stable for a given compiled template. */
+  index: z.number().int().nonnegative(),
+  /** The href as written (may contain Liquid, e.g. "https://shop.example/?c={{ coupon.code }}"). */
+  url: z.string(),
+  /** Where it came from: "template.content.de.blocks[3].url" or "layout newsletter". */
+  path: z.string(),
+  /** True when the URL contains Liquid (the click tracker stores the rendered URL per send). */
+  dynamic: z.boolean(),
+});
+export type LinkEntry = z.infer<typeof LinkEntry>;
+
+export const CompiledTemplate = z.object({
+  format: z.literal(1),
+  /** `<campaignId>:<locale>:<content hash>`; changes whenever the compiled output changes. */
+  id: z.string().min(1),
+  campaignId: z.string().min(1),
+  /** The content locale this was compiled from ("de", "en", "de-AT", ...). */
+  locale: z.string().min(2),
+  layout: z.string().min(1),
+  /** Liquid sources: subject, preheader and text render unescaped, html with output escaping. */
+  subject: z.string(),
+  preheader: z.string(),
+  html: z.string(),
+  text: z.string(),
+  links: z.array(LinkEntry),
+  salutation: z
+    .object({ formality: z.enum(['formal', 'informal']).optional(), style: z.enum(['name', 'neutral']).optional() })
+    .optional(),
+});
+export type CompiledTemplate = z.infer<typeof CompiledTemplate>;
+
+// ---------------------------------------------------------------------------------------------
+// Render variables
+
+export interface ShopInfo {
+  name: string;
+  url: string;
+  imprint: string;
+  address: string;
+  email?: string;
+}
+
+export interface CouponVariables {
+  code: string;
+  /** Localized value label: "15 %", "5,00 €", "Versandkostenfrei". */
+  value: string;
+  expiresAt: string;
+  /** Localized minimum order ("30,00 €"), when the coupon has one. */
+  minimumOrder?: string;
+}
+
+export interface RewardVariables {
+  label: string;
+  link: string;
+}
+
+export interface RenderVariables {
+  salutation: string;
+  customer: {
+    id: string;
+    firstName: string;
+    lastName: string;
+    tier: string;
+    points: number;
+    orderCount: number;
+    attributes: Record<string, string | number | boolean>;
+  };
+  shop: ShopInfo;
+  links: { unsubscribe: string; preferences: string };
+  coupon?: CouponVariables;
+  reward?: RewardVariables;
+  now: string;
+  locale: string;
+  timeZone: string;
+}
+
+export type RecipientProfile = Pick<
+  Profile,
+  'customerId' | 'firstName' | 'lastName' | 'salutation' | 'formality' | 'locale' | 'timeZone' | 'tier' | 'points' | 'attributes'
+> & { orders: Pick<Profile['orders'], 'count'> };
+
+export interface RenderInput {
+  /** The compiled template (its content locale and salutation override are used). */
+  template: Pick<CompiledTemplate, 'locale' | 'salutation'>;
+  profile: RecipientProfile;
+  shop: ShopInfo;
+  links: { unsubscribe: string; preferences: string };
+  /** The send time. */
+  now: Date;
+  coupon?: CouponVariables;
+  reward?: RewardVariables;
+}
+
+/**
+ * The locale the mail is written in: the recipient's own tag when its language matches the
+ * content ("de-AT" for "de" content: Austrian dates), otherwise the content's locale (a French
+ * customer getting the German default content gets a German salutation and German dates).
+ */
+export const effectiveLocale = (contentLocale: string, recipientLocale: string): string => {
+  const language = (tag: string) => (tag.toLowerCase().split(/[-_]/)[0] ?? '');
+  return language(contentLocale) === language(recipientLocale) ? recipientLocale : contentLocale;
+};
+
+/** The variables for one recipient; missing names become "" (and the salutation falls back). */
+export const buildRenderVariables = (input: RenderInput): RenderVariables => {
+  const { profile } = input;
+  const locale = effectiveLocale(input.template.locale, profile.locale);
+  const variables: RenderVariables = {
+    salutation: salutationFor({ ...profile, locale }, input.template.salutation),
+    customer: {
+      id: profile.customerId,
+      firstName: profile.firstName?.trim() ?? '',
+      lastName: profile.lastName?.trim() ?? '',
+      tier: profile.tier,
+      points: profile.points,
+      orderCount: profile.orders.count,
+      attributes: profile.attributes,
+    },
+    shop: input.shop,
+    links: input.links,
+    now: input.now.toISOString(),
+    locale,
+    timeZone: profile.timeZone,
+  };
+  if (input.coupon) variables.coupon = input.coupon;
+  if (input.reward) variables.reward = input.reward;
+  return variables;
+};
+
+const isGerman = (locale: string): boolean => /^de(?:-|$)/i.test(locale);
+
+/** The coupon's value label and expiry for a recipient, from the campaign's coupon spec. */
+export const couponVariables = (
+  spec: Pick<z.infer<typeof CouponSpec>, 'value' | 'validDays' | 'minimumOrderCents'>,
+  code: string,
+  sentAt: Date,
+  locale: string,
+  currency = 'EUR',
+): CouponVariables => {
+  const money = (cents: number, cur: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: cur }).format(cents / 100);
+  const value =
+    spec.value.type === 'percent'
+      ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(spec.value.percent / 100)
+      : spec.value.type === 'amount'
+        ? money(spec.value.amountCents, spec.value.currency)
+        : isGerman(locale)
+          ? 'Versandkostenfrei'
+          : 'Free shipping';
+  const coupon: CouponVariables = {
+    code,
+    value,
+    expiresAt: new Date(sentAt.getTime() + spec.validDays * 86_400_000).toISOString(),
+  };
+  if (spec.minimumOrderCents !== undefined) {
+    coupon.minimumOrder = money(spec.minimumOrderCents, spec.value.type === 'amount' ? spec.value.currency : currency);
+  }
+  return coupon;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Liquid engines (shared with the compiler, which parses with the same filters to reject errors)
+
+const dateStyles: Record<string, Intl.DateTimeFormatOptions> = {
+  short: { dateStyle: 'short' },
+  long: { dateStyle: 'long' },
+  datetime: { dateStyle: 'long', timeStyle: 'short' },
+};
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+const cachedFormatter = <T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T => {
+  let formatter = formatters.get(key) as T | undefined;
+  if (!formatter) {
+    formatter = make();
+    formatters.set(key, formatter);
+  }
+  return formatter;
+};
+
+const scopeString = (context: { getSync(paths: PropertyKey[]): unknown }, name: string, fallback: string): string => {
+  const value = context.getSync([name]);
+  return typeof value === 'string' && value ? value : fallback;
+};
+
+/** A Liquid engine with our filters; "html" escapes every output, "text" does not. */
+export const createLiquid = (mode: 'html' | 'text'): Liquid => {
+  const liquid = new Liquid({
+    ...(mode === 'html' ? { outputEscape: 'escape' as const } : {}),
+    strictFilters: true,
+    ownPropertyOnly: true,
+    // Templates come from the campaign, never from disk: no include/render/layout lookups.
+    root: [],
+    partials: [],
+    layouts: [],
+    relativeReference: false,
+    cache: false,
+  });
+  // Disarm `raw`: with outputEscape on, `| raw` would let customer data through unescaped.
+  liquid.registerFilter('raw', (value: unknown) => value);
+  liquid.registerFilter('localdate', function (this: { context: { getSync(paths: PropertyKey[]): unknown } }, value: unknown, style: unknown = 'long') {
+    if (value === undefined || value === null || value === '') return '';
+    const time = value instanceof Date ? value.getTime() : Date.parse(String(value));
+    if (Number.isNaN(time)) return '';
+    const locale = scopeString(this.context, 'locale', 'en');
+    const timeZone = scopeString(this.context, 'timeZone', 'UTC');
+    const styleName = typeof style === 'string' && style in dateStyles ? style : 'long';
+    return cachedFormatter(`d|${locale}|${timeZone}|${styleName}`, () => new Intl.DateTimeFormat(locale, { ...dateStyles[styleName], timeZone })).format(time);
+  });
+  liquid.registerFilter('money', function (this: { context: { getSync(paths: PropertyKey[]): unknown } }, value: unknown, currency: unknown = 'EUR') {
+    const cents = Number(value);
+    if (!Number.isFinite(cents)) return '';
+    const locale = scopeString(this.context, 'locale', 'en');
+    const cur = typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : 'EUR';
+    return cachedFormatter(`m|${locale}|${cur}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: cur })).format(cents / 100);
+  });
+  return liquid;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+export interface RenderedMail {
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * A template split into static text and Liquid "islands". Static text is copied; a bare output
+ * (`{{ shop.name }}`) is looked up directly and escaped like liquidjs's `escape`; every other
+ * island (filters, `{% if %}` ... `{% endif %}`) is rendered by liquidjs from its own parse. This
+ * keeps the per-recipient cost proportional to the Liquid used, not to the ~40 KB of HTML, and is
+ * about twice as fast as one liquidjs render of the whole template. Templates using anything
+ * that carries state between islands (assign, capture, increment, whitespace control, raw,
+ * comment, ...) are rendered by liquidjs as a whole instead.
+ */
+type Part = string | { island: LiquidTemplate[]; path?: string[] };
+type Prepared = { parts: Part[] } | { whole: LiquidTemplate[] };
+
+interface PreparedTemplate {
+  subject: Prepared;
+  preheader: Prepared;
+  html: Prepared;
+  text: Prepared;
+}
+
+const TAG = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+const BLOCK_OPEN = /^\{%\s*(if|unless|case|for|tablerow)\b/;
+const BLOCK_CLOSE = /^\{%\s*end(if|unless|case|for|tablerow)\s*%\}$/;
+const BLOCK_INNER = /^\{%\s*(else|elsif|when|break|continue)\b/;
+const BARE_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}$/;
+
+const split = (engine: Liquid, source: string): Prepared => {
+  const whole = (): Prepared => ({ whole: engine.parse(source) });
+  // Whitespace control and tags with state or raw text make islands unsafe.
+  if (/\{\{-|-\}\}|\{%-|-%\}/.test(source)) return whole();
+  const parts: Part[] = [];
+  let depth = 0;
+  let islandStart = 0;
+  let last = 0;
+  for (const match of source.matchAll(TAG)) {
+    const tag = match[0];
+    const at = match.index;
+    const isOutput = tag.startsWith('{{');
+    if (!isOutput && !BLOCK_OPEN.test(tag) && !BLOCK_CLOSE.test(tag) && !BLOCK_INNER.test(tag)) return whole();
+    if (depth === 0) {
+      if (at > last) parts.push(source.slice(last, at));
+      if (isOutput) {
+        const bare = BARE_OUTPUT.exec(tag);
+        parts.push(bare ? { island: engine.parse(tag), path: (bare[1] as string).split('.') } : { island: engine.parse(tag) });
+        last = at + tag.length;
+        continue;
+      }
+      if (!BLOCK_OPEN.test(tag)) return whole(); // a stray else/end: let liquidjs report it
+      islandStart = at;
+      depth = 1;
+      continue;
+    }
+    if (BLOCK_OPEN.test(tag)) depth += 1;
+    else if (BLOCK_CLOSE.test(tag)) {
+      depth -= 1;
+      if (depth === 0) {
+        last = at + tag.length;
+        parts.push({ island: engine.parse(source.slice(islandStart, last)) });
+      }
+    }
+  }
+  if (depth !== 0) return whole();
+  if (last < source.length) parts.push(source.slice(last));
+  return { parts };
+};
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const escapeHtml = (value: string): string => (/[&<>"']/.test(value) ? value.replace(/[&<>"']/g, (c) => ESCAPES[c] as string) : value);
+
+/** A plain own-property lookup; undefined when any step is missing (liquidjs then decides). */
+const lookup = (scope: Record<string, unknown>, path: readonly string[]): unknown => {
+  let value: unknown = scope;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+};
+
+const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string, unknown>, html: boolean): string => {
+  if ('whole' in prepared) return engine.renderSync(prepared.whole, scope) as string;
+  let out = '';
+  for (const part of prepared.parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    if (part.path) {
+      // Missing values and specials such as `name.size` or `list.first` go to liquidjs below.
+      const value = lookup(scope, part.path);
+      if (typeof value === 'string') {
+        out += html ? escapeHtml(value) : value;
+        continue;
+      }
+      if (typeof value === 'number' || typeof value === 'boolean') {
+        out += String(value);
+        continue;
+      }
+    }
+    out += engine.renderSync(part.island, scope) as string;
+  }
+  return out;
+};
+
+/** One header line: no CR/LF, runs of whitespace collapsed. */
+const oneLine = (value: string): string => value.replace(/\s+/g, ' ').trim();
+
+/**
+ * Holds parsed templates by compiled id (one parse per template per process, bounded) and
+ * renders recipients. Create one per process (module scope in the send handler).
+ */
+export class TemplateRenderer {
+  private readonly htmlEngine = createLiquid('html');
+  private readonly textEngine = createLiquid('text');
+  private readonly prepared = new Map<string, PreparedTemplate>();
+
+  constructor(private readonly maxTemplates = 200) {}
+
+  /** Parses a compiled template once; later calls with the same id reuse the parse. */
+  prepare(compiled: CompiledTemplate): PreparedTemplate {
+    const hit = this.prepared.get(compiled.id);
+    if (hit) return hit;
+    const prepared: PreparedTemplate = {
+      subject: split(this.textEngine, compiled.subject),
+      preheader: split(this.textEngine, compiled.preheader),
+      html: split(this.htmlEngine, compiled.html),
+      text: split(this.textEngine, compiled.text),
+    };
+    if (this.prepared.size >= this.maxTemplates) {
+      const oldest = this.prepared.keys().next().value;
+      if (oldest !== undefined) this.prepared.delete(oldest);
+    }
+    this.prepared.set(compiled.id, prepared);
+    return prepared;
+  }
+
+  /** Renders one recipient's mail. Synchronous: no I/O, no MJML. */
+  render(compiled: CompiledTemplate, variables: RenderVariables): RenderedMail {
+    const t = this.prepare(compiled);
+    const scope = variables as unknown as Record<string, unknown>;
+    return {
+      subject: oneLine(renderPrepared(this.textEngine, t.subject, scope, false)),
+      preheader: oneLine(renderPrepared(this.textEngine, t.preheader, scope, false)),
+      html: renderPrepared(this.htmlEngine, t.html, scope, true),
+      text: renderPrepared(this.textEngine, t.text, scope, false),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the content locale
+
+/**
+ * The content locale for a recipient: exact tag ("de-AT"), then the language ("de"), then any
+ * content of the same language ("de-DE" for "de-CH"), then the template's default.
+ */
+export const pickContentLocale = (available: readonly string[], defaultLocale: string, recipientLocale: string): string => {
+  const wanted = recipientLocale.toLowerCase();
+  const language = wanted.split(/[-_]/)[0] ?? wanted;
+  const lower = available.map((l) => l.toLowerCase());
+  const exact = lower.indexOf(wanted);
+  if (exact >= 0) return available[exact] as string;
+  const lang = lower.indexOf(language);
+  if (lang >= 0) return available[lang] as string;
+  const sameLanguage = lower.findIndex((l) => l.split(/[-_]/)[0] === language);
+  if (sameLanguage >= 0) return available[sameLanguage] as string;
+  return available.includes(defaultLocale) ? defaultLocale : (available[0] ?? defaultLocale);
+};

@@ -1,0 +1,96 @@
+// Signed tokens for links that act without a login: one-click unsubscribe (RFC 8058), the
+// preference page, double opt-in confirmation. HMAC-SHA256 over the payload, with a key id so keys
+// can rotate: new tokens are signed with the current key, old ones verify while their key is kept.
+// The keys are handed in (core reads no environment); expiry is checked against a passed-in time.
+//
+// Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm';
+
+export interface TokenPayload {
+  purpose: TokenPurpose;
+  customerId: string;
+  /** The topic an unsubscribe applies to; absent means all marketing mail. */
+  topic?: string;
+  campaignId?: string;
+  occurrenceId?: string;
+  /** Expiry as an ISO time; absent = no expiry (unsubscribe links must keep working). */
+  expiresAt?: string;
+}
+
+export interface SigningKey {
+  /** Short id, [A-Za-z0-9_-]{1,32}; stored in the token to pick the key when verifying. */
+  id: string;
+  /** At least 32 bytes of secret. */
+  secret: string | Uint8Array;
+}
+
+export type VerifyResult =
+  | { ok: true; payload: TokenPayload; keyId: string }
+  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm'];
+
+const mac = (key: SigningKey, signed: string): Buffer => createHmac('sha256', key.secret).update(signed).digest();
+
+const checkKey = (key: SigningKey): void => {
+  if (!KEY_ID.test(key.id)) throw new Error(`signing key id "${key.id}" must be 1-32 letters, digits, "_" or "-"`);
+  const length = typeof key.secret === 'string' ? Buffer.byteLength(key.secret) : key.secret.byteLength;
+  if (length < 32) throw new Error(`signing key "${key.id}" is too short: use at least 32 bytes of secret`);
+};
+
+/** Signs a payload with the given (current) key. */
+export const signToken = (payload: TokenPayload, key: SigningKey): string => {
+  checkKey(key);
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  const signed = `${key.id}.${body}`;
+  return `${signed}.${mac(key, signed).toString('base64url')}`;
+};
+
+const isPayload = (value: unknown): value is TokenPayload => {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const optionalString = (k: string) => v[k] === undefined || typeof v[k] === 'string';
+  return (
+    PURPOSES.includes(v.purpose as TokenPurpose) &&
+    typeof v.customerId === 'string' &&
+    optionalString('topic') &&
+    optionalString('campaignId') &&
+    optionalString('occurrenceId') &&
+    optionalString('expiresAt')
+  );
+};
+
+/**
+ * Verifies a token against the keys still accepted (current and previous). Never throws on bad
+ * input: a forged, truncated or expired token is a value, not an exception.
+ */
+export const verifyToken = (
+  token: string,
+  keys: readonly SigningKey[],
+  options: { now: Date; purpose?: TokenPurpose },
+): VerifyResult => {
+  const parts = token.split('.');
+  if (parts.length !== 3) return { ok: false, reason: 'malformed' };
+  const [keyId, body, signature] = parts as [string, string, string];
+  const key = keys.find((k) => k.id === keyId);
+  if (!key) return { ok: false, reason: 'unknown-key' };
+  const expected = mac(key, `${keyId}.${body}`);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (!isPayload(payload)) return { ok: false, reason: 'malformed' };
+  if (options.purpose && payload.purpose !== options.purpose) return { ok: false, reason: 'wrong-purpose' };
+  if (payload.expiresAt !== undefined) {
+    const expires = Date.parse(payload.expiresAt);
+    if (Number.isNaN(expires) || expires <= options.now.getTime()) return { ok: false, reason: 'expired' };
+  }
+  return { ok: true, payload, keyId };
+};

@@ -1,6 +1,15 @@
 // Every subcommand's register function, in help order. Add one line per new command.
 import type { Command } from 'commander';
+import { register as validate } from '#cli/commands/validate';
+import { register as schema } from '#cli/commands/schema';
+import { register as preview } from '#cli/commands/preview';
+import { register as demo } from '#cli/commands/demo';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  validate,
+  schema,
+  preview,
+  demo,
+];

@@ -8,6 +8,8 @@ export interface ClientOptions {
   /** e.g. http://127.0.0.1:4567 for dynalite; unset for AWS. */
   endpoint?: string;
   region?: string;
+  /** SDK attempts per call (default 5); SES SendEmail uses 1 so a timeout never sends twice. */
+  maxAttempts?: number;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -15,7 +17,7 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const base = (options: ClientOptions) => ({
   region: options.region ?? process.env.AWS_REGION ?? 'eu-central-1',
   ...(options.endpoint ? { endpoint: options.endpoint, credentials: localCredentials } : {}),
-  maxAttempts: 5,
+  maxAttempts: options.maxAttempts ?? 5,
 });
 
 export const createDocumentClient = (options: ClientOptions = {}): DynamoDBDocumentClient =>

@@ -1,0 +1,375 @@
+// DeliveryStore on the single DynamoDB table: conditional writes only (no transactions; dynalite
+// has none). Access patterns:
+//
+// | entity            | pk                        | sk                        | how it is read / written                                   |
+// |-------------------|---------------------------|---------------------------|-------------------------------------------------------------|
+// | campaign catalog  | CAMPAIGNS                 | CAMPAIGN#<id>             | Query pk (tick, every minute; small: no content)            |
+// | published campaign| CAMPAIGN#<id>             | PUBLISHED                 | Get (audience, send; cached per container)                  |
+// | occurrence        | CAMPAIGN#<id>             | OCC#<suffix>              | Put attribute_not_exists (tick); Get; Query begins_with OCC# |
+// |   + stats         |   (same item)             |                           | UpdateItem ADD stat_<outcome> (send, once per message)      |
+// | held work         | CAMPAIGN#<id>             | HELD#<suffix>#<msg key>   | Put (paused send); Query + Delete (resume)                  |
+// | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
+// | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
+// | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query   |
+//
+// The ledger's partition key spreads writes over the key space (no hot partition per
+// occurrence); counters are added once per send message (<= 100 recipients), not per mail.
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type {
+  CampaignSummary,
+  ClaimResult,
+  DeliveryStore,
+  DueDelivery,
+  LedgerCondition,
+  LedgerKey,
+  LedgerPatch,
+  PublishedCampaign,
+} from '#core/delivery-store';
+import { parseOccurrenceId, type Occurrence, type OccurrenceState } from '#core/delivery/occurrence';
+import { LEDGER_RETENTION_MS, type LedgerEntry } from '#core/delivery/ledger';
+import { MAX_CAP, type CapSlots } from '#core/delivery/frequency-cap';
+import type { SendWork } from '#core/delivery/messages';
+import type { Tally } from '#core/delivery/outcomes';
+import { chunk } from '#core/delivery/messages';
+import { minuteBucket } from '#core/delivery/tick';
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+const occurrenceKey = (occurrenceId: string) => {
+  const { campaignId, suffix } = parseOccurrenceId(occurrenceId);
+  return { pk: `CAMPAIGN#${campaignId}`, sk: `OCC#${suffix}` };
+};
+const ledgerKey = (key: LedgerKey) => ({ pk: `SEND#${key.occurrenceId}#${key.customerId}`, sk: 'LEDGER' });
+const capKey = (customerId: string) => ({ pk: `CAP#${customerId}`, sk: 'CAP' });
+const STAT_PREFIX = 'stat_';
+
+export interface DynamoDeliveryStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export class DynamoDeliveryStore implements DeliveryStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(options: DynamoDeliveryStoreOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+  }
+
+  private async conditional(run: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putCampaign(published: PublishedCampaign): Promise<void> {
+    const { campaign } = published;
+    // Definition first, catalog entry second: tick never sees a campaign it cannot load.
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `CAMPAIGN#${campaign.id}`, sk: 'PUBLISHED', entity: 'campaign', published } }));
+    const summary: CampaignSummary = {
+      campaignId: campaign.id,
+      kind: campaign.kind,
+      status: campaign.status,
+      ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
+      publishedAt: published.publishedAt,
+    };
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: 'CAMPAIGNS', sk: `CAMPAIGN#${campaign.id}`, entity: 'campaignSummary', summary } }));
+  }
+
+  async getCampaign(campaignId: string): Promise<PublishedCampaign | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: `CAMPAIGN#${campaignId}`, sk: 'PUBLISHED' } }));
+    return Item?.published as PublishedCampaign | undefined;
+  }
+
+  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async listCampaigns(): Promise<CampaignSummary[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CAMPAIGNS' } });
+    return items.map((item) => item.summary as CampaignSummary);
+  }
+
+  private toOccurrence(item: Record<string, unknown>): Occurrence | undefined {
+    if (typeof item.createdAt !== 'string') return undefined;
+    const stats: Record<string, number> = {};
+    for (const [name, value] of Object.entries(item)) if (name.startsWith(STAT_PREFIX)) stats[name.slice(STAT_PREFIX.length)] = Number(value);
+    return {
+      occurrenceId: item.occurrenceId as string,
+      campaignId: item.campaignId as string,
+      scheduledAt: item.scheduledAt as string,
+      state: item.state as OccurrenceState,
+      totalSegments: item.totalSegments as number,
+      createdAt: item.createdAt,
+      ...(typeof item.pausedReason === 'string' ? { pausedReason: item.pausedReason } : {}),
+      stats,
+    };
+  }
+
+  async createOccurrence(occurrence: Occurrence): Promise<boolean> {
+    const { stats: _stats, ...rest } = occurrence;
+    return this.conditional(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...occurrenceKey(occurrence.occurrenceId), entity: 'occurrence', ...rest },
+          // An item made earlier by stats/pause alone has no createdAt and may still be created.
+          ConditionExpression: 'attribute_not_exists(createdAt)',
+        }),
+      ),
+    );
+  }
+
+  async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: occurrenceKey(occurrenceId), ConsistentRead: true }));
+    return Item ? this.toOccurrence(Item) : undefined;
+  }
+
+  async listOccurrences(campaignId: string): Promise<Occurrence[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :occ)',
+      ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':occ': 'OCC#' },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => this.toOccurrence(item) ?? []);
+  }
+
+  async setOccurrenceState(occurrenceId: string, from: readonly OccurrenceState[], to: OccurrenceState, reason?: string): Promise<boolean> {
+    const values: Record<string, unknown> = { ':to': to };
+    from.forEach((state, i) => (values[`:f${i}`] = state));
+    if (reason) values[':reason'] = reason;
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: occurrenceKey(occurrenceId),
+          UpdateExpression: reason ? 'SET #state = :to, pausedReason = :reason' : 'SET #state = :to REMOVE pausedReason',
+          ConditionExpression: `#state IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async pauseOccurrence(occurrenceId: string, reason: string): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: occurrenceKey(occurrenceId),
+          UpdateExpression: 'SET #state = :paused, pausedReason = :reason',
+          ConditionExpression: 'attribute_not_exists(#state) OR #state <> :paused',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':paused': 'paused', ':reason': reason },
+        }),
+      ),
+    );
+  }
+
+  async addStats(occurrenceId: string, tally: Tally): Promise<void> {
+    const entries = Object.entries(tally).filter(([, n]) => (n ?? 0) > 0);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    entries.forEach(([outcome, n], i) => {
+      names[`#s${i}`] = `${STAT_PREFIX}${outcome}`;
+      values[`:s${i}`] = n ?? 0;
+    });
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: occurrenceKey(occurrenceId),
+        UpdateExpression: `ADD ${entries.map((_, i) => `#s${i} :s${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: ledgerKey(key),
+          UpdateExpression:
+            'SET #state = :claimed, #owner = :owner, leaseUntilMs = :lease, claimedAtMs = :now, updatedAtMs = :now, occurrenceId = :occ, customerId = :cust, expiresAt = :exp ADD claims :one',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND leaseUntilMs < :now)',
+          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':claimed': 'claimed',
+            ':owner': owner,
+            ':lease': nowMs + leaseMs,
+            ':now': nowMs,
+            ':occ': key.occurrenceId,
+            ':cust': key.customerId,
+            ':exp': Math.floor((nowMs + LEDGER_RETENTION_MS) / 1000),
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: true, entry: Attributes as LedgerEntry };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getLedger(key);
+      if (!existing) throw new Error(`ledger entry ${key.occurrenceId}/${key.customerId} vanished during its claim`, { cause: error });
+      return { claimed: false, existing };
+    }
+  }
+
+  async transition(key: LedgerKey, condition: LedgerCondition, patch: LedgerPatch): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = { ':to': patch.state, ':at': patch.atMs };
+    const sets = ['#state = :to', 'updatedAtMs = :at'];
+    const set = (expression: string, name: string, value: unknown) => {
+      if (value === undefined) return;
+      sets.push(expression);
+      values[name] = value;
+    };
+    set('leaseUntilMs = :lease', ':lease', patch.leaseUntilMs);
+    set('messageId = :mid', ':mid', patch.messageId);
+    set('reason = :reason', ':reason', patch.reason);
+    condition.states.forEach((state, i) => (values[`:from${i}`] = state));
+    const conditions = [`#state IN (${condition.states.map((_, i) => `:from${i}`).join(', ')})`];
+    if (condition.owner !== undefined) {
+      names['#owner'] = 'owner';
+      values[':owner'] = condition.owner;
+      conditions.push('#owner = :owner');
+    }
+    if (condition.leaseEndedBeforeMs !== undefined) {
+      values[':before'] = condition.leaseEndedBeforeMs;
+      conditions.push('leaseUntilMs < :before');
+    }
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: ledgerKey(key),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async getLedger(key: LedgerKey): Promise<LedgerEntry | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: ledgerKey(key), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, expiresAt: _exp, ...entry } = Item;
+    return entry as LedgerEntry;
+  }
+
+  async getCapSlots(customerIds: readonly string[]): Promise<Map<string, CapSlots>> {
+    const out = new Map<string, CapSlots>();
+    for (const ids of chunk([...new Set(customerIds)], 100)) {
+      let keys: Record<string, unknown>[] | undefined = ids.map(capKey);
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
+        const result: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const slots: (string | undefined)[] = [];
+          for (let i = 0; i < MAX_CAP; i++) slots.push(typeof item[`s${i}`] === 'string' ? (item[`s${i}`] as string) : undefined);
+          out.set(String(item.pk).slice('CAP#'.length), slots);
+        }
+        keys = result.UnprocessedKeys?.[this.table]?.Keys;
+        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+      if (keys?.length) throw new Error(`frequency cap: ${keys.length} keys stayed unprocessed`);
+    }
+    return out;
+  }
+
+  async takeCapSlot(customerId: string, index: number, expected: string | undefined, value: string): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: capKey(customerId),
+          UpdateExpression: 'SET #slot = :value',
+          ConditionExpression: expected === undefined ? 'attribute_not_exists(#slot)' : '#slot = :expected',
+          ExpressionAttributeNames: { '#slot': `s${index}` },
+          ExpressionAttributeValues: { ':value': value, ...(expected === undefined ? {} : { ':expected': expected }) },
+        }),
+      ),
+    );
+  }
+
+  async holdWork(work: SendWork, key: string): Promise<void> {
+    const { campaignId, suffix } = parseOccurrenceId(work.occurrenceId);
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `CAMPAIGN#${campaignId}`, sk: `HELD#${suffix}#${key}`, entity: 'heldWork', key, work } }));
+  }
+
+  async listHeldWork(occurrenceId: string): Promise<{ key: string; work: SendWork }[]> {
+    const { campaignId, suffix } = parseOccurrenceId(occurrenceId);
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :held)',
+      ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':held': `HELD#${suffix}#` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ key: item.key as string, work: item.work as SendWork }));
+  }
+
+  async removeHeldWork(occurrenceId: string, key: string): Promise<void> {
+    const { campaignId, suffix } = parseOccurrenceId(occurrenceId);
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `CAMPAIGN#${campaignId}`, sk: `HELD#${suffix}#${key}` } }));
+  }
+
+  async putDueDelivery(delivery: DueDelivery): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `DUE#${delivery.deliveryId}`,
+          sk: 'DUE',
+          entity: 'dueDelivery',
+          ...delivery,
+          gsi3pk: `DUE#${minuteBucket(new Date(delivery.dueAt))}`,
+          gsi3sk: `${delivery.dueAt}#${delivery.deliveryId}`,
+        },
+      }),
+    );
+  }
+
+  async listDueDeliveries(bucket: string): Promise<DueDelivery[]> {
+    const items = await this.queryAll({ IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :b', ExpressionAttributeValues: { ':b': `DUE#${bucket}` } });
+    return items.map((item) => ({
+      deliveryId: item.deliveryId as string,
+      dueAt: item.dueAt as string,
+      occurrenceId: item.occurrenceId as string,
+      campaignId: item.campaignId as string,
+      customerId: item.customerId as string,
+    }));
+  }
+
+  async removeDueDelivery(delivery: DueDelivery): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `DUE#${delivery.deliveryId}`, sk: 'DUE' } }));
+  }
+}
+
+export const createDynamoDeliveryStore = (options: DynamoDeliveryStoreOptions): DynamoDeliveryStore => new DynamoDeliveryStore(options);

@@ -1,0 +1,160 @@
+// In-memory twin of dynamo-delivery-store.ts with the same conditional semantics (claims,
+// transitions, cap slots, occurrence creation), for unit tests, replay and benchmarks.
+import type {
+  CampaignSummary,
+  ClaimResult,
+  DeliveryStore,
+  DueDelivery,
+  LedgerCondition,
+  LedgerKey,
+  LedgerPatch,
+  PublishedCampaign,
+} from '#core/delivery-store';
+import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
+import type { LedgerEntry } from '#core/delivery/ledger';
+import type { CapSlots } from '#core/delivery/frequency-cap';
+import type { SendWork } from '#core/delivery/messages';
+import type { Tally } from '#core/delivery/outcomes';
+import { minuteBucket } from '#core/delivery/tick';
+
+const ledgerId = (key: LedgerKey) => `${key.occurrenceId}\u0000${key.customerId}`;
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class MemoryDeliveryStore implements DeliveryStore {
+  readonly campaigns = new Map<string, PublishedCampaign>();
+  readonly occurrences = new Map<string, Occurrence>();
+  readonly ledger = new Map<string, LedgerEntry>();
+  readonly capSlots = new Map<string, (string | undefined)[]>();
+  readonly held = new Map<string, Map<string, SendWork>>();
+  readonly due = new Map<string, DueDelivery>();
+
+  async putCampaign(published: PublishedCampaign): Promise<void> {
+    this.campaigns.set(published.campaign.id, clone(published));
+  }
+  async getCampaign(campaignId: string): Promise<PublishedCampaign | undefined> {
+    const found = this.campaigns.get(campaignId);
+    return found && clone(found);
+  }
+  async listCampaigns(): Promise<CampaignSummary[]> {
+    return [...this.campaigns.values()].map(({ campaign, publishedAt }) => ({
+      campaignId: campaign.id,
+      kind: campaign.kind,
+      status: campaign.status,
+      ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
+      publishedAt,
+    }));
+  }
+
+  async createOccurrence(occurrence: Occurrence): Promise<boolean> {
+    if (this.occurrences.has(occurrence.occurrenceId)) return false;
+    this.occurrences.set(occurrence.occurrenceId, clone(occurrence));
+    return true;
+  }
+  async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
+    const found = this.occurrences.get(occurrenceId);
+    return found?.createdAt ? clone(found) : undefined;
+  }
+  async listOccurrences(campaignId: string): Promise<Occurrence[]> {
+    return [...this.occurrences.values()].filter((o) => o.campaignId === campaignId && o.createdAt).map(clone);
+  }
+  async setOccurrenceState(occurrenceId: string, from: readonly OccurrenceState[], to: OccurrenceState, reason?: string): Promise<boolean> {
+    const found = this.occurrences.get(occurrenceId);
+    if (!found || !from.includes(found.state)) return false;
+    found.state = to;
+    if (reason) found.pausedReason = reason;
+    else delete found.pausedReason;
+    return true;
+  }
+  private upsertOccurrence(occurrenceId: string): Occurrence {
+    let found = this.occurrences.get(occurrenceId);
+    if (!found) {
+      // Triggered sends have no created occurrence; stats and pause still need a home.
+      found = { occurrenceId, campaignId: occurrenceId.split(':')[0] ?? '', scheduledAt: '', state: 'running', totalSegments: 0, createdAt: '', stats: {} };
+      this.occurrences.set(occurrenceId, found);
+    }
+    return found;
+  }
+  async pauseOccurrence(occurrenceId: string, reason: string): Promise<boolean> {
+    const found = this.upsertOccurrence(occurrenceId);
+    if (found.state === 'paused') return false;
+    found.state = 'paused';
+    found.pausedReason = reason;
+    return true;
+  }
+  async addStats(occurrenceId: string, tally: Tally): Promise<void> {
+    const found = this.upsertOccurrence(occurrenceId);
+    for (const [outcome, n] of Object.entries(tally)) found.stats[outcome] = (found.stats[outcome] ?? 0) + (n ?? 0);
+  }
+
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+    const existing = this.ledger.get(ledgerId(key));
+    if (existing && !(existing.state === 'claimed' && existing.leaseUntilMs < nowMs)) return { claimed: false, existing: { ...existing } };
+    const entry: LedgerEntry = {
+      ...key,
+      state: 'claimed',
+      owner,
+      leaseUntilMs: nowMs + leaseMs,
+      claimedAtMs: nowMs,
+      updatedAtMs: nowMs,
+      claims: (existing?.claims ?? 0) + 1,
+    };
+    this.ledger.set(ledgerId(key), entry);
+    return { claimed: true, entry: { ...entry } };
+  }
+  async transition(key: LedgerKey, condition: LedgerCondition, patch: LedgerPatch): Promise<boolean> {
+    const entry = this.ledger.get(ledgerId(key));
+    if (!entry || !condition.states.includes(entry.state)) return false;
+    if (condition.owner !== undefined && entry.owner !== condition.owner) return false;
+    if (condition.leaseEndedBeforeMs !== undefined && !(entry.leaseUntilMs < condition.leaseEndedBeforeMs)) return false;
+    entry.state = patch.state;
+    entry.updatedAtMs = patch.atMs;
+    if (patch.leaseUntilMs !== undefined) entry.leaseUntilMs = patch.leaseUntilMs;
+    if (patch.messageId !== undefined) entry.messageId = patch.messageId;
+    if (patch.reason !== undefined) entry.reason = patch.reason;
+    return true;
+  }
+  async getLedger(key: LedgerKey): Promise<LedgerEntry | undefined> {
+    const found = this.ledger.get(ledgerId(key));
+    return found && clone(found);
+  }
+
+  async getCapSlots(customerIds: readonly string[]): Promise<Map<string, CapSlots>> {
+    const out = new Map<string, CapSlots>();
+    for (const id of customerIds) {
+      const slots = this.capSlots.get(id);
+      if (slots) out.set(id, [...slots]);
+    }
+    return out;
+  }
+  async takeCapSlot(customerId: string, index: number, expected: string | undefined, value: string): Promise<boolean> {
+    const slots = this.capSlots.get(customerId) ?? [];
+    if (slots[index] !== expected) return false;
+    slots[index] = value;
+    this.capSlots.set(customerId, slots);
+    return true;
+  }
+
+  async holdWork(work: SendWork, key: string): Promise<void> {
+    const forOccurrence = this.held.get(work.occurrenceId) ?? new Map<string, SendWork>();
+    forOccurrence.set(key, clone(work));
+    this.held.set(work.occurrenceId, forOccurrence);
+  }
+  async listHeldWork(occurrenceId: string): Promise<{ key: string; work: SendWork }[]> {
+    return [...(this.held.get(occurrenceId)?.entries() ?? [])].map(([key, work]) => ({ key, work: clone(work) }));
+  }
+  async removeHeldWork(occurrenceId: string, key: string): Promise<void> {
+    this.held.get(occurrenceId)?.delete(key);
+  }
+
+  async putDueDelivery(delivery: DueDelivery): Promise<void> {
+    this.due.set(delivery.deliveryId, clone(delivery));
+  }
+  async listDueDeliveries(bucket: string): Promise<DueDelivery[]> {
+    return [...this.due.values()].filter((d) => minuteBucket(new Date(d.dueAt)) === bucket).map(clone);
+  }
+  async removeDueDelivery(delivery: DueDelivery): Promise<void> {
+    this.due.delete(delivery.deliveryId);
+  }
+}
+
+export const createMemoryDeliveryStore = (): MemoryDeliveryStore => new MemoryDeliveryStore();

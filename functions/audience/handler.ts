@@ -1,0 +1,49 @@
+// The audience Lambda (SQS, one shard per message): partial batch failures per record. Thin.
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG, type AudienceDeps } from '#core/delivery/audience';
+import { AudienceShard } from '#core/delivery/messages';
+import { processRecords } from '#core/delivery/batch';
+import { compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import { createDocumentClient } from '#adapters/aws-clients';
+import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createDynamoStore } from '#adapters/dynamo-store';
+import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { readAudienceConfig } from './config';
+
+export type AudienceHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
+
+export const createAudienceHandler = (deps: AudienceDeps, logger = new Logger({ serviceName: 'audience' })): AudienceHandler => {
+  const work = createAudienceWorker(deps);
+  return async (event, context) => {
+    const remaining = context ? () => context.getRemainingTimeInMillis() : undefined;
+    const { batchItemFailures, failures } = await processRecords(
+      event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
+      AudienceShard,
+      async (shard) => {
+        const result = await work(shard, remaining);
+        logger.info('audience shard', { occurrenceId: shard.occurrenceId, segment: shard.segment, ...result });
+      },
+    );
+    for (const failure of failures) logger.error('audience record failed', { messageId: failure.messageId, reason: failure.reason });
+    return { batchItemFailures };
+  };
+};
+
+let lazy: AudienceHandler | undefined;
+export const handler: AudienceHandler = (event, context) => {
+  if (!lazy) {
+    const config = readAudienceConfig(process.env);
+    const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+    const sqs = createSqsClient(config.SQS_ENDPOINT);
+    lazy = createAudienceHandler({
+      store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
+      scanner: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
+      sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
+      audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
+      compileAudience: compilePublishedAudience,
+      config: { ...DEFAULT_AUDIENCE_CONFIG, pageSize: config.SCAN_PAGE_SIZE, recipientsPerMessage: config.RECIPIENTS_PER_MESSAGE },
+    });
+  }
+  return lazy(event, context);
+};

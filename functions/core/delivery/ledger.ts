@@ -1,0 +1,53 @@
+// The send ledger's state machine: one entry per (occurrence, recipient). Pure rules over an
+// entry and `now`; the stores apply them as conditional writes (no transactions).
+//
+//   (none) --claim--> claimed --markSending--> sending --SES accepted--> sent        (final)
+//                       |  ^                      |--SES throttled/paused--> claimed (released, lease 0)
+//                       |  '--lease expired: another sender re-claims (owner changes)
+//                       |--gate/cap/render says no--> skipped | failed             (final)
+//                       sending --SES rejected--> failed                           (final)
+//                       sending --ambiguous error, or lease expired--> uncertain   (final; never resent)
+//                       uncertain/sending --SES "Send" event (feedback)--> sent
+//
+// Why two states before SES: a crash while `claimed` happened before any SES call, so the lease
+// lets another sender recover the recipient; a crash while `sending` may have happened after SES
+// accepted the mail, and since SendEmail has no idempotency key the only rule that never sends
+// twice is to never resend it. That window is one SES call long; its victims are counted as
+// `uncertain`, and the feedback handler turns them into `sent` when SES reports the send.
+export type LedgerState = 'claimed' | 'sending' | 'sent' | 'skipped' | 'failed' | 'uncertain';
+
+export interface LedgerEntry {
+  occurrenceId: string;
+  customerId: string;
+  state: LedgerState;
+  /** Invocation-unique id of the sender holding the claim. */
+  owner: string;
+  /** Until when the owner's claim is respected (epoch ms). */
+  leaseUntilMs: number;
+  claimedAtMs: number;
+  updatedAtMs: number;
+  /** How often the entry was claimed (1 unless a sender died). */
+  claims: number;
+  messageId?: string;
+  reason?: string;
+}
+
+export const FINAL_STATES: readonly LedgerState[] = ['sent', 'skipped', 'failed', 'uncertain'];
+
+/** Ledger entries outlive every redelivery of their occurrence, then DynamoDB TTL removes them. */
+export const LEDGER_RETENTION_MS = 35 * 24 * 3600 * 1000;
+
+export type ExistingVerdict =
+  | { kind: 'done' }
+  | { kind: 'claimable' }
+  | { kind: 'busy'; retryAfterMs: number }
+  | { kind: 'staleSending' };
+
+/** What a sender whose claim failed should do about the entry that beat it. */
+export const judgeExisting = (entry: LedgerEntry, nowMs: number): ExistingVerdict => {
+  if (FINAL_STATES.includes(entry.state)) return { kind: 'done' };
+  const live = entry.leaseUntilMs >= nowMs;
+  if (entry.state === 'claimed') return live ? { kind: 'busy', retryAfterMs: entry.leaseUntilMs - nowMs + 1 } : { kind: 'claimable' };
+  // sending
+  return live ? { kind: 'busy', retryAfterMs: entry.leaseUntilMs - nowMs + 1 } : { kind: 'staleSending' };
+};

@@ -1,0 +1,48 @@
+// Per-recipient outcomes of the send path, as values (never exceptions), and their tally per
+// occurrence. The stats counters in the store are named after these outcomes.
+export const OUTCOMES = [
+  'sent',
+  'suppressed',
+  'noConsent',
+  'unsubscribed',
+  'capped',
+  'missing',
+  'alreadySent',
+  'inProgress',
+  'failed',
+  'uncertain',
+  'held',
+  'retried',
+  // From SES feedback events (feedback.ts), counted on the same occurrence.
+  'delivered',
+  'bounced',
+  'complained',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * What each outcome means for the marketer:
+ * - sent: SES accepted the mail (ledger holds the SES message id).
+ * - suppressed / noConsent / unsubscribed / capped: a send-time gate said no.
+ * - missing: no profile for the customer id (deleted since the audience was built).
+ * - alreadySent: the ledger shows this recipient finished for this occurrence (a redelivery).
+ * - inProgress: another sender holds a live claim; the work is re-queued until its lease ends.
+ * - failed: SES rejected the mail or rendering failed; permanent, with a reason.
+ * - uncertain: a sender died (or the SES call failed ambiguously) after handing the mail to SES
+ *   and before recording the answer. Never resent; feedback may later prove it `sent`.
+ * - held: the occurrence is paused; the work is parked until it resumes.
+ * - retried: throttled beyond the in-process retries; re-queued with a delay, counted once per hop.
+ */
+export type Tally = Partial<Record<Outcome, number>>;
+
+export const addOutcome = (tally: Tally, outcome: Outcome, n = 1): Tally => {
+  tally[outcome] = (tally[outcome] ?? 0) + n;
+  return tally;
+};
+
+export const mergeTally = (into: Tally, from: Tally): Tally => {
+  for (const [outcome, n] of Object.entries(from) as [Outcome, number][]) addOutcome(into, outcome, n);
+  return into;
+};
+
+export const tallyTotal = (tally: Tally): number => Object.values(tally).reduce((a, b) => a + (b ?? 0), 0);

@@ -1,0 +1,51 @@
+// Pacing of SES calls. A token bucket whose tokens come back exactly one window (1 s) after they
+// were spent, i.e. a sliding-window limiter: no 1-second window ever holds more than the rate's
+// calls, idle time never builds a burst above it, and timer jitter does not lose throughput
+// (a late grant does not push the next ones back). Time and sleeping are injected (pure core).
+export interface RateLimiter {
+  readonly ratePerSecond: number;
+  /** Resolves when one SES call may start. Callers are served in order. */
+  acquire(): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  ratePerSecond: number;
+  /** Monotonic milliseconds (performance.now in adapters, a fake in tests). */
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const createRateLimiter = ({ ratePerSecond, now, sleep }: RateLimiterOptions): RateLimiter => {
+  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) throw new Error(`send rate ${ratePerSecond} must be a positive number`);
+  // Below 1 mail/s the window stretches so one token returns after 1/rate seconds.
+  const capacity = Math.max(1, Math.floor(ratePerSecond));
+  const windowMs = (capacity * 1000) / ratePerSecond;
+  const spentAt = new Array<number>(capacity).fill(-Infinity);
+  let next = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const grant = async (): Promise<void> => {
+    const freeAt = (spentAt[next] as number) + windowMs;
+    for (let wait = freeAt - now(); wait > 0; wait = freeAt - now()) await sleep(wait);
+    spentAt[next] = now();
+    next = (next + 1) % capacity;
+  };
+  return {
+    ratePerSecond,
+    acquire() {
+      const turn = queue.then(grant);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+  };
+};
+
+/** Exponential backoff with full jitter (AWS architecture blog), in ms. */
+export const backoffMs = (attempt: number, baseMs: number, maxMs: number, random: () => number): number =>
+  Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+
+/**
+ * Each concurrent sender gets its share of the account's rate: SES limits the account, and each
+ * Lambda instance paces itself without talking to the others.
+ */
+export const perSenderRate = (accountMaxSendRate: number, senders: number, utilization = 1): number =>
+  (accountMaxSendRate * utilization) / Math.max(1, senders);

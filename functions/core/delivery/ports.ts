@@ -1,0 +1,95 @@
+// The narrow ports the delivery path talks through: mail out, queues, profiles, rendering,
+// unsubscribe links and segment predicates. Adapters implement them; tests pass twins.
+import type { Profile } from '#core/profile';
+import type { PublishedCampaign } from '#core/delivery-store';
+import type { AudienceShard, SendWork, SendWorkInput } from './messages';
+
+export interface MailHeader {
+  name: string;
+  value: string;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  replyTo?: string[];
+  subject: string;
+  html: string;
+  text: string;
+  headers: MailHeader[];
+  /** SES configuration set (event destination for feedback). */
+  configurationSet?: string;
+  tags: MailHeader[];
+}
+
+/**
+ * Why SES did not take a mail, classified by the mailer adapter:
+ * - throttled: not accepted, try again later (rate exceeded);
+ * - paused: the account cannot send (SendingPaused, AccountSuspended, daily quota) — retrying
+ *   burns nothing but time, so the occurrence pauses;
+ * - rejected: this mail will never be accepted (bad address, message rejected);
+ * - ambiguous: the request may have reached SES (timeout, 5xx, connection reset) — never resent.
+ */
+export type MailFailureKind = 'throttled' | 'paused' | 'rejected' | 'ambiguous';
+
+export type MailResult = { ok: true; messageId: string } | { ok: false; kind: MailFailureKind; reason: string };
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<MailResult>;
+}
+
+export interface QueuedMessage<T> {
+  body: T;
+  delaySeconds?: number;
+}
+
+/** A work queue (SQS in AWS, in-memory locally). sendBatch throws if any entry stays unsent. */
+export interface WorkQueue<T> {
+  sendBatch(messages: readonly QueuedMessage<T>[]): Promise<void>;
+}
+
+export type AudienceQueue = WorkQueue<AudienceShard>;
+export type SendQueue = WorkQueue<SendWorkInput | SendWork>;
+
+/** Reads the profiles of a send message's recipients (A's CustomerStore behind it). */
+export interface ProfileReader {
+  getProfiles(customerIds: readonly string[]): Promise<Map<string, Profile>>;
+}
+
+export interface ShardPage {
+  profiles: Profile[];
+  /** Opaque; absent when the shard is done. */
+  cursor?: string;
+}
+
+/** One segment of a DynamoDB parallel scan over the profiles, a page at a time. */
+export interface ProfileShardScanner {
+  scanShard(shard: { segment: number; totalSegments: number; cursor?: string; limit?: number }): Promise<ShardPage>;
+}
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface RenderInput {
+  published: PublishedCampaign;
+  profile: Profile;
+  occurrenceId: string;
+  at: Date;
+  unsubscribeUrl: string;
+}
+
+/** The send-path renderer over the campaign's precompiled template (D's render.ts behind it). */
+export interface MailRenderer {
+  render(input: RenderInput): RenderedMail;
+}
+
+/** One-click unsubscribe URL with a signed token (D's tokens.ts behind it). */
+export interface UnsubscribeLinks {
+  url(input: { customerId: string; topic: string; campaignId: string }): string;
+}
+
+/** Compiles a campaign's audience once per occurrence into a predicate (C's compileRule). */
+export type AudienceCompiler = (published: PublishedCampaign) => (profile: Profile, atEpochMs: number) => boolean;

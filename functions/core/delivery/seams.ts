@@ -1,0 +1,62 @@
+// Where the delivery path meets the formats work: C's segment compiler, D's send-path renderer
+// over precompiled templates, and D's signed tokens. Kept in one place so the delivery core
+// depends only on its narrow ports (ports.ts).
+import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
+import { TemplateRenderer, buildRenderVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
+import { signToken, type SigningKey } from '#core/tokens';
+import type { PublishedCampaign } from '#core/delivery-store';
+import type { CustomerStore } from '#core/store';
+import type { AudienceCompiler, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
+
+/** Compiles the campaign's audience (segment reference or inline rule) once per published version. */
+export const compilePublishedAudience: AudienceCompiler = (published) => {
+  const { campaign, segments } = published;
+  const { segment, rule } = campaign.audience;
+  const root: SegmentRule | undefined = rule ?? (segment !== undefined ? { type: 'segment', segment } : undefined);
+  if (root === undefined) throw new SegmentRuleError(`campaign "${campaign.id}" has no audience`);
+  return compileRule(root, { segments: new Map(Object.entries(segments)) });
+};
+
+/** `published.template` as publish writes it: the compiled template per content locale. */
+export const compiledTemplates = (published: PublishedCampaign): Record<string, CompiledTemplate> => {
+  const templates = published.template as Record<string, CompiledTemplate> | undefined;
+  if (!templates || typeof templates !== 'object' || Object.keys(templates).length === 0) {
+    throw new Error(`campaign "${published.campaign.id}" was published without compiled templates`);
+  }
+  return templates;
+};
+
+export const createTemplateMailRenderer = (options: { shop: ShopInfo; preferencesUrl?: (customerId: string) => string }): MailRenderer => {
+  const renderer = new TemplateRenderer();
+  return {
+    render({ published, profile, at, unsubscribeUrl }) {
+      const templates = compiledTemplates(published);
+      const locale = pickContentLocale(Object.keys(templates), published.campaign.template.defaultLocale, profile.locale);
+      const compiled = templates[locale] ?? templates[published.campaign.template.defaultLocale];
+      if (!compiled) throw new Error(`campaign "${published.campaign.id}" has no compiled template for locale ${locale}`);
+      const links = { unsubscribe: unsubscribeUrl, preferences: options.preferencesUrl?.(profile.customerId) ?? unsubscribeUrl };
+      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at }));
+      return { subject: mail.subject, html: mail.html, text: mail.text };
+    },
+  };
+};
+
+/** `https://BASE/u/<token>`: an HMAC-signed unsubscribe token (no expiry, RFC 8058 one-click). */
+export const createSignedUnsubscribeLinks = (options: { baseUrl: string; key: SigningKey }): UnsubscribeLinks => {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  return {
+    url: ({ customerId, topic, campaignId }) => `${base}/u/${signToken({ purpose: 'unsubscribe', customerId, topic, campaignId }, options.key)}`,
+  };
+};
+
+/** The two profile ports over A's CustomerStore (GetItem per recipient until it has a BatchGet). */
+export const profilePortsFrom = (store: Pick<CustomerStore, 'getProfile' | 'scanProfiles'>): ProfileReader & ProfileShardScanner => ({
+  async getProfiles(ids) {
+    const found = await Promise.all(ids.map(async (id) => [id, await store.getProfile(id)] as const));
+    return new Map(found.flatMap(([id, profile]) => (profile ? [[id, profile] as const] : [])));
+  },
+  async scanShard({ segment, totalSegments, cursor, limit }) {
+    const page = await store.scanProfiles(segment, totalSegments, { ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+    return { profiles: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  },
+});

@@ -1,0 +1,11 @@
+// The feedback function's environment, read once through zod; a bad value names the variable.
+import { z } from 'zod';
+import { parseEnv } from '#core/delivery/env';
+
+export const FeedbackEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+export type FeedbackEnv = z.infer<typeof FeedbackEnv>;
+
+export const readFeedbackConfig = (env: Record<string, string | undefined>): FeedbackEnv => parseEnv('feedback', FeedbackEnv, env);

@@ -1,0 +1,46 @@
+// The send function's environment, read once through zod; a bad value names the variable.
+import { z } from 'zod';
+import { envInt, envNumber, parseEnv } from '#core/delivery/env';
+
+const ShopInfoJson = z.object({ name: z.string().min(1), url: z.url(), imprint: z.string(), address: z.string(), email: z.string().optional() });
+
+export const SendEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  /** Its own queue: throttled or foreign-claimed recipients are re-queued with a delay. */
+  SEND_QUEUE_URL: z.string().min(1),
+  /** "Shop <news@shop.example>", a verified SES identity. */
+  SENDER_ADDRESS: z.string().min(3),
+  /** Comma-separated reply-to addresses. */
+  REPLY_TO: z.string().optional(),
+  CONFIGURATION_SET: z.string().min(1).optional(),
+  /** Base of the one-click unsubscribe URL: <base>/u/<token>. */
+  UNSUBSCRIBE_BASE_URL: z.url({ protocol: /^https?$/ }),
+  /** HMAC key for unsubscribe tokens (id for rotation, secret >= 32 bytes). */
+  TOKEN_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  TOKEN_SECRET: z.string().min(32),
+  /** Shop name, url, imprint, address for the templates, as JSON. */
+  SHOP_INFO: z.string().transform((text, ctx) => {
+    try {
+      return ShopInfoJson.parse(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be JSON {name, url, imprint, address, email?}: ${(error as Error).message.slice(0, 200)}` });
+      return z.NEVER;
+    }
+  }),
+  /** Overrides SES GetAccount MaxSendRate (mails/s for the whole account). */
+  MAX_SEND_RATE: envNumber(0.01),
+  /** Send functions running at once (SQS event source maxConcurrency): each paces to rate / this. */
+  SEND_CONCURRENCY: envInt(1, 1, 1000),
+  /** SES calls in flight per function instance. */
+  SEND_PARALLELISM: envInt(32, 1, 1000),
+  FREQUENCY_CAP: envInt(3, 1, 20),
+  FREQUENCY_CAP_DAYS: envInt(7, 1, 365),
+  /** Must exceed the function timeout. */
+  LEASE_SECONDS: envInt(300, 10, 43_200),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.url().optional(),
+});
+export type SendEnv = z.infer<typeof SendEnv>;
+
+export const readSendConfig = (env: Record<string, string | undefined>): SendEnv => parseEnv('send', SendEnv, env);

@@ -19,7 +19,7 @@
 // - audience shards: parallel Scan (Segment/TotalSegments) filtered to sk = PROFILE.
 // - email -> customer: Query gsi1 (gsi1pk = EMAIL#lower-case). Placeholders carry no email.
 // - birthday -> customers: Query gsi2 (gsi2pk = BDAY#MM-DD), same for "YYYY-MM-DD" and "--MM-DD".
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
 import {
@@ -42,6 +42,8 @@ export const REJECTION_TTL_DAYS = 90;
 export const REJECTION_BODY_LIMIT = 100_000;
 
 const PROFILE_SK = 'PROFILE';
+/** BatchGetItem takes at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
 const customerPk = (customerId: string) => `CUST#${customerId}`;
 
 interface ProfileItem {
@@ -94,6 +96,28 @@ export class DynamoStore implements CustomerStore {
 
   async getProfile(customerId: string): Promise<Profile | undefined> {
     return (await this.getProfileItem(customerId))?.profile;
+  }
+
+  async getProfiles(customerIds: readonly string[]): Promise<Map<string, Profile>> {
+    const found = new Map<string, Profile>();
+    const unique = [...new Set(customerIds)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((id) => ({ pk: customerPk(id), sk: PROFILE_SK }));
+      // UnprocessedKeys come back under load: ask again for those, with a short growing pause.
+      for (let round = 0; keys && keys.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+        const result: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of (result.Responses?.[this.tableName] ?? []) as ProfileItem[]) {
+          found.set(item.profile.customerId, item.profile);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   async applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome> {

@@ -50,6 +50,15 @@ export class MemoryStore implements CustomerStore {
     return entry ? clone(entry.profile) : undefined;
   }
 
+  async getProfiles(customerIds: readonly string[]): Promise<Map<string, Profile>> {
+    const found = new Map<string, Profile>();
+    for (const id of customerIds) {
+      const entry = this.profiles.get(id);
+      if (entry) found.set(id, clone(entry.profile));
+    }
+    return found;
+  }
+
   async applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome> {
     // Read, mutate and write happen in one synchronous step: nothing can interleave.
     const entry = this.profiles.get(customerId);

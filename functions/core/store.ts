@@ -56,6 +56,8 @@ export interface Page<T> {
 
 export interface CustomerStore {
   getProfile(customerId: string): Promise<Profile | undefined>;
+  /** Many profiles at once (BatchGet, 100 keys a call); unknown ids are absent from the map. */
+  getProfiles(customerIds: readonly string[]): Promise<Map<string, Profile>>;
   /**
    * Applies `mutate` once per (customer, eventId): optimistic concurrency on the profile's
    * version with retries, so concurrent deliveries of one event apply it once and concurrent

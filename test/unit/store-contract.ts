@@ -28,6 +28,17 @@ export const customerStoreContract = (name: string, createStore: () => Promise<C
       expect(await store.getProfile('nobody')).toBeUndefined();
     });
 
+    it('reads many profiles at once, leaving out unknown ids, past the 100-key BatchGet limit', async () => {
+      const store = await createStore();
+      const ids = Array.from({ length: 130 }, (_, i) => `b${i}`);
+      await Promise.all(ids.map((id, i) => store.applyAtomically(id, `e-${id}`, addPoints(id, i))));
+      const found = await store.getProfiles([...ids, 'nobody', 'b7']);
+      expect(found.size).toBe(130);
+      expect(found.has('nobody')).toBe(false);
+      expect(found.get('b129')?.points).toBe(129);
+      expect(found.get('b7')?.customerId).toBe('b7');
+    });
+
     it('creates a profile on the first applied event and returns it', async () => {
       const store = await createStore();
       const outcome = await store.applyAtomically('c1', 'e1', addPoints('c1', 5));

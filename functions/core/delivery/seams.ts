@@ -49,12 +49,9 @@ export const createSignedUnsubscribeLinks = (options: { baseUrl: string; key: Si
   };
 };
 
-/** The two profile ports over A's CustomerStore (GetItem per recipient until it has a BatchGet). */
-export const profilePortsFrom = (store: Pick<CustomerStore, 'getProfile' | 'scanProfiles'>): ProfileReader & ProfileShardScanner => ({
-  async getProfiles(ids) {
-    const found = await Promise.all(ids.map(async (id) => [id, await store.getProfile(id)] as const));
-    return new Map(found.flatMap(([id, profile]) => (profile ? [[id, profile] as const] : [])));
-  },
+/** The two profile ports over the CustomerStore: BatchGet for a send message's recipients, scan shards. */
+export const profilePortsFrom = (store: Pick<CustomerStore, 'getProfiles' | 'scanProfiles'>): ProfileReader & ProfileShardScanner => ({
+  getProfiles: (ids) => store.getProfiles(ids),
   async scanShard({ segment, totalSegments, cursor, limit }) {
     const page = await store.scanProfiles(segment, totalSegments, { ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return { profiles: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) };

@@ -1,0 +1,218 @@
+// DeliveryPipeline: tick -> audience -> send (DESIGN §1). EventBridge Scheduler invokes tick every
+// minute; tick creates due occurrences and fans their audience out as shards onto the audience
+// queue, and releases due deliveries onto the send queue; audience scans one shard and enqueues
+// send work; send mails each recipient once through SES. Every hop has a DLQ.
+//
+// Environment variable names are those of functions/{tick,audience,send}/config.ts.
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { MailSending } from './mail-sending';
+import { QueueWorker } from './queue-worker';
+import { StammkundeFunction } from './stammkunde-function';
+import { grantTableActions, grantTableIndexQuery } from './stammkunde-table';
+import { DeadLetterQueue } from './work-queue';
+
+/** What the mail templates show about the shop (send's SHOP_INFO). */
+export interface ShopInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly imprint: string;
+  readonly address: string;
+  readonly email?: string;
+}
+
+export interface DeliveryPipelineProps {
+  /** The Stammkunde table (campaigns, occurrences, profiles, ledger, stats). */
+  readonly table: dynamodb.ITable;
+  /** The SES configuration set and identity send uses. */
+  readonly mail: MailSending;
+  /** From address of every mail ("news@shop.example" or "Shop <news@shop.example>"). */
+  readonly senderAddress: string;
+  /**
+   * Reply-To of every mail (comma-separated for several).
+   * @default - no Reply-To header: replies go to the sender address
+   */
+  readonly replyToAddress?: string;
+  /** HTTPS origin of the track app; one-click unsubscribe URLs are `<publicBaseUrl>/u/<token>`. */
+  readonly publicBaseUrl: string;
+  /** Shop name, URL, imprint and address for the templates. */
+  readonly shopInfo: ShopInfo;
+  /**
+   * Mails per second for the whole account, instead of the account's MaxSendRate.
+   * @default - the MaxSendRate send reads with SES GetAccount
+   */
+  readonly maxSendRate?: number;
+  /**
+   * Concurrent send invocations (the event source's maximum concurrency). Each paces itself to
+   * rate / concurrency, so together they stay under the SES rate.
+   * @default 4
+   */
+  readonly sendConcurrency?: number;
+  /**
+   * Marketing mails per customer per `frequencyCapDays`.
+   * @default - send's default (3)
+   */
+  readonly frequencyCap?: number;
+  /**
+   * The frequency cap's rolling window in days.
+   * @default - send's default (7)
+   */
+  readonly frequencyCapDays?: number;
+  /**
+   * Parallel scan segments (audience shards) per occurrence.
+   * @default - tick's default (8)
+   */
+  readonly audienceSegments?: number;
+  /**
+   * Key id stored in unsubscribe tokens; change it (with a new secret) to rotate.
+   * @default 'k1'
+   */
+  readonly tokenKeyId?: string;
+}
+
+export class DeliveryPipeline extends Construct {
+  public readonly tick: nodejs.NodejsFunction;
+  public readonly schedule: scheduler.Schedule;
+  /** Where Scheduler puts tick invocations that failed all retries. */
+  public readonly tickDeadLetters: DeadLetterQueue;
+  public readonly audience: QueueWorker;
+  public readonly send: QueueWorker;
+  /** The HMAC secret unsubscribe tokens are signed with (generated, 64 characters). */
+  public readonly tokenSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+    super(scope, id);
+    const tableName = props.table.tableName;
+    const optional = (name: string, value: number | undefined): Record<string, string> => (value === undefined ? {} : { [name]: String(value) });
+
+    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
+      description: 'HMAC key for Stammkunde unsubscribe/preference tokens',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Automatic rotation would invalidate every unsubscribe link already mailed (RFC 8058 links must keep working); keys rotate by deploying a new tokenKeyId with a new secret while the old key keeps verifying.',
+    });
+
+    const sendTimeout = Duration.seconds(60);
+    const sendConcurrency = props.sendConcurrency ?? 4;
+    this.send = new QueueWorker(this, 'Send', {
+      folder: 'send',
+      description: 'Gates, exactly-once claim, render and SES SendEmail per recipient',
+      timeout: sendTimeout,
+      memorySize: 1024,
+      batchSize: 10,
+      maxConcurrency: sendConcurrency,
+      environment: {
+        TABLE_NAME: tableName,
+        SENDER_ADDRESS: props.senderAddress,
+        ...(props.replyToAddress ? { REPLY_TO: props.replyToAddress } : {}),
+        CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+        UNSUBSCRIBE_BASE_URL: props.publicBaseUrl,
+        TOKEN_KEY_ID: props.tokenKeyId ?? 'k1',
+        // A CloudFormation dynamic reference: the secret never appears in the template; Lambda
+        // keeps the resolved value encrypted at rest. send reads it as an env var (config.ts).
+        TOKEN_SECRET: this.tokenSecret.secretValue.unsafeUnwrap(),
+        SHOP_INFO: JSON.stringify(props.shopInfo),
+        SEND_CONCURRENCY: String(sendConcurrency),
+        // A claim's lease must outlive the invocation that holds it (config.ts: > timeout).
+        LEASE_SECONDS: String(sendTimeout.toSeconds() * 5),
+        ...optional('MAX_SEND_RATE', props.maxSendRate),
+        ...optional('FREQUENCY_CAP', props.frequencyCap),
+        ...optional('FREQUENCY_CAP_DAYS', props.frequencyCapDays),
+      },
+    });
+    // Send re-queues throttled work onto its own queue, which exists only once the worker does.
+    this.send.fn.addEnvironment('SEND_QUEUE_URL', this.send.queue.queueUrl);
+
+    this.audience = new QueueWorker(this, 'Audience', {
+      folder: 'audience',
+      description: 'Scans one audience shard, evaluates the segment, enqueues send work',
+      timeout: Duration.seconds(120),
+      memorySize: 1024,
+      batchSize: 1,
+      environment: { TABLE_NAME: tableName, SEND_QUEUE_URL: this.send.queue.queueUrl },
+    });
+    // A shard that runs out of time continues on its own queue with a cursor.
+    this.audience.fn.addEnvironment('AUDIENCE_QUEUE_URL', this.audience.queue.queueUrl);
+
+    const tick = new StammkundeFunction(this, 'Tick', {
+      folder: 'tick',
+      description: 'Every minute: creates due occurrences once, fans out audience shards, releases due deliveries',
+      timeout: Duration.seconds(60),
+      environment: {
+        TABLE_NAME: tableName,
+        AUDIENCE_QUEUE_URL: this.audience.queue.queueUrl,
+        SEND_QUEUE_URL: this.send.queue.queueUrl,
+        ...optional('AUDIENCE_SEGMENTS', props.audienceSegments),
+      },
+    });
+    this.tick = tick.fn;
+
+    this.tickDeadLetters = new DeadLetterQueue(this, 'TickDeadLetters', {
+      serviceDeadLetterReason:
+        'This queue is the dead-letter queue of the EventBridge Scheduler tick target; a DLQ of a DLQ would only move the same failed invocations again.',
+    });
+    // An own role (instead of the stack-wide one LambdaInvoke would create) keeps the
+    // acknowledgement below on this schedule's role only.
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the Stammkunde tick function',
+    });
+    Validations.of(scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(tick.fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason:
+        'LambdaInvoke grants through Function.grantInvoke, which adds "<function ARN>:*" for versions and aliases of this one function; the schedule targets the unqualified ARN.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
+      description: 'Stammkunde tick',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new schedulerTargets.LambdaInvoke(this.tick, {
+        role: scheduleRole,
+        // The minute Scheduler meant, so a late or retried invocation still computes the same occurrences.
+        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+        deadLetterQueue: this.tickDeadLetters.queue,
+        retryAttempts: 5,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+
+    // Queues: tick fans out to audience and send; audience feeds send and continues its own
+    // shards; send re-queues throttled or held work onto itself.
+    this.audience.grantSendMessages(this.tick);
+    this.send.grantSendMessages(this.tick);
+    this.send.grantSendMessages(this.audience.fn);
+    this.audience.grantSendMessages(this.audience.fn);
+    this.send.grantSendMessages(this.send.fn);
+
+    props.mail.grantSendEmail(this.send.fn);
+    props.mail.grantReadSendingQuota(this.send.fn);
+    Validations.of(this.send.fn.role as iam.Role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ses:GetAccount (send reads MaxSendRate and whether sending is enabled) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
+    });
+
+    // Table calls per function, from the DeliveryStore/CustomerStore methods each one uses
+    // (functions/adapters/dynamo-delivery-store.ts, dynamo-store.ts).
+    // tick: listCampaigns (Query), createOccurrence (conditional Put), getOccurrence (Get),
+    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDelivery (Delete).
+    grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+    grantTableIndexQuery(props.table, this.tick, 'gsi3');
+    // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan).
+    grantTableActions(props.table, this.audience.fn, 'GetItem', 'Scan');
+    // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
+    //   (conditional Update), held work (Put, Query, Delete).
+    grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+  }
+}

@@ -1,0 +1,70 @@
+// The stack's configuration from CDK context (cdk.json "context" or `cdk deploy -c key=value`),
+// validated once with zod so a wrong value fails the synth naming the context key.
+import { z } from 'zod';
+import type { Construct } from 'constructs';
+
+/** Context keys the app reads, all under the `stammkunde:` prefix. */
+export const CONTEXT_KEYS = {
+  senderAddress: 'stammkunde:senderAddress',
+  senderIdentity: 'stammkunde:senderIdentity',
+  replyToAddress: 'stammkunde:replyToAddress',
+  publicBaseUrl: 'stammkunde:publicBaseUrl',
+  shopInfo: 'stammkunde:shopInfo',
+  maxSendRate: 'stammkunde:maxSendRate',
+  protectData: 'stammkunde:protectData',
+} as const;
+
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const numberish = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
+
+/** "news@shop.example" or "Shop <news@shop.example>". */
+const MailboxAddress = z.string().refine((value) => z.email().safeParse(/<([^<>]+)>\s*$/.exec(value)?.[1] ?? value).success, {
+  message: 'must be an address such as "news@shop.example" or "Shop <news@shop.example>"',
+});
+
+/** What the templates show about the shop (footer, imprint). */
+export const ShopInfo = z.object({
+  name: z.string().min(1),
+  url: z.url(),
+  imprint: z.string(),
+  address: z.string(),
+  email: z.email().optional(),
+});
+export type ShopInfo = z.infer<typeof ShopInfo>;
+
+export const StackConfig = z.object({
+  /** From address of every mail, "news@shop.example" or "Shop <news@shop.example>"; must belong to senderIdentity. */
+  senderAddress: MailboxAddress,
+  /** The verified SES identity (domain or address) mails are sent as; SendEmail is granted on it only. */
+  senderIdentity: z.string().min(3),
+  /** Reply-To of every mail. Defaults to senderAddress. */
+  replyToAddress: z.email().optional(),
+  /** HTTPS origin of the track app: unsubscribe and click links start with it. */
+  publicBaseUrl: z.url({ protocol: /^https$/ }),
+  /** Shop name, URL, imprint and address for the mail templates. */
+  shopInfo: ShopInfo,
+  /** Mails per second; overrides the account's MaxSendRate that send reads from SES. */
+  maxSendRate: numberish.pipe(z.number().positive()).optional(),
+  /** Keep the table on stack deletion and enable deletion protection. Default true. */
+  protectData: booleanish.optional(),
+});
+export type StackConfig = z.infer<typeof StackConfig>;
+
+/** Reads and validates the context; throws one line per bad key, named as in cdk.json. */
+export const readStackConfig = (scope: Construct): StackConfig => {
+  const raw: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(CONTEXT_KEYS)) {
+    const value: unknown = scope.node.tryGetContext(key);
+    if (value !== undefined) raw[field] = value;
+  }
+  const parsed = StackConfig.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const field = String(issue.path[0]) as keyof typeof CONTEXT_KEYS;
+      const inner = issue.path.slice(1).map(String);
+      return `context "${CONTEXT_KEYS[field] ?? field}"${inner.length ? ` ${inner.join('.')}` : ''}: ${issue.message}`;
+    });
+    throw new Error(`Invalid Stammkunde configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+};

@@ -2,6 +2,10 @@
 import { Command } from 'commander';
 import { commands } from '#cli/commands/index';
 
+// Local runs on Node 20 are supported; the SDK's notice that its 2027 releases need Node 22
+// would otherwise interrupt every command's output (Lambda runs Node 24).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const program = new Command()
   .name('stammkunde')
   .description('Stammkunde: campaigns, segments and retention mail for online shops')

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { sequentialIds, type BusEvent, type IdSource } from './bus';
 import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
+import { TimedHeap } from './timed-heap';
 
 /** An SQS-triggered Lambda handler, as `functions/<name>/handler.ts` exports it. */
 export type SqsLambdaHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void> | SQSBatchResponse | void;
@@ -90,49 +91,6 @@ interface HiddenEntry {
   generation: number;
 }
 
-const earlier = (a: HiddenEntry, b: HiddenEntry): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-
-/** Min-heap of hidden messages by the time they become visible again. */
-class HiddenHeap {
-  private readonly items: HiddenEntry[] = [];
-
-  peek(): HiddenEntry | undefined {
-    return this.items[0];
-  }
-
-  push(entry: HiddenEntry): void {
-    const items = this.items;
-    items.push(entry);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): HiddenEntry | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let next = i;
-        if (left < items.length && earlier(items[left]!, items[next]!)) next = left;
-        if (right < items.length && earlier(items[right]!, items[next]!)) next = right;
-        if (next === i) break;
-        [items[i], items[next]] = [items[next]!, items[i]!];
-        i = next;
-      }
-    }
-    return top;
-  }
-}
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
@@ -172,7 +130,8 @@ export class Queue {
   /** Visible messages in receive order; `head` skips taken ones without shifting the array. */
   private visible: StoredMessage[] = [];
   private head = 0;
-  private readonly hidden = new HiddenHeap();
+  /** Hidden messages by the time they become visible again. */
+  private readonly hidden = new TimedHeap<HiddenEntry>();
   private hiddenCount = 0;
   private seq = 0;
 

@@ -3,6 +3,7 @@
 // Queues and the tick loop take a SchedulingClock, so the same wiring runs live (`stammkunde local`)
 // or as a deterministic replay.
 import type { Clock } from '#core/clock';
+import { TimedHeap } from './timed-heap';
 
 export type { Clock } from '#core/clock';
 
@@ -36,58 +37,12 @@ interface Timer {
   cancelled: boolean;
 }
 
-/** Earlier time first; equal times in scheduling order, so runs are deterministic. */
-const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-
-/** A binary min-heap of timers (thousands of redelivery timers must stay cheap). */
-class TimerHeap {
-  private readonly items: Timer[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): Timer | undefined {
-    return this.items[0];
-  }
-
+/** Timers by time; equal times in scheduling order, so runs are deterministic. */
+class TimerHeap extends TimedHeap<Timer> {
   countLive(): number {
     let count = 0;
     for (const timer of this.items) if (!timer.cancelled) count++;
     return count;
-  }
-
-  push(timer: Timer): void {
-    const items = this.items;
-    items.push(timer);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): Timer | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && before(items[left]!, items[smallest]!)) smallest = left;
-        if (right < items.length && before(items[right]!, items[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        [items[i], items[smallest]] = [items[smallest]!, items[i]!];
-        i = smallest;
-      }
-    }
-    return top;
   }
 }
 

@@ -14,7 +14,7 @@ import { convert } from 'html-to-text';
 import type { HtmlToTextOptions } from 'html-to-text';
 import type { Block, Campaign, Content, Template } from '#core/campaign';
 import { createLiquid } from '#core/render';
-import type { CompiledTemplate, LinkEntry, ShopInfo } from '#core/render';
+import { ShopInfo, type CompiledTemplate, type LinkEntry } from '#core/render';
 import { salutationLanguage } from '#core/salutation';
 
 /** templates/ at the repository root. */
@@ -121,7 +121,9 @@ const readLayout = async (dir: string, layout: string, language: string): Promis
 /** Reads templates/shop.json (the sender's name, imprint, address). */
 export const loadShopInfo = async (options: CompileOptions = {}): Promise<ShopInfo> => {
   const file = join(options.templatesDir ?? defaultTemplatesDir, 'shop.json');
-  return JSON.parse(await readFile(file, 'utf8')) as ShopInfo;
+  const parsed = ShopInfo.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 };
 
 interface BlockContext {

@@ -66,13 +66,15 @@ export type CompiledTemplate = z.infer<typeof CompiledTemplate>;
 // ---------------------------------------------------------------------------------------------
 // Render variables
 
-export interface ShopInfo {
-  name: string;
-  url: string;
-  imprint: string;
-  address: string;
-  email?: string;
-}
+/** What the templates show about the shop (header, footer, imprint): templates/shop.json, SHOP_INFO, stack context. */
+export const ShopInfo = z.object({
+  name: z.string().min(1),
+  url: z.url(),
+  imprint: z.string(),
+  address: z.string(),
+  email: z.email().optional(),
+});
+export type ShopInfo = z.infer<typeof ShopInfo>;
 
 export interface CouponVariables {
   code: string;

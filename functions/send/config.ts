@@ -1,8 +1,8 @@
 // The send function's environment, read once through zod; a bad value names the variable.
 import { z } from 'zod';
 import { envInt, envNumber, parseEnv } from '#core/delivery/env';
+import { ShopInfo } from '#core/render';
 
-const ShopInfoJson = z.object({ name: z.string().min(1), url: z.url(), imprint: z.string(), address: z.string(), email: z.string().optional() });
 
 export const SendEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -21,7 +21,7 @@ export const SendEnv = z.object({
   /** Shop name, url, imprint, address for the templates, as JSON. */
   SHOP_INFO: z.string().transform((text, ctx) => {
     try {
-      return ShopInfoJson.parse(JSON.parse(text));
+      return ShopInfo.parse(JSON.parse(text));
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `must be JSON {name, url, imprint, address, email?}: ${(error as Error).message.slice(0, 200)}` });
       return z.NEVER;

@@ -2,6 +2,7 @@
 // validated once with zod so a wrong value fails the synth naming the context key.
 import { z } from 'zod';
 import type { Construct } from 'constructs';
+import { ShopInfo } from '#core/render';
 
 /** Context keys the app reads, all under the `stammkunde:` prefix. */
 export const CONTEXT_KEYS = {
@@ -22,15 +23,7 @@ const MailboxAddress = z.string().refine((value) => z.email().safeParse(/<([^<>]
   message: 'must be an address such as "news@shop.example" or "Shop <news@shop.example>"',
 });
 
-/** What the templates show about the shop (footer, imprint). */
-export const ShopInfo = z.object({
-  name: z.string().min(1),
-  url: z.url(),
-  imprint: z.string(),
-  address: z.string(),
-  email: z.email().optional(),
-});
-export type ShopInfo = z.infer<typeof ShopInfo>;
+export { ShopInfo };
 
 export const StackConfig = z.object({
   /** From address of every mail, "news@shop.example" or "Shop <news@shop.example>"; must belong to senderIdentity. */

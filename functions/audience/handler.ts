@@ -1,5 +1,5 @@
 // The audience Lambda (SQS, one shard per message): partial batch failures per record. Thin.
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '#adapters/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG, type AudienceDeps } from '#core/delivery/audience';
 import { AudienceShard } from '#core/delivery/messages';
@@ -13,7 +13,7 @@ import { readAudienceConfig } from './config';
 
 export type AudienceHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
-export const createAudienceHandler = (deps: AudienceDeps, logger = new Logger({ serviceName: 'audience' })): AudienceHandler => {
+export const createAudienceHandler = (deps: AudienceDeps, logger = createLogger('audience')): AudienceHandler => {
   const work = createAudienceWorker(deps);
   return async (event, context) => {
     const remaining = context ? () => context.getRemainingTimeInMillis() : undefined;

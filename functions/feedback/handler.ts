@@ -1,6 +1,6 @@
 // The feedback Lambda: SES events from the default EventBridge bus (rule: source aws.ses).
 // Thin: rules in core/delivery/feedback.ts. Store errors throw, so EventBridge retries (then DLQ).
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '#adapters/logger';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleSesEvent, suppressionsFrom, type FeedbackDeps, type FeedbackResult } from '#core/delivery/feedback';
 import { createDocumentClient } from '#adapters/aws-clients';
@@ -10,7 +10,7 @@ import { readFeedbackConfig } from './config';
 
 export type FeedbackHandler = (event: EventBridgeEvent<string, unknown>) => Promise<FeedbackResult>;
 
-export const createFeedbackHandler = (deps: FeedbackDeps, logger = new Logger({ serviceName: 'feedback' })): FeedbackHandler => async (event) => {
+export const createFeedbackHandler = (deps: FeedbackDeps, logger = createLogger('feedback')): FeedbackHandler => async (event) => {
   const at = new Date(event.time);
   const result = await handleSesEvent(deps, event.id, event.detail, Number.isNaN(at.getTime()) ? new Date() : at);
   if (!result.handled) logger.info('SES event ignored', { id: event.id, detailType: event['detail-type'], reason: result.reason });

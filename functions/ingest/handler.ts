@@ -9,7 +9,8 @@
 // - unknown detail-type: logged and acknowledged.
 // - store errors (throttling, too many conflicts): reported failed; the redelivery applies the
 //   event once (the store remembers applied event ids).
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '#adapters/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseShopEvent } from '#core/events';
@@ -59,7 +60,7 @@ const keyedQueue = (): KeyedQueue => {
 };
 
 export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
-  const logger = deps.logger ?? new Logger({ serviceName: 'ingest' });
+  const logger = deps.logger ?? createLogger('ingest');
   const clock = deps.clock ?? systemClock;
   const { store, loyalty } = deps;
 

@@ -1,8 +1,8 @@
 // The send Lambda (SQS, up to 100 recipients per message): partial batch failures per record;
 // the pacing limiter lives at module scope so it spans invocations of a warm instance. Thin:
 // rules are in core/delivery/send.ts. Its bundle has no mjml (render.ts renders precompiled Liquid).
+import { createLogger } from '#adapters/logger';
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSender, DEFAULT_SEND_CONFIG, type SendDeps } from '#core/delivery/send';
 import { SendWork } from '#core/delivery/messages';
@@ -19,7 +19,7 @@ import { readSendConfig } from './config';
 
 export type SendHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
-export const createSendHandler = (deps: SendDeps, logger = new Logger({ serviceName: 'send' })): SendHandler => {
+export const createSendHandler = (deps: SendDeps, logger = createLogger('send')): SendHandler => {
   const send = createSender(deps);
   return async (event) => {
     const { batchItemFailures, failures } = await processRecords(

@@ -1,5 +1,6 @@
 // The tick Lambda (EventBridge Scheduler, every minute): runTick at the scheduled time. Thin.
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '#adapters/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
@@ -10,7 +11,7 @@ export type TickHandler = (event?: { time?: string }) => Promise<TickResult>;
 
 /** Scheduler passes the scheduled time as `time` (ISO); without it, the clock's now. */
 export const createTickHandler = (deps: TickDeps, options: { now?: () => Date; logger?: Logger } = {}): TickHandler => {
-  const logger = options.logger ?? new Logger({ serviceName: 'tick' });
+  const logger = options.logger ?? createLogger('tick');
   return async (event) => {
     const at = event?.time ? new Date(event.time) : (options.now ?? (() => new Date()))();
     if (Number.isNaN(at.getTime())) throw new Error(`event.time "${event?.time}" is not an ISO time`);

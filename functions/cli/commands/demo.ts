@@ -1,8 +1,16 @@
-// `stammkunde demo` (what `npm start` runs): generates the deterministic demo shop, puts its events
-// on the in-process bus, which routes them with the shared routes into the events queue, whose
-// consumer is the real ingest handler writing to dynalite - the same code as on AWS. Time is
-// simulated: the shop's year is fed day by day. Then it prints the profiles by tier.
-import { writeFile } from 'node:fs/promises';
+// `stammkunde demo` (what `npm start` runs): generates the deterministic demo shop (a year of a
+// seeded 1,000-customer shop), writes it as events.jsonl, and replays the shipped campaigns/ over
+// that year on the embedded runtime (functions/local/replay.ts: bus -> events queue -> ingest,
+// tick -> audience -> send, simulated clock). Prints the shop, the profiles by tier and the
+// replay summary, and writes out/demo/{events,outbox}.jsonl, index.html (every mail, linked)
+// and the mails' HTML gzip-compressed in mails/<chunk>.js with a small viewer (view.html?n=<n>):
+// a year of personal mails is ~35 KB of HTML each (200 MB as files), ~4 KB compressed; script
+// tags load from file:// where fetch would not, and browsers inflate with DecompressionStream.
+//
+// `runIngestDemo` (`demo --ingest-only`) is the earlier ingest-only run against dynalite.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDocumentClient } from '#adapters/aws-clients';
@@ -15,6 +23,8 @@ import { busFromRoutes, sequentialIds, type PutEventsEntry } from '#local/bus';
 import { generateDemoShop, toJsonLines, type DemoEvent, type DemoShopSummary } from '#local/demo-shop';
 import { Queue, queueTarget, type QueueStats } from '#local/queue';
 import { startLocalAws } from '#local/servers';
+import { formatReplaySummary, runReplay, type OutboxLine } from '#local/replay';
+import type { Backend } from '#local/runtime';
 import { SimClock } from '#local/sim-clock';
 import { createIngestHandler } from '../../ingest/handler';
 
@@ -181,20 +191,159 @@ const positiveInt = (name: string) => (value: string): number => {
   return n;
 };
 
+export interface DemoOptions {
+  customers?: number;
+  seed?: number;
+  /** @default 'out/demo' */
+  outDir?: string;
+  /** @default 'campaigns' */
+  campaignsDir?: string;
+  /** @default 'templates' */
+  templatesDir?: string;
+  backend?: Backend;
+  progress?: NodeJS.WriteStream;
+}
+
+export interface DemoResult {
+  report: string;
+  outDir: string;
+  mails: number;
+  seconds: number;
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+/** The index page: one row per mail (time, campaign, customer, subject) linking to its HTML. */
+export const demoIndexHtml = (title: string, lines: readonly OutboxLine[]): string => {
+  const rows = lines
+    .map(
+      (l, i) =>
+        `<tr><td>${escapeHtml(l.at.slice(0, 16).replace('T', ' '))}</td><td>${escapeHtml(l.campaignId)}</td><td>${escapeHtml(l.customerId)}</td>` +
+        `<td><a href="view.html?n=${i + 1}">${escapeHtml(l.subject)}</a></td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>
+</head><body>
+<h1>${escapeHtml(title)}</h1>
+<p>${lines.length} mails. Each link opens the mail as the recipient sees it; out/demo/outbox.jsonl has headers and text.</p>
+<table><thead><tr><th>sent (UTC)</th><th>campaign</th><th>customer</th><th>subject</th></tr></thead><tbody>
+${rows}
+</tbody></table></body></html>
+`;
+};
+
+/** Mails per compressed chunk file. */
+export const MAILS_PER_CHUNK = 100;
+
+/** mails/<k>.js: registers the gzip+base64 HTML of mails k*100+1 .. k*100+100. */
+export const mailChunkScript = (chunk: number, htmls: readonly string[]): string =>
+  `stammkundeMails(${chunk}, ${JSON.stringify(htmls.map((html) => gzipSync(html).toString('base64')))});\n`;
+
+/** The viewer: view.html?n=<n> shows mail n (1-based, the index's order) in an iframe. */
+export const VIEW_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Stammkunde demo mail</title>
+<style>body{margin:0;font-family:system-ui,sans-serif}nav{padding:.5rem 1rem;background:#eee}iframe{border:0;width:100%;height:calc(100vh - 3rem)}</style>
+</head><body>
+<nav><a href="index.html">all mails</a> | <a id="prev">previous</a> | <a id="next">next</a> | mail <span id="n"></span></nav>
+<iframe id="mail" sandbox="allow-popups"></iframe>
+<script>
+const n = Math.max(1, Number(new URLSearchParams(location.search).get('n')) || 1);
+document.getElementById('n').textContent = n;
+document.getElementById('prev').href = 'view.html?n=' + Math.max(1, n - 1);
+document.getElementById('next').href = 'view.html?n=' + (n + 1);
+window.stammkundeMails = async (chunk, mails) => {
+  const packed = mails[(n - 1) % ${MAILS_PER_CHUNK}];
+  if (packed === undefined) { document.getElementById('mail').srcdoc = 'no such mail'; return; }
+  const bytes = Uint8Array.from(atob(packed), (c) => c.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  document.getElementById('mail').srcdoc = await new Response(stream).text();
+};
+const script = document.createElement('script');
+script.src = 'mails/' + Math.floor((n - 1) / ${MAILS_PER_CHUNK}) + '.js';
+document.body.appendChild(script);
+</script></body></html>
+`;
+
+/** Generates the demo shop, replays the example campaigns over its year and writes the outputs. */
+export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> => {
+  const started = performance.now();
+  const outDir = options.outDir ?? join('out', 'demo');
+  const shop = generateDemoShop({ ...(options.customers ? { customers: options.customers } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  await rm(join(outDir, 'mails'), { recursive: true, force: true });
+  await mkdir(join(outDir, 'mails'), { recursive: true });
+  const eventsFile = join(outDir, 'events.jsonl');
+  await writeFile(eventsFile, toJsonLines(shop.events));
+
+  let profiles: Profile[] = [];
+  const result = await runReplay({
+    campaigns: options.campaignsDir ?? 'campaigns',
+    events: eventsFile,
+    from: new Date(shop.from),
+    to: new Date(shop.to),
+    ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+    inspect: async (runtime) => {
+      profiles = await readAllProfiles(runtime.customers);
+    },
+  });
+  if (!result.ok) throw new Error(`the example campaigns are invalid:\n${result.problems.join('\n')}`);
+
+  await writeFile(join(outDir, 'outbox.jsonl'), result.outboxText);
+  const title = `Stammkunde demo: ${result.outbox.length} mails to ${shop.summary.customers} customers, ${shop.from.slice(0, 10)} to ${shop.to.slice(0, 10)}`;
+  await writeFile(join(outDir, 'index.html'), demoIndexHtml(title, result.outbox));
+  await writeFile(join(outDir, 'view.html'), VIEW_HTML);
+  for (let i = 0; i < result.html.length; i += MAILS_PER_CHUNK) {
+    await writeFile(join(outDir, 'mails', `${i / MAILS_PER_CHUNK}.js`), mailChunkScript(i / MAILS_PER_CHUNK, result.html.slice(i, i + MAILS_PER_CHUNK)));
+  }
+
+  const s = shop.summary;
+  const buyers = profiles.filter((p) => p.orders.count > 0).length;
+  const repeatBuyers = profiles.filter((p) => p.orders.count > 1).length;
+  const lines: string[] = [];
+  lines.push(`Stammkunde demo shop: ${s.customers} customers, ${s.events} events from ${shop.from.slice(0, 10)} to ${shop.to.slice(0, 10)} (seed ${shop.seed})`);
+  lines.push(`  ${Object.entries(s.byType).map(([type, n]) => `${type} ${n}`).join(', ')}`);
+  lines.push(`Profiles by tier (${profiles.length} profiles):`);
+  for (const tier of tiers) {
+    const n = profiles.filter((p) => p.tier === tier).length;
+    lines.push(`  ${tier.padEnd(6)} ${String(n).padStart(6)}  ${percent(profiles.length ? n / profiles.length : 0).padStart(6)}`);
+  }
+  lines.push(`Repeat-purchase rate: ${percent(buyers ? repeatBuyers / buyers : 0)} (${repeatBuyers} of ${buyers} buyers ordered more than once)`);
+  lines.push('');
+  lines.push(formatReplaySummary(result));
+  lines.push('');
+  lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')} and ${join(outDir, 'index.html')} (open it in a browser to read the ${result.html.length} mails)`);
+  const seconds = (performance.now() - started) / 1000;
+  lines.push(`demo finished in ${seconds.toFixed(1)} s`);
+  return { report: lines.join('\n'), outDir, mails: result.outbox.length, seconds };
+};
+
 export const register = (program: Command): void => {
   program
     .command('demo')
-    .description('generate the demo shop, ingest its year of events on the embedded runtime and print the profiles by tier')
+    .description('generate the demo shop, replay the example campaigns over its year and write out/demo (outbox, index.html)')
     .option('--customers <n>', 'number of customers', positiveInt('customers'), 1000)
     .option('--seed <n>', 'seed of the demo shop', positiveInt('seed'))
-    .option('--events-out <file>', 'also write the generated events as JSON lines (input for replay)')
-    .action(async (opts: { customers: number; seed?: number; eventsOut?: string }) => {
-      if (opts.eventsOut) {
-        const shop = generateDemoShop({ customers: opts.customers, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-        await writeFile(opts.eventsOut, toJsonLines(shop.events));
-        console.log(`wrote ${shop.events.length} events to ${opts.eventsOut}`);
+    .option('--out <dir>', 'output folder', join('out', 'demo'))
+    .option('--backend <name>', 'memory (in-memory twins) or local-aws (dynalite + local SES)', 'memory')
+    .option('--ingest-only', 'only ingest the year into dynalite and print the profiles by tier')
+    .action(async (opts: { customers: number; seed?: number; out: string; backend: string; ingestOnly?: boolean }) => {
+      const seed = opts.seed !== undefined ? { seed: opts.seed } : {};
+      if (opts.ingestOnly) {
+        console.log(formatIngestDemo(await runIngestDemo({ customers: opts.customers, ...seed })));
+        return;
       }
-      const result = await runIngestDemo({ customers: opts.customers, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-      console.log(formatIngestDemo(result));
+      if (opts.backend !== 'memory' && opts.backend !== 'local-aws') throw new Error(`--backend must be memory or local-aws, got "${opts.backend}"`);
+      const result = await runDemo({
+        customers: opts.customers,
+        ...seed,
+        outDir: opts.out,
+        backend: opts.backend,
+        ...(process.stdout.isTTY ? { progress: process.stdout } : {}),
+      });
+      console.log(result.report);
     });
 };

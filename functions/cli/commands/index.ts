@@ -4,6 +4,8 @@ import { register as validate } from '#cli/commands/validate';
 import { register as schema } from '#cli/commands/schema';
 import { register as preview } from '#cli/commands/preview';
 import { register as demo } from '#cli/commands/demo';
+import { register as replay } from '#cli/commands/replay';
+import { register as local } from '#cli/commands/local';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -12,4 +14,6 @@ export const commands: RegisterCommand[] = [
   schema,
   preview,
   demo,
+  replay,
+  local,
 ];

@@ -1,0 +1,34 @@
+// Replay wall time: the demo year (1,000 customers) and a 10,000-customer shop, replayed with the
+// shipped campaigns on the embedded runtime's in-memory backend (the replay default), plus a
+// 100-customer year on dynalite + aws-ses-v2-local for comparison. Goal: under 60 s on 2 cores.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDemoShop, toJsonLines } from '#local/demo-shop';
+import { runReplay } from '#local/replay';
+import type { Backend } from '#local/runtime';
+
+const replayYear = async (dir: string, customers: number, backend: Backend): Promise<void> => {
+  const shop = generateDemoShop({ customers });
+  const events = join(dir, `events-${customers}.jsonl`);
+  await writeFile(events, toJsonLines(shop.events));
+  const started = performance.now();
+  const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend });
+  const seconds = (performance.now() - started) / 1000;
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  console.log(
+    `replay ${customers} customers (${backend}): ${seconds.toFixed(1)} s wall for ${shop.events.length} events, ${result.ticks} ticks, ` +
+      `${result.outbox.length} mails (${Math.round(result.outbox.length / seconds)} mails/s, ${Math.round(shop.events.length / seconds)} events/s overall)`,
+  );
+};
+
+export async function run(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-bench-'));
+  try {
+    await replayYear(dir, 1_000, 'memory');
+    await replayYear(dir, 10_000, 'memory');
+    await replayYear(dir, 100, 'local-aws');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,402 @@
+// Replay: a marketer's campaigns against a shop's history on the embedded runtime with a simulated
+// clock. Loads and validates the campaigns (refusing with validate's lines), compiles their
+// templates once, feeds the events at their times through bus -> events queue -> ingest, ticks at
+// every minute where something can be due, lets tick -> audience -> send run through their
+// queues, and collects one outbox line per mail accepted. Same inputs, same bytes: the clock, the
+// message ids, the claim owners and the order of the output lines are all deterministic.
+//
+// Skipping ahead: a year has 525,600 minutes, but tick can only create an occurrence at a minute
+// a delivered campaign's schedule names (cron in its time zone, or a one-off instant), evaluated
+// here with the same cron-parser tick uses. So the simulated clock jumps from one such minute to the
+// next and runs tick exactly there; between them only events are fed. (Due deliveries of triggered
+// campaigns, once built, must add their due minutes to this set.)
+import { readFile } from 'node:fs/promises';
+import { CronExpressionParser } from 'cron-parser';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadWorkspace } from '#cli/load-files';
+import type { Campaign, Schedule } from '#core/campaign';
+import type { PublishedCampaign } from '#core/delivery-store';
+import type { Outcome } from '#core/delivery/outcomes';
+import { parseShopEvent, SHOP_EVENT_SOURCE } from '#core/events';
+import { compileCampaignTemplates, loadShopInfo } from '../compile/compile-template';
+import type { BusEvent } from './bus';
+import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
+import type { LocalAws } from './servers';
+import { SimClock } from './sim-clock';
+
+export interface ReplayOptions {
+  campaigns: string;
+  /** events.jsonl: one EventBridge envelope per line (id, source, detail-type, time, detail). */
+  events: string;
+  /** Optional customers.jsonl: CustomerRegistered details (or envelopes), registered at `from`. */
+  customers?: string;
+  from: Date;
+  to: Date;
+  /** @default 'memory' (see runtime.ts for why) */
+  backend?: Backend;
+  /** Servers to use with backend 'local-aws' (tests); otherwise started and stopped here. */
+  aws?: LocalAws;
+  /** Folder with layouts/, partials/, locales/, shop.json. @default 'templates' */
+  templatesDir?: string;
+  /**
+   * Treat consent given in an event as confirmed by the double opt-in right after its day is
+   * ingested (the confirm link is not built yet, and a shop's history rarely holds the clicks).
+   * @default true
+   */
+  confirmConsent?: boolean;
+  /** Called with the runtime before it stops (e.g. the demo reads the profiles). */
+  inspect?: (runtime: Runtime) => Promise<void>;
+  /** Show a progress bar on this stream (the CLI passes stdout when it is a TTY). */
+  progress?: NodeJS.WriteStream;
+}
+
+/** One line of the outbox file. */
+export interface OutboxLine {
+  at: string;
+  to: string;
+  customerId: string;
+  campaignId: string;
+  occurrenceId: string;
+  subject: string;
+  headers: Record<string, string>;
+  text: string;
+  couponCode?: string;
+  rewardId?: string;
+}
+
+export interface BadLine {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface CampaignReport {
+  campaignId: string;
+  kind: Campaign['kind'];
+  occurrences: number;
+  /** Recipients the send path reached a final answer for. */
+  recipients: number;
+  sent: number;
+  /** Refused by a send-time gate: suppressed, no consent, topic unsubscribed. */
+  suppressed: number;
+  capped: number;
+  /** Failed or uncertain (rendering, SES rejection, ambiguous SES answer). */
+  failed: number;
+}
+
+export interface SkippedCampaign {
+  campaignId: string;
+  kind: Campaign['kind'];
+  reason: string;
+}
+
+export type ReplayResult =
+  | { ok: false; problems: string[] }
+  | {
+      ok: true;
+      outbox: OutboxLine[];
+      /** The outbox as written: one JSON line per mail, sorted by time, campaign, customer. */
+      outboxText: string;
+      /** The HTML of each outbox line (same order), for the demo's pages. */
+      html: string[];
+      campaigns: CampaignReport[];
+      skipped: SkippedCampaign[];
+      badLines: BadLine[];
+      events: { read: number; fed: number; afterWindow: number };
+      ticks: number;
+      deadLettered: { events: number; audience: number; send: number };
+      seconds: number;
+    };
+
+/** A fixed key: replay links must be byte-identical between runs (never used for real mail). */
+const REPLAY_SIGNING_KEY = { id: 'replay', secret: 'stammkunde-replay-signing-key-not-for-production' };
+
+const GATED: readonly Outcome[] = ['suppressed', 'noConsent', 'unsubscribed'];
+const FINAL: readonly Outcome[] = ['sent', ...GATED, 'capped', 'missing', 'failed', 'uncertain'];
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The instants in (from, to] where a schedule is due (what tick would find). */
+export const scheduleMinutes = (schedule: Schedule, from: Date, to: Date): number[] => {
+  if (schedule.type === 'once') {
+    const at = Date.parse(schedule.at);
+    return at > from.getTime() && at <= to.getTime() ? [Math.ceil(at / 60_000) * 60_000] : [];
+  }
+  const interval = CronExpressionParser.parse(schedule.cron, { currentDate: from, endDate: to, tz: schedule.timeZone });
+  const out: number[] = [];
+  while (interval.hasNext()) out.push(interval.next().getTime());
+  return out;
+};
+
+interface ParsedLines {
+  events: BusEvent[];
+  bad: BadLine[];
+}
+
+const toBusEvent = (raw: { id: string; source: string; 'detail-type': string; time: string; detail: unknown }): BusEvent => ({
+  version: '0',
+  id: raw.id,
+  'detail-type': raw['detail-type'],
+  source: raw.source,
+  account: '000000000000',
+  time: raw.time,
+  region: 'local',
+  resources: [],
+  detail: raw.detail,
+});
+
+/** Parses a JSON-lines file of envelopes; each bad line is reported with its number and reason. */
+export const parseEventLines = (file: string, text: string, wrapDetail?: (detail: unknown, line: number) => unknown): ParsedLines => {
+  const events: BusEvent[] = [];
+  const bad: BadLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const source = lines[i]!.trim();
+    if (source === '') continue;
+    const line = i + 1;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(source);
+    } catch (error) {
+      bad.push({ file, line, reason: `not JSON: ${(error as Error).message}` });
+      continue;
+    }
+    if (wrapDetail && (typeof raw !== 'object' || raw === null || !('detail-type' in raw))) raw = wrapDetail(raw, line);
+    const parsed = parseShopEvent(raw);
+    if (parsed.kind === 'rejected') {
+      bad.push({ file, line, reason: parsed.reason });
+      continue;
+    }
+    if (parsed.kind === 'ignored') {
+      bad.push({ file, line, reason: `detail-type: "${parsed.detailType}" is not a shop event` });
+      continue;
+    }
+    const envelope = raw as { id: string; source: string; 'detail-type': string; time: string; detail: unknown };
+    if (envelope.source !== SHOP_EVENT_SOURCE) {
+      bad.push({ file, line, reason: `source: must be "${SHOP_EVENT_SOURCE}", got "${envelope.source}"` });
+      continue;
+    }
+    events.push(toBusEvent(envelope));
+  }
+  return { events, bad };
+};
+
+const headerObject = (headers: readonly { name: string; value: string }[]): Record<string, string> =>
+  Object.fromEntries(headers.map((h) => [h.name, h.value]));
+
+const toOutboxLine = (sent: SentMail): OutboxLine => ({
+  at: sent.at.toISOString(),
+  to: sent.mail.to,
+  customerId: sent.customerId,
+  campaignId: sent.campaignId,
+  occurrenceId: sent.occurrenceId,
+  subject: sent.mail.subject,
+  headers: headerObject(sent.mail.headers),
+  text: sent.mail.text,
+});
+
+export type PreparedCampaigns = { ok: false; problems: string[] } | { ok: true; published: PublishedCampaign[]; skipped: SkippedCampaign[] };
+
+/**
+ * Loads and validates a campaigns folder and compiles the templates of the campaigns whose kind
+ * is delivered (once, as publish does); other kinds and inactive campaigns come back as skipped.
+ * Invalid files give validate's `file: path: message` lines.
+ */
+export const prepareCampaigns = async (dir: string, options: { templatesDir: string; publishedAt: Date }): Promise<PreparedCampaigns> => {
+  const { workspace, problems } = await loadWorkspace([dir], { templatesDir: options.templatesDir });
+  if (problems.length > 0) return { ok: false, problems: problems.map((p) => `${p.file}: ${p.path}: ${p.message}`) };
+  if (workspace.campaigns.size === 0) return { ok: false, problems: [`${dir}: (root): no campaign files found`] };
+
+  const segments = Object.fromEntries([...workspace.segments.values()].map(({ value }) => [value.id, value.rule]));
+  const campaigns = [...workspace.campaigns.values()].map((c) => c.value).sort((a, b) => cmp(a.id, b.id));
+  const skipped: SkippedCampaign[] = [];
+  const published: PublishedCampaign[] = [];
+  const compileProblems: string[] = [];
+  for (const campaign of campaigns) {
+    if (!DELIVERED_KINDS.includes(campaign.kind)) {
+      skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `delivery of ${campaign.kind} campaigns is not built yet` });
+      continue;
+    }
+    if (campaign.status !== 'active') {
+      skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `status is ${campaign.status}` });
+      continue;
+    }
+    try {
+      const template = await compileCampaignTemplates(campaign, { templatesDir: options.templatesDir });
+      published.push({ campaign, segments, template, publishedAt: options.publishedAt.toISOString() });
+    } catch (error) {
+      compileProblems.push(`${workspace.campaigns.get(campaign.id)?.file ?? campaign.id}: template: ${(error as Error).message}`);
+    }
+  }
+  if (compileProblems.length > 0) return { ok: false, problems: compileProblems };
+  return { ok: true, published, skipped };
+};
+
+/** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */
+export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
+  const started = performance.now();
+  const { from, to } = options;
+  if (!(from.getTime() < to.getTime())) return { ok: false, problems: [`--from ${from.toISOString()} must be before --to ${to.toISOString()}`] };
+  const templatesDir = options.templatesDir ?? 'templates';
+
+  const prepared = await prepareCampaigns(options.campaigns, { templatesDir, publishedAt: from });
+  if (!prepared.ok) return prepared;
+  const read = async (flag: string, file: string): Promise<string | { problem: string }> =>
+    readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => ({ problem: `${flag} ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}` }));
+  const eventsText = await read('--events', options.events);
+  const customersText = options.customers ? await read('--customers', options.customers) : '';
+  const unreadable = [eventsText, customersText].flatMap((t) => (typeof t === 'string' ? [] : [t.problem]));
+  if (unreadable.length > 0) return { ok: false, problems: unreadable };
+  const { published, skipped } = prepared;
+
+  // Inputs: customers first (registered at `from`), then the events in time order (stable).
+  const badLines: BadLine[] = [];
+  let customerEvents: BusEvent[] = [];
+  if (options.customers) {
+    const parsed = parseEventLines(options.customers, customersText as string, (detail, line) => ({
+      id: `customers-${line}`,
+      source: SHOP_EVENT_SOURCE,
+      'detail-type': 'CustomerRegistered',
+      time: from.toISOString(),
+      detail,
+    }));
+    customerEvents = parsed.events;
+    badLines.push(...parsed.bad);
+  }
+  const parsedEvents = parseEventLines(options.events, eventsText as string);
+  badLines.push(...parsedEvents.bad);
+  const timeOf = (e: BusEvent) => Date.parse(e.time);
+  const inWindow = parsedEvents.events
+    .map((event, index) => ({ event, index }))
+    .filter(({ event }) => timeOf(event) <= to.getTime())
+    .sort((a, b) => timeOf(a.event) - timeOf(b.event) || a.index - b.index)
+    .map(({ event }) => event);
+  const feed = [...customerEvents, ...inWindow];
+  const afterWindow = parsedEvents.events.length - inWindow.length;
+
+  const tickMinutes = [
+    ...new Set(
+      published.flatMap(({ campaign }) => ('schedule' in campaign ? scheduleMinutes(campaign.schedule, from, to) : [])),
+    ),
+  ].sort((a, b) => a - b);
+
+  const outbox: { line: OutboxLine; html: string }[] = [];
+  const clock = new SimClock(from);
+  const shop = await loadShopInfo({ templatesDir });
+  const runtime = await createRuntime({
+    clock,
+    backend: options.backend ?? 'memory',
+    ...(options.aws ? { aws: options.aws } : {}),
+    idNamespace: 'replay',
+    shop,
+    from: shop.email ?? 'newsletter@shop.example',
+    unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
+    signingKey: REPLAY_SIGNING_KEY,
+    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
+  });
+  const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
+  try {
+    await runtime.publish(published);
+    bar?.start(feed.length + tickMinutes.length, 0, { day: from.toISOString().slice(0, 10) });
+    let next = 0;
+    let progressed = 0;
+    /** Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. */
+    const feedUntil = async (until: number) => {
+      while (next < feed.length && timeOf(feed[next]!) <= until) {
+        const first = feed[next]!;
+        const day = first.time.slice(0, 10);
+        if (timeOf(first) > clock.now().getTime()) await clock.advanceTo(timeOf(first));
+        let end = next;
+        while (end < feed.length && timeOf(feed[end]!) <= until && feed[end]!.time.slice(0, 10) === day) end++;
+        const consenting = new Set<string>();
+        for (let i = next; i < end; i++) {
+          const event = feed[i]!;
+          await runtime.bus.publish(event);
+          const detail = event.detail as { customerId?: string; consent?: { marketing?: boolean } };
+          if (detail.consent?.marketing === true && detail.customerId) consenting.add(detail.customerId);
+        }
+        progressed += end - next;
+        next = end;
+        await runtime.settle();
+        if (options.confirmConsent ?? true) for (const customerId of [...consenting].sort()) await runtime.confirmConsent(customerId);
+        bar?.update(progressed, { day });
+      }
+    };
+    for (const minute of tickMinutes) {
+      await feedUntil(minute);
+      if (minute > clock.now().getTime()) await clock.advanceTo(minute);
+      await runtime.tick();
+      await runtime.settle();
+      bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
+    }
+    await feedUntil(to.getTime());
+    if (to.getTime() > clock.now().getTime()) await clock.advanceTo(to);
+    await runtime.settle();
+    bar?.stop();
+    await options.inspect?.(runtime);
+
+    const reports: CampaignReport[] = [];
+    for (const p of published) {
+      const occurrences = await runtime.delivery.listOccurrences(p.campaign.id);
+      const total = (outcomes: readonly Outcome[]) => occurrences.reduce((sum, o) => sum + outcomes.reduce((s, k) => s + (o.stats[k] ?? 0), 0), 0);
+      reports.push({
+        campaignId: p.campaign.id,
+        kind: p.campaign.kind,
+        occurrences: occurrences.length,
+        recipients: total(FINAL),
+        sent: total(['sent']),
+        suppressed: total(GATED),
+        capped: total(['capped']),
+        failed: total(['failed', 'uncertain']),
+      });
+    }
+    const key = (l: OutboxLine) => [l.at, l.campaignId, l.occurrenceId, l.customerId];
+    outbox.sort((a, b) => {
+      const ka = key(a.line);
+      const kb = key(b.line);
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return cmp(ka[i]!, kb[i]!);
+      return 0;
+    });
+    const lines = outbox.map((o) => o.line);
+    return {
+      ok: true,
+      outbox: lines,
+      outboxText: lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''),
+      html: outbox.map((o) => o.html),
+      campaigns: reports,
+      skipped,
+      badLines,
+      events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
+      ticks: tickMinutes.length,
+      deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    bar?.stop();
+    await runtime.stop();
+  }
+};
+
+/** The summary the CLI prints (campaign and customer ids only, never addresses). */
+export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>): string => {
+  const lines: string[] = [];
+  lines.push(
+    `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s: ${result.outbox.length} mails` +
+      (result.events.afterWindow ? `, ${result.events.afterWindow} events after --to not fed` : ''),
+  );
+  const head = ['campaign', 'kind', 'occurrences', 'recipients', 'sent', 'suppressed', 'capped', 'failed'];
+  const rows = result.campaigns.map((c) => [c.campaignId, c.kind, ...[c.occurrences, c.recipients, c.sent, c.suppressed, c.capped, c.failed].map(String)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => '  ' + r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  lines.push(fmt(head));
+  for (const r of rows) lines.push(fmt(r));
+  for (const s of result.skipped) lines.push(`  skipped ${s.campaignId} (${s.kind}): ${s.reason}`);
+  if (result.badLines.length > 0) {
+    lines.push(`${result.badLines.length} bad input lines skipped:`);
+    for (const b of result.badLines.slice(0, 20)) lines.push(`  ${b.file}:${b.line}: ${b.reason}`);
+    if (result.badLines.length > 20) lines.push(`  ... and ${result.badLines.length - 20} more`);
+  }
+  const dl = result.deadLettered;
+  if (dl.events + dl.audience + dl.send > 0) lines.push(`dead-lettered: events ${dl.events}, audience ${dl.audience}, send ${dl.send}`);
+  return lines.join('\n');
+};

@@ -1,0 +1,302 @@
+// The embedded runtime: the same handlers as on AWS (ingest, tick, audience, send) wired to local
+// stand-ins on one machine - the in-process shop bus with the shared routes (core/routes.ts), SQS-like
+// queues with dead-letter queues (events, audience, send), and either the local AWS servers
+// (dynalite + aws-ses-v2-local, `backend: 'local-aws'`) or the in-memory twins of the same ports
+// (`backend: 'memory'`: MemoryStore, MemoryDeliveryStore, a recording mailer). The clock is real
+// (`stammkunde local`: a tick every wall-clock minute, live queue consumers) or simulated (replay:
+// whoever owns the SimClock calls `tick()` and `settle()`).
+//
+// Why two backends: dynalite serves roughly a thousand single-item operations a second on one
+// core, and every mail costs about six of them (claim, two transitions, cap slot, stats); a
+// year of a 10,000-customer shop is far beyond a minute there. Replays run on the twins by
+// default (identical contracts, tested against each other by their owners); `--backend
+// local-aws` runs the very same wiring against dynalite and the local SES.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
+import { createDynamoStore } from '#adapters/dynamo-store';
+import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createMemoryStore } from '#adapters/memory-store';
+import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
+import { SesMailer } from '#adapters/ses-mailer';
+import type { CampaignKind } from '#core/campaign';
+import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
+import { DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
+import type { AudienceShard, SendWork } from '#core/delivery/messages';
+import { createRateLimiter } from '#core/delivery/pacing';
+import { createPool } from '#core/delivery/pool';
+import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from '#core/delivery/ports';
+import { createSignedUnsubscribeLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
+import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/delivery/tick';
+import { defaultLoyaltyConfig } from '#core/loyalty';
+import type { ShopInfo } from '#core/render';
+import type { CustomerStore } from '#core/store';
+import type { SigningKey } from '#core/tokens';
+import { createAudienceHandler } from '../audience/handler';
+import { createIngestHandler } from '../ingest/handler';
+import { createSendHandler } from '../send/handler';
+import { createTickHandler } from '../tick/handler';
+import { busFromRoutes, sequentialIds, type Bus } from './bus';
+import { Queue, queueTarget } from './queue';
+import { startLocalAws, type LocalAws } from './servers';
+import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
+
+/**
+ * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
+ * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
+ */
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter'];
+
+export type Backend = 'local-aws' | 'memory';
+
+/** A mail SES (or its twin) accepted, with the ids the send path put in its tags. */
+export interface SentMail {
+  at: Date;
+  messageId: string;
+  customerId: string;
+  campaignId: string;
+  occurrenceId: string;
+  mail: OutgoingMail;
+}
+
+export interface RuntimeOptions {
+  clock: SchedulingClock;
+  /** @default 'local-aws' */
+  backend?: Backend;
+  /** Already started servers to use (e.g. a test's); otherwise the runtime starts and stops its own. */
+  aws?: LocalAws;
+  /** Namespace of the deterministic message ids and claim owners. @default 'stammkunde' */
+  idNamespace?: string;
+  shop: ShopInfo;
+  from: string;
+  unsubscribeBaseUrl: string;
+  signingKey: SigningKey;
+  /** SES calls per second across the send consumer. @default 1,000,000 (local servers do not throttle) */
+  sendRatePerSecond?: number;
+  /** Overrides of the send configuration (frequency cap etc.). */
+  send?: Partial<Omit<SendConfig, 'from'>>;
+  tick?: Partial<TickConfig>;
+  /** Ingest batches in flight. @default 8 */
+  ingestConcurrency?: number;
+  /** Called for every mail accepted (outbox of replay, console of `local`). */
+  onSent?: (sent: SentMail) => void;
+  /** Powertools log level of the handlers. @default 'WARN' */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface RuntimeQueues {
+  events: Queue;
+  eventsDlq: Queue;
+  audience: Queue;
+  audienceDlq: Queue;
+  send: Queue;
+  sendDlq: Queue;
+}
+
+export interface Runtime {
+  readonly clock: SchedulingClock;
+  readonly backend: Backend;
+  readonly bus: Bus;
+  readonly queues: RuntimeQueues;
+  readonly customers: CustomerStore;
+  readonly delivery: DeliveryStore;
+  /** Set for the local-aws backend. */
+  readonly aws?: LocalAws;
+  /** Writes published campaigns (what `stammkunde publish` writes on AWS). */
+  publish(campaigns: readonly PublishedCampaign[]): Promise<void>;
+  /**
+   * The customer clicks the double opt-in link: a pending consent becomes confirmed. Stands in
+   * for the confirm path of the track function (not built yet); once per (customer, proof time).
+   */
+  confirmConsent(customerId: string): Promise<boolean>;
+  /** One tick at the clock's current minute, as EventBridge Scheduler invokes it. */
+  tick(): Promise<TickResult>;
+  /**
+   * Simulated clock: runs the consumers until events, audience and send queues are empty
+   * (advancing time for redeliveries, which end in the DLQs). Real clock: waits for the live
+   * consumers to go idle with nothing visible.
+   */
+  settle(): Promise<void>;
+  /** Real clock only: starts the queue consumers and the minute ticks. */
+  startLive(options?: { onTickError?: (error: unknown) => void }): void;
+  stop(): Promise<void>;
+}
+
+/** A delivery WorkQueue (port of core/delivery) on an in-process Queue: SendMessageBatch in tens. */
+export const workQueueOn = <T>(queue: Queue): WorkQueue<T> => ({
+  async sendBatch(messages: readonly QueuedMessage<T>[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const entries = messages.slice(i, i + 10).map((m, j) => ({
+        id: String(j),
+        body: JSON.stringify(m.body),
+        ...(m.delaySeconds ? { delaySeconds: m.delaySeconds } : {}),
+      }));
+      const result = queue.sendBatch(entries);
+      if (result.failed.length > 0) throw new Error(`queue ${queue.name}: ${result.failed.map((f) => `${f.code}: ${f.message}`).join('; ')}`);
+    }
+  },
+});
+
+/** The in-memory twin of SES: accepts every mail with a deterministic message id. */
+export const memoryMailer = (namespace: string): Mailer => {
+  const ids = sequentialIds(`ses:${namespace}`);
+  return { send: async (): Promise<MailResult> => ({ ok: true, messageId: ids() }) };
+};
+
+/** Wraps a mailer so every accepted mail is reported with its ledger ids (from the `ledger` tag). */
+const recording = (mailer: Mailer, clock: SchedulingClock, onSent: ((sent: SentMail) => void) | undefined): Mailer => ({
+  async send(mail) {
+    const result = await mailer.send(mail);
+    if (result.ok && onSent) {
+      const tag = mail.tags.find((t) => t.name === 'ledger');
+      const key = tag ? decodeLedgerTag(tag.value) : undefined;
+      const campaignId = mail.tags.find((t) => t.name === 'campaign')?.value ?? '';
+      onSent({ at: clock.now(), messageId: result.messageId, customerId: key?.customerId ?? '', campaignId, occurrenceId: key?.occurrenceId ?? '', mail });
+    }
+    return result;
+  },
+});
+
+/** Starts the runtime: stores, queues with DLQs, bus routes and the handlers as consumers. */
+export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
+  const backend = options.backend ?? 'local-aws';
+  const { clock } = options;
+  const namespace = options.idNamespace ?? 'stammkunde';
+  const ownsAws = backend === 'local-aws' && !options.aws;
+  const aws = backend === 'local-aws' ? (options.aws ?? (await startLocalAws('stammkunde-local'))) : undefined;
+  // One SDK client per service for the whole runtime (as a warm Lambda holds it at module scope).
+  const documentClient = aws ? createDocumentClient({ endpoint: aws.dynamoEndpoint, region: 'local' }) : undefined;
+  const sesClient = aws ? createSesClient({ endpoint: aws.sesEndpoint, region: 'local', maxAttempts: 1 }) : undefined;
+  const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
+  const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
+  const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
+  const mailer = recording(baseMailer, clock, options.onSent);
+
+  const dlq = (name: string) => new Queue({ name: `${name}-dlq`, clock, ids: sequentialIds(`${namespace}:${name}-dlq`) });
+  const queue = (name: string, deadLetter: Queue, visibilityTimeoutSeconds: number) =>
+    new Queue({ name, clock, visibilityTimeoutSeconds, deadLetter: { queue: deadLetter, maxReceiveCount: 3 }, ids: sequentialIds(`${namespace}:${name}`) });
+  const eventsDlq = dlq('events');
+  const audienceDlq = dlq('audience');
+  const sendDlq = dlq('send');
+  const queues: RuntimeQueues = {
+    events: queue('events', eventsDlq, 30),
+    eventsDlq,
+    audience: queue('audience', audienceDlq, 120),
+    audienceDlq,
+    send: queue('send', sendDlq, 120),
+    sendDlq,
+  };
+
+  const bus = busFromRoutes('shop', { clock, ids: sequentialIds(`${namespace}:bus`) });
+  bus.connect('ingest', queueTarget(queues.events));
+
+  const logLevel = options.logLevel ?? 'WARN';
+  const logger = (serviceName: string) => new Logger({ serviceName, logLevel });
+  queues.events.setConsumer(
+    createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest') }),
+    { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
+  );
+
+  const audienceQueue = workQueueOn<AudienceShard>(queues.audience);
+  const sendQueue = workQueueOn<SendWork>(queues.send);
+  const people = profilePortsFrom(customers);
+  // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
+  // local adapters instead of the ones they build from their environment.
+  const tickHandler = createTickHandler(
+    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick } },
+    { now: () => clock.now(), logger: logger('tick') },
+  );
+  const audienceHandler = createAudienceHandler(
+    { store: delivery, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG },
+    logger('audience'),
+  );
+  const owners = sequentialIds(`${namespace}:owner`);
+  const sendHandler = createSendHandler({
+    store: delivery,
+    profiles: people,
+    mailer,
+    renderer: createTemplateMailRenderer({ shop: options.shop }),
+    links: createSignedUnsubscribeLinks({ baseUrl: options.unsubscribeBaseUrl, key: options.signingKey }),
+    limiter: createRateLimiter({ ratePerSecond: options.sendRatePerSecond ?? 1_000_000, now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+    pool: createPool(32),
+    sendQueue,
+    clock,
+    // Throttle backoff waits in wall time (short), so a simulated clock never deadlocks on it.
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+    random: () => 0.5,
+    newOwner: owners,
+    config: { ...DEFAULT_SEND_CONFIG, ...options.send, from: options.from },
+  }, logger('send'));
+  queues.audience.setConsumer(audienceHandler, { batchSize: 10, concurrency: 4, functionName: 'audience' });
+  queues.send.setConsumer(sendHandler, { batchSize: 10, concurrency: 4, functionName: 'send' });
+
+  let tickTimer: TimerHandle | undefined;
+  let live = false;
+  const work = [queues.events, queues.audience, queues.send];
+
+  const runtime: Runtime = {
+    clock,
+    backend,
+    bus,
+    queues,
+    customers,
+    delivery,
+    ...(aws ? { aws } : {}),
+    async publish(campaigns) {
+      for (const published of campaigns) await delivery.putCampaign(published);
+    },
+    async confirmConsent(customerId) {
+      const profile = await customers.getProfile(customerId);
+      if (profile?.consent.status !== 'pending') return false;
+      const outcome = await customers.applyAtomically(customerId, `confirm:${profile.consent.proof?.at ?? ''}`, (current) =>
+        current?.consent.status === 'pending'
+          ? { profile: { ...current, consent: { ...current.consent, status: 'confirmed', confirmedAt: clock.now().toISOString() } }, ownEvents: [] }
+          : undefined,
+      );
+      return outcome.status === 'applied';
+    },
+    tick: () => tickHandler({ time: clock.now().toISOString() }),
+    async settle() {
+      if (live) {
+        for (let i = 0; i < 1000; i++) {
+          await Promise.all(work.map((q) => q.idle()));
+          if (work.every((q) => q.visibleCount === 0)) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return;
+      }
+      // Each stage's output feeds the next; loop until none holds a message (redeliveries
+      // advance the simulated clock, and poison messages end in the DLQs after 3 receives).
+      for (;;) {
+        for (const q of work) await q.drain({ advanceTime: clock instanceof SimClock });
+        if (work.every((q) => q.size === 0)) return;
+      }
+    },
+    startLive(liveOptions = {}) {
+      if (clock.simulated) throw new Error('startLive needs the real clock; drive a SimClock with tick() and settle()');
+      live = true;
+      for (const q of work) q.start();
+      const next = () => {
+        const now = clock.now().getTime();
+        tickTimer = clock.schedule(new Date(Math.floor(now / 60_000) * 60_000 + 60_000), async () => {
+          try {
+            await runtime.tick();
+          } catch (error) {
+            (liveOptions.onTickError ?? ((e) => console.error(`tick failed: ${e instanceof Error ? e.message : String(e)}`)))(error);
+          }
+          if (live) next();
+        });
+      };
+      next();
+    },
+    async stop() {
+      live = false;
+      tickTimer?.cancel();
+      await Promise.all(work.map((q) => q.stop()));
+      documentClient?.destroy();
+      sesClient?.destroy();
+      if (ownsAws && aws) await aws.stop();
+    },
+  };
+  return runtime;
+};

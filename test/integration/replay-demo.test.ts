@@ -1,0 +1,54 @@
+// The demo `npm start` runs, on a small seeded shop: it writes the events, the outbox, the index
+// page with one row per mail, and compressed mail pages the viewer can inflate.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAILS_PER_CHUNK, runDemo, type DemoResult } from '#cli/commands/demo';
+import type { OutboxLine } from '#local/replay';
+
+let dir: string;
+let result: DemoResult;
+let outbox: OutboxLine[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stammkunde-demo-'));
+  result = await runDemo({ customers: 120, seed: 5, outDir: dir });
+  outbox = (await readFile(join(dir, 'outbox.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as OutboxLine);
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('demo', () => {
+  it('sends the monthly newsletter over the year and reports it', () => {
+    expect(result.mails).toBe(outbox.length);
+    // Twelve occurrences; on 1 January nobody has registered yet, so mails come from eleven.
+    expect(new Set(outbox.map((l) => l.occurrenceId)).size).toBe(11);
+    expect(result.report).toMatch(/newsletter-monthly\s+newsletter\s+12\s+\d+\s+\d+/);
+    expect(result.report).toContain('skipped birthday (seasonal)');
+    expect(result.report).toContain('Profiles by tier (120 profiles)');
+  });
+
+  it('lists every mail on the index page with a link to the viewer', async () => {
+    const index = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(index.match(/<a href="view\.html\?n=\d+">/g)).toHaveLength(outbox.length);
+    expect(index).toContain(`view.html?n=${outbox.length}"`);
+    expect(index).not.toContain(outbox[0]!.to);
+  });
+
+  it('stores each mail compressed in a chunk the viewer loads by number', async () => {
+    const chunks = (await readdir(join(dir, 'mails'))).sort();
+    expect(chunks).toHaveLength(Math.ceil(outbox.length / MAILS_PER_CHUNK));
+    const script = await readFile(join(dir, 'mails', '0.js'), 'utf8');
+    const match = /^stammkundeMails\(0, (\[.*\])\);\n$/s.exec(script);
+    expect(match).not.toBeNull();
+    const packed = JSON.parse(match![1]!) as string[];
+    const first = gunzipSync(Buffer.from(packed[0]!, 'base64')).toString('utf8');
+    expect(first).toMatch(/^<!doctype html>/i);
+    expect(first).toContain(outbox[0]!.headers['List-Unsubscribe']!.slice(1, -1));
+    expect(await readFile(join(dir, 'view.html'), 'utf8')).toContain("new DecompressionStream('gzip')");
+  });
+});

@@ -29,6 +29,7 @@ interface ReplayFlags {
   customers?: string;
   backend: Backend;
   templates: string;
+  confirmConsent: boolean;
 }
 
 export const register = (program: Command): void => {
@@ -43,6 +44,7 @@ export const register = (program: Command): void => {
     .option('--customers <file>', 'customers.jsonl: CustomerRegistered details, registered at --from')
     .option('--backend <name>', 'memory (in-memory twins) or local-aws (dynalite + local SES)', parseBackend, 'memory')
     .option('--templates <dir>', 'templates folder (layouts, partials, locales, shop.json)', 'templates')
+    .option('--no-confirm-consent', 'leave marketing consent pending (by default replay confirms the double opt-in on the day consent is given)')
     .action(async (flags: ReplayFlags) => {
       const result = await runReplay({
         campaigns: flags.campaigns,
@@ -51,6 +53,7 @@ export const register = (program: Command): void => {
         to: flags.to,
         backend: flags.backend,
         templatesDir: flags.templates,
+        confirmConsent: flags.confirmConsent,
         ...(flags.customers ? { customers: flags.customers } : {}),
         ...(process.stdout.isTTY ? { progress: process.stdout } : {}),
       });

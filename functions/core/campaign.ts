@@ -4,7 +4,7 @@
 // Delivery of each kind is built by later work; the format already expresses all of them.
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
-import { Locale, TimeZone, Cents, Currency, IsoTime } from '#core/events';
+import { Locale, TimeZone, Cents, Currency, IsoTime, isLocaleKey } from '#core/events';
 import type { ShopDetailType } from '#core/events';
 import { SegmentRule, Slug } from '#core/segment';
 
@@ -45,15 +45,6 @@ export const SalutationOverride = z.object({
   style: z.enum(['name', 'neutral']).optional(),
 }).strict();
 
-const isLocaleKey = (key: string): boolean => {
-  // A two- or three-letter language, optionally with region/script ("de", "de-AT", "zh-Hant").
-  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key)) return false;
-  try {
-    return Intl.getCanonicalLocales(key).length === 1;
-  } catch {
-    return false;
-  }
-};
 
 export const Template = z
   .object({

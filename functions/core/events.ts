@@ -19,6 +19,9 @@ const isBcp47 = (tag: string): boolean => {
   }
 };
 
+/** A content key of a marketer's file: a language, optionally with region/script ("de", "de-AT", "zh-Hant"). */
+export const isLocaleKey = (key: string): boolean => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key) && isBcp47(key);
+
 export const Id = z.string().min(1).max(128);
 export const IsoTime = z.iso.datetime({ offset: true });
 export const Email = z.email().max(254);

@@ -3,7 +3,7 @@
 // customer picks one of those currently valid). Pure: time is passed in as epoch milliseconds.
 import { z } from 'zod';
 import { DateTime } from 'luxon';
-import { Cents, Currency, TimeZone } from '#core/events';
+import { Cents, Currency, TimeZone, isLocaleKey } from '#core/events';
 import { Slug } from '#core/segment';
 
 const LocalDate = z
@@ -11,15 +11,6 @@ const LocalDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date "YYYY-MM-DD"')
   .refine((d) => DateTime.fromISO(d, { zone: 'UTC' }).isValid, 'is not a calendar day');
 
-const isLocaleKey = (key: string): boolean => {
-  // A two- or three-letter language, optionally with region/script ("de", "de-AT", "zh-Hant").
-  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key)) return false;
-  try {
-    return Intl.getCanonicalLocales(key).length === 1;
-  } catch {
-    return false;
-  }
-};
 
 export const RewardValue = z.discriminatedUnion('type', [
   z.object({ type: z.literal('percent'), percent: z.number().min(1).max(100) }).strict(),

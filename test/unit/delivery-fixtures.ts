@@ -1,5 +1,6 @@
 // Shared fixtures of the delivery tests and the pipeline benchmark: the shipped example
 // newsletter published with its compiled templates, profiles, and the send deps on twins.
+import { aProfile } from '#test/fixtures/profile';
 import { readFile } from 'node:fs/promises';
 import { Campaign } from '#core/campaign';
 import { Segment } from '#core/segment';
@@ -29,7 +30,7 @@ export const testSigningKey = { id: 'k1', secret: 'test-secret-test-secret-test-
 export const testLinks = () => createSignedUnsubscribeLinks({ baseUrl: 'https://shop.example', key: testSigningKey });
 export const testRenderer = (shop: ShopInfo) => createTemplateMailRenderer({ shop });
 
-export const makeProfile = (i: number, overrides: Partial<Profile> = {}): Profile => ({
+export const makeProfile = (i: number, overrides: Partial<Profile> = {}): Profile => aProfile({
   customerId: `c${String(i).padStart(5, '0')}`,
   email: `customer${i}@example.com`,
   firstName: i % 2 ? 'Anna' : 'John',
@@ -37,17 +38,10 @@ export const makeProfile = (i: number, overrides: Partial<Profile> = {}): Profil
   salutation: i % 2 ? 'ms' : 'mr',
   formality: 'formal',
   locale: i % 2 ? 'de-DE' : 'en-GB',
-  timeZone: 'Europe/Berlin',
   registeredAt: '2026-01-01T00:00:00.000Z',
-  attributes: {},
   consent: { status: 'confirmed', confirmedAt: '2026-01-02T00:00:00.000Z' },
-  topics: {},
   orders: { count: 2, netSpendCents: 5000, refundedCents: 0, averageOrderCents: 2500, firstOrderAt: '2026-02-01T00:00:00.000Z', lastOrderAt: '2026-10-01T00:00:00.000Z', currency: 'EUR' },
-  categories: [],
-  orderHistory: [],
-  pendingRefunds: {},
   points: 120,
-  tier: 'bronze',
   updatedAt: '2026-10-01T00:00:00.000Z',
   ...overrides,
 });

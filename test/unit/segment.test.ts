@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentRule, SegmentRuleError, compileRule, isoToMs } from '#core/segment';
 import type { Profile } from '#core/profile';
+import { aProfile } from '#test/fixtures/profile';
 
 const DAY = 86_400_000;
 const at = Date.parse('2026-11-23T12:00:00.000Z');
 const daysAgo = (d: number) => new Date(at - d * DAY).toISOString();
 
-const profile = (over: Partial<Profile> = {}): Profile => ({
-  customerId: 'c1',
-  email: 'anna@example.com',
-  locale: 'de-DE',
-  timeZone: 'Europe/Berlin',
-  attributes: {},
-  consent: { status: 'confirmed' },
-  topics: {},
-  orders: { count: 0, netSpendCents: 0, refundedCents: 0, averageOrderCents: 0 },
-  categories: [],
-  orderHistory: [],
-  pendingRefunds: {},
-  points: 0,
-  tier: 'bronze',
-  updatedAt: '2026-11-01T00:00:00.000Z',
-  ...over,
-});
+const profile = aProfile;
 
 const test = (rule: SegmentRule, p: Profile, when = at) => compileRule(SegmentRule.parse(rule))(p, when);
 

@@ -1,9 +1,9 @@
+import { aProfile } from '#test/fixtures/profile';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileAudience, parseJson, validateWorkspace } from '#core/workspace';
 import type { SourceFile } from '#core/workspace';
 import { loadWorkspace, readSourceFiles } from '#cli/load-files';
-import type { Profile } from '#core/profile';
 
 const layouts = ['greeting', 'newsletter'];
 const fixture = (name: string): SourceFile => {
@@ -33,11 +33,9 @@ describe('workspace: shipped examples', () => {
 
   it('compiles every shipped audience into a predicate', async () => {
     const { workspace } = await loadWorkspace(['campaigns']);
-    const lapsed: Profile = {
-      customerId: 'c1', email: 'x@example.com', locale: 'de-DE', timeZone: 'Europe/Berlin', attributes: {},
-      consent: { status: 'confirmed' }, topics: {}, categories: [], orderHistory: [], pendingRefunds: {}, points: 0, tier: 'bronze', updatedAt: '2026-01-01T00:00:00Z',
+    const lapsed = aProfile({
       orders: { count: 2, netSpendCents: 5_000, refundedCents: 0, averageOrderCents: 2_500, firstOrderAt: '2026-01-10T10:00:00Z', lastOrderAt: '2026-06-01T10:00:00Z' },
-    };
+    });
     const at = Date.parse('2026-11-23T12:00:00Z');
     const matches = [...workspace.campaigns.values()].filter(({ value }) => compileAudience(workspace, value)(lapsed, at)).map(({ value }) => value.id);
     expect(matches).toContain('winback-discount');

@@ -26,6 +26,16 @@ export interface SigningKey {
   secret: string | Uint8Array;
 }
 
+/**
+ * The keys in force: new tokens are signed with `current`; tokens verify with any of `accepted`
+ * (current plus the previous keys kept for rotation). Loaded by an adapter (Secrets Manager on
+ * AWS), handed to core.
+ */
+export interface SigningKeyRing {
+  current: SigningKey;
+  accepted: readonly SigningKey[];
+}
+
 export type VerifyResult =
   | { ok: true; payload: TokenPayload; keyId: string }
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };

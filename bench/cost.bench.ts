@@ -209,14 +209,27 @@ const report = (counter: AwsCallCounter, facts: RunFacts): void => {
   console.log(`  EventBridge         $${fmt(ebUsd * million)}`);
   console.log(`  engine total        $${fmt(engine)} per million mails = ${fmt((100 * engine) / (PRICES_USD.sesPerMail * 1e6), 1)}% of SES's $${fmt(PRICES_USD.sesPerMail * 1e6, 0)} (goal < $5, 5%)`);
 
+  // The local wall time above includes dynalite's own CPU (same process, shared machine). On AWS
+  // an unpaced send waits on network round trips, SEND_POOL recipients at a time: per mail
+  // (its sequential DynamoDB calls x DYNAMO_MS + SES_MS) / SEND_POOL. Assumed latencies, stated.
+  const DYNAMO_MS = 8;
+  const SES_MS = 80;
+  const SEND_POOL = 32;
+  const sendCallsPerMail = per(counter.dynamoBy((r) => r.handler).get('send')?.calls ?? 0);
+  const modelMsPerMail = (sendCallsPerMail * DYNAMO_MS + SES_MS) / SEND_POOL;
+  const measuredSendUsd = ((counter.lambda.get('send')?.totalMs ?? 0) / 1000) * (FUNCTION_MEMORY_MB.send! / 1024) * PRICES_USD.lambdaGbSecondArm * million;
+  const modelSendUsd = (modelMsPerMail / 1000) * (FUNCTION_MEMORY_MB.send! / 1024) * PRICES_USD.lambdaGbSecondArm * 1e6;
+  console.log(
+    `  modelled send on AWS (DynamoDB ${DYNAMO_MS} ms, SES ${SES_MS} ms a call, pool ${SEND_POOL}): ${fmt(modelMsPerMail, 1)} ms per mail, ` +
+      `send duration $${fmt(modelSendUsd)} instead of $${fmt(measuredSendUsd)}; engine total $${fmt(engine - measuredSendUsd + modelSendUsd)}`,
+  );
+
   // A paced send invocation waits for its tokens: each of the SEND_CONCURRENCY instances is busy
   // for the whole campaign, so send bills concurrency / rate seconds per mail at its memory.
-  const sendMemoryGb = FUNCTION_MEMORY_MB.send! / 1024;
-  const sendMeasuredGbs = ((counter.lambda.get('send')?.totalMs ?? 0) / 1000) * sendMemoryGb;
-  console.log(`\nPaced send (SES rate split over ${SEND_CONCURRENCY} instances, each waits ${SEND_CONCURRENCY}/rate s per mail at ${FUNCTION_MEMORY_MB.send} MB):`);
+  const modelled = engine - measuredSendUsd + modelSendUsd;
+  console.log(`\nPaced send (SES rate split over ${SEND_CONCURRENCY} instances, each waits ${SEND_CONCURRENCY}/rate s per mail at ${FUNCTION_MEMORY_MB.send} MB), on the modelled total:`);
   for (const rate of [14, 100, 1_000]) {
-    const pacedGbs = Math.max(sendMeasuredGbs, (mails * SEND_CONCURRENCY * sendMemoryGb) / rate);
-    const extra = (pacedGbs - sendMeasuredGbs) * PRICES_USD.lambdaGbSecondArm * million;
-    console.log(`  at ${pad(`${rate} mails/s`, 13)} send duration $${fmt(pacedGbs * PRICES_USD.lambdaGbSecondArm * million)} per million; engine total $${fmt(engine + extra)}`);
+    const pacedUsd = Math.max(modelSendUsd, (SEND_CONCURRENCY / rate) * (FUNCTION_MEMORY_MB.send! / 1024) * PRICES_USD.lambdaGbSecondArm * 1e6);
+    console.log(`  at ${pad(`${rate} mails/s`, 13)} send duration $${fmt(pacedUsd)} per million; engine total $${fmt(modelled - modelSendUsd + pacedUsd)}`);
   }
 };

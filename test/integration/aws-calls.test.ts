@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { startLocalAws, type LocalAws } from '#local/servers';
+import { createRuntime } from '#local/runtime';
+import { SimClock } from '#local/sim-clock';
+import { exampleShop, testSigningKey } from '../unit/delivery-fixtures';
 import { AwsCallCounter, callerFromStack, targetOf } from '../../bench/lib/aws-calls';
 
 let aws: LocalAws;
@@ -33,6 +36,27 @@ describe('bench call counter', () => {
     expect(callers).toContain('DynamoDeliveryStore.claim <- (unknown) [SEND#]');
     expect(counter.lambda.get('send')).toMatchObject({ invocations: 1 });
     client.destroy();
+  });
+
+  it('sees the runtime\'s DynamoDB client and its handlers through the instrument hook', async () => {
+    const counter = new AwsCallCounter();
+    const runtime = await createRuntime({
+      clock: new SimClock('2026-12-01T08:00:00Z'),
+      aws,
+      shop: await exampleShop(),
+      from: 'news@shop.example',
+      unsubscribeBaseUrl: 'https://mail.shop.example',
+      signingKey: testSigningKey,
+      logLevel: 'SILENT',
+      instrument: { clients: ({ dynamo }) => counter.attachDynamo(dynamo), handler: (name, handler) => counter.wrapHandler(name, handler) },
+    });
+    try {
+      await runtime.tick();
+    } finally {
+      await runtime.stop();
+    }
+    expect(counter.lambda.get('tick')).toMatchObject({ invocations: 1 });
+    expect(counter.dynamoBy((r) => `${r.handler} ${r.caller}`).get('tick DynamoDeliveryStore.listCampaigns <- core/delivery/tick:runTick [CAMPAIGNS]')).toMatchObject({ calls: 1 });
   });
 
   it('counts nothing while counting is off', async () => {

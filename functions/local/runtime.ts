@@ -12,6 +12,8 @@
 // default (identical contracts, tested against each other by their owners); `--backend
 // local-aws` runs the very same wiring against dynalite and the local SES.
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
@@ -82,6 +84,17 @@ export interface RuntimeOptions {
   onSent?: (sent: SentMail) => void;
   /** Powertools log level of the handlers. @default 'WARN' */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Measurement hooks (bench/lib/aws-calls.ts): the SDK clients, and every handler invocation. */
+  instrument?: RuntimeInstrument;
+}
+
+/**
+ * What a bench sees of the runtime without touching the code under measurement: the SDK clients
+ * once made (to add middleware), and each handler by its function name (to count and time it).
+ */
+export interface RuntimeInstrument {
+  clients?(clients: { dynamo: DynamoDBDocumentClient; ses: SESv2Client }): void;
+  handler?<A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
 }
 
 export interface RuntimeQueues {
@@ -167,6 +180,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // One SDK client per service for the whole runtime (as a warm Lambda holds it at module scope).
   const documentClient = aws ? createDocumentClient({ endpoint: aws.dynamoEndpoint, region: 'local' }) : undefined;
   const sesClient = aws ? createSesClient({ endpoint: aws.sesEndpoint, region: 'local', maxAttempts: 1 }) : undefined;
+  if (documentClient && sesClient) options.instrument?.clients?.({ dynamo: documentClient, ses: sesClient });
+  const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
@@ -193,7 +208,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const logLevel = options.logLevel ?? 'WARN';
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel });
   queues.events.setConsumer(
-    createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest') }),
+    observe('ingest', createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest') })),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
   );
 
@@ -227,8 +242,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     newOwner: owners,
     config: { ...DEFAULT_SEND_CONFIG, ...options.send, from: options.from },
   }, logger('send'));
-  queues.audience.setConsumer(audienceHandler, { batchSize: 10, concurrency: 4, functionName: 'audience' });
-  queues.send.setConsumer(sendHandler, { batchSize: 10, concurrency: 4, functionName: 'send' });
+  queues.audience.setConsumer(observe('audience', audienceHandler), { batchSize: 10, concurrency: 4, functionName: 'audience' });
+  queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
 
   let tickTimer: TimerHandle | undefined;
   let live = false;
@@ -255,7 +270,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
       );
       return outcome.status === 'applied';
     },
-    tick: () => tickHandler({ time: clock.now().toISOString() }),
+    tick: () => observe('tick', tickHandler)({ time: clock.now().toISOString() }),
     async settle() {
       if (live) {
         for (let i = 0; i < 1000; i++) {

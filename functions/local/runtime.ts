@@ -255,7 +255,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
       );
       return outcome.status === 'applied';
     },
-    tick: () => tickHandler({ time: clock.now().toISOString() }),
+    tick: () => tickHandler({ scheduledTime: clock.now().toISOString() }),
     async settle() {
       if (live) {
         for (let i = 0; i < 1000; i++) {

@@ -9,6 +9,7 @@ import type { Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
 import { createTickHandler } from '../../functions/tick/handler';
+import { scheduleMinutes } from '#local/replay';
 import { publishExampleNewsletter } from './delivery-fixtures';
 
 let base: PublishedCampaign;
@@ -50,6 +51,21 @@ describe('tick: scheduled time', () => {
     const { deps } = await setup({});
     const handler = createTickHandler(deps, { logger: quiet });
     await expect(handler({ scheduledTime: 'soon' })).rejects.toThrow(/event\.scheduledTime "soon"/);
+  });
+});
+
+describe('tick: every minute across the DST nights, as Scheduler runs it', () => {
+  it.each([
+    ['spring forward', '2026-03-28T22:00:00Z', ['night:2026-03-29T01:00Z']],
+    ['fall back', '2026-10-24T21:00:00Z', ['night:2026-10-25T00:30Z']],
+  ])('creates the one occurrence of a daily 02:30 Europe/Berlin on the %s night, the same the replay ticks', async (_night, start, expected) => {
+    const schedule: Schedule = { type: 'cron', cron: '30 2 * * *', timeZone: 'Europe/Berlin' };
+    const { tick } = await setup({ night: schedule });
+    const created: string[] = [];
+    for (let m = 0; m <= 6 * 60; m++) created.push(...(await tick(new Date(Date.parse(start) + m * 60_000).toISOString())).created);
+    expect(created).toEqual(expected);
+    const end = new Date(Date.parse(start) + 6 * HOUR);
+    expect(scheduleMinutes(schedule, new Date(start), end).map((t) => `night:${new Date(t).toISOString().slice(0, 16)}Z`)).toEqual(expected);
   });
 });
 

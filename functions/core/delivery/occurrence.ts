@@ -110,6 +110,15 @@ export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_D
   return due.map((at) => new Date(at));
 };
 
+/**
+ * A warning, not an error: a `once` schedule whose time is not after `now` never sends (tick only
+ * creates due times after its watermark). Undefined when there is nothing to warn about.
+ */
+export const pastOnceWarning = (schedule: Schedule, now: Date): string | undefined =>
+  schedule.type === 'once' && Date.parse(schedule.at) <= now.getTime()
+    ? `warning: ${schedule.at} is in the past (now ${now.toISOString()}); a once schedule whose time has passed is never sent`
+    : undefined;
+
 /** Throws with the expression in the message when a cron schedule does not parse. */
 export const checkSchedule = (schedule: Schedule): void => {
   if (schedule.type !== 'cron') return;

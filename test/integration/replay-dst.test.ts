@@ -64,31 +64,27 @@ const mailsPerLocalDay = (result: Extract<ReplayResult, { ok: true }>): Map<stri
 };
 
 describe('replay across the 2026 daylight-saving days (daily 02:30 Europe/Berlin)', () => {
-  it('sends every recipient one mail per local day around 29 March, that day at 03:00 CEST', async () => {
-    const result = await replay('2026-03-27T12:00:00Z', '2026-03-30T12:00:00Z');
-    const days = ['2026-03-28', '2026-03-29', '2026-03-30'];
+  it.each([
+    {
+      night: 'around 29 March, that day at 03:00 CEST',
+      from: '2026-03-27T12:00:00Z',
+      to: '2026-03-30T12:00:00Z',
+      days: ['2026-03-28', '2026-03-29', '2026-03-30'],
+      occurrences: ['2026-03-28T01:30Z', '2026-03-29T01:00Z', '2026-03-30T00:30Z'],
+    },
+    {
+      night: 'around 25 October, that day at the first 02:30 (CEST)',
+      from: '2026-10-23T12:00:00Z',
+      to: '2026-10-26T12:00:00Z',
+      days: ['2026-10-24', '2026-10-25', '2026-10-26'],
+      occurrences: ['2026-10-24T00:30Z', '2026-10-25T00:30Z', '2026-10-26T01:30Z'],
+    },
+  ])('sends every recipient one mail per local day $night', async ({ from, to, days, occurrences }) => {
+    const result = await replay(from, to);
     const perCustomer = mailsPerLocalDay(result);
     expect([...perCustomer.keys()].sort()).toEqual(people);
     for (const customerId of people) expect(Object.fromEntries(perCustomer.get(customerId)!)).toEqual(Object.fromEntries(days.map((d) => [d, 1])));
-    expect([...new Set(result.outbox.map((l) => l.occurrenceId))].sort()).toEqual([
-      'newsletter-night:2026-03-28T01:30Z',
-      'newsletter-night:2026-03-29T01:00Z',
-      'newsletter-night:2026-03-30T00:30Z',
-    ]);
-    expect(result.campaigns).toEqual([expect.objectContaining({ campaignId: 'newsletter-night', occurrences: 3, sent: 9 })]);
-  });
-
-  it('sends every recipient one mail per local day around 25 October, that day at the first 02:30 (CEST)', async () => {
-    const result = await replay('2026-10-23T12:00:00Z', '2026-10-26T12:00:00Z');
-    const days = ['2026-10-24', '2026-10-25', '2026-10-26'];
-    const perCustomer = mailsPerLocalDay(result);
-    expect([...perCustomer.keys()].sort()).toEqual(people);
-    for (const customerId of people) expect(Object.fromEntries(perCustomer.get(customerId)!)).toEqual(Object.fromEntries(days.map((d) => [d, 1])));
-    expect([...new Set(result.outbox.map((l) => l.occurrenceId))].sort()).toEqual([
-      'newsletter-night:2026-10-24T00:30Z',
-      'newsletter-night:2026-10-25T00:30Z',
-      'newsletter-night:2026-10-26T01:30Z',
-    ]);
+    expect([...new Set(result.outbox.map((l) => l.occurrenceId))].sort()).toEqual(occurrences.map((o) => `newsletter-night:${o}`));
     expect(result.campaigns).toEqual([expect.objectContaining({ campaignId: 'newsletter-night', occurrences: 3, sent: 9 })]);
   });
 });

@@ -9,6 +9,7 @@ import type { Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
 import { createTickHandler } from '../../functions/tick/handler';
+import { readTickConfig } from '../../functions/tick/config';
 import { scheduleMinutes } from '#local/replay';
 import { publishExampleNewsletter } from './delivery-fixtures';
 
@@ -35,6 +36,18 @@ const setup = async (schedules: Record<string, Schedule>, config: Partial<TickCo
 };
 
 const daily = (hhmm: string): Schedule => ({ type: 'cron', cron: `${Number(hhmm.slice(3))} ${Number(hhmm.slice(0, 2))} * * *`, timeZone: 'UTC' });
+
+describe('tick: configuration', () => {
+  const env = { TABLE_NAME: 't', AUDIENCE_QUEUE_URL: 'a', SEND_QUEUE_URL: 's' };
+  it('defaults the catch-up limit to 24 hours and the per-tick bound to 100 occurrences', () => {
+    expect(readTickConfig(env)).toMatchObject({ CATCH_UP_LIMIT_MINUTES: 1440, MAX_OCCURRENCES_PER_TICK: 100 });
+    expect(DEFAULT_TICK_CONFIG).toMatchObject({ catchUpLimitMs: 24 * HOUR, maxOccurrencesPerTick: 100 });
+  });
+
+  it('rejects a catch-up limit that is not a positive number of minutes, naming the variable', () => {
+    expect(() => readTickConfig({ ...env, CATCH_UP_LIMIT_MINUTES: '0' })).toThrow(/^tick config: CATCH_UP_LIMIT_MINUTES: /);
+  });
+});
 
 describe('tick: scheduled time', () => {
   it('ticks at the scheduledTime Scheduler sends, not at the time the handler runs', async () => {

@@ -32,7 +32,7 @@ const missed: Occurrence = {
   campaignId: 'news',
   scheduledAt: '2026-12-01T08:00:00.000Z',
   state: 'missed',
-  missedReason: 'due 2026-12-01T08:00:00.000Z, but no tick ran until 2026-12-03T07:00:00.000Z: older than the catch-up limit of 24 h, not sent',
+  missedReason: 'due 2026-12-01T08:00:00.000Z, first reached by the tick of 2026-12-03T07:00:00.000Z: later than the catch-up limit of 24 h, not sent',
   totalSegments: 8,
   createdAt: '2026-12-03T07:00:00.000Z',
   stats: {},

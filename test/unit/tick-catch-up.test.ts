@@ -106,7 +106,7 @@ describe('tick: watermark and catch-up', () => {
     expect(result.created).toEqual(['news:2026-12-02T08:00Z']);
     const missed = await store.getOccurrence('news:2026-12-01T08:00Z');
     expect(missed).toMatchObject({ state: 'missed', scheduledAt: '2026-12-01T08:00:00.000Z' });
-    expect(missed?.missedReason).toBe('due 2026-12-01T08:00:00.000Z, but no tick ran until 2026-12-03T07:00:00.000Z: older than the catch-up limit of 24 h, not sent');
+    expect(missed?.missedReason).toBe('due 2026-12-01T08:00:00.000Z, first reached by the tick of 2026-12-03T07:00:00.000Z: later than the catch-up limit of 24 h, not sent');
     expect(deps.audienceQueue instanceof MemoryWorkQueue && deps.audienceQueue.messages.map((m) => m.body.occurrenceId)).toEqual(['news:2026-12-02T08:00Z']);
     expect((await store.listOccurrences('news')).map((o) => o.state).sort()).toEqual(['missed', 'running']);
   });

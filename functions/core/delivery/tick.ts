@@ -72,62 +72,79 @@ export const minuteBucket = (at: Date): string => at.toISOString().slice(0, 16);
 
 const hours = (ms: number): string => `${+(ms / 3_600_000).toFixed(2)} h`;
 
-export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
-  const { config } = deps;
-  const stored = await deps.store.getTickWatermark();
-  const from = stored ?? new Date(now.getTime() - FIRST_TICK_WINDOW_MS);
-  const result: TickResult = { created: [], refanned: [], missed: [], shardsQueued: 0, deliveriesReleased: 0, watermark: from.toISOString(), backlog: false, errors: [] };
-  if (from.getTime() >= now.getTime()) return result;
+interface DueTime {
+  summary: CampaignSummary;
+  at: Date;
+}
 
-  const due: { summary: CampaignSummary; at: Date }[] = [];
+/** Due times of every scheduled campaign in (from, now], oldest first (at most `limit` each). */
+const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: TickResult['errors']): Promise<DueTime[]> => {
+  const due: DueTime[] = [];
   for (const summary of await deps.store.listCampaigns()) {
     if (summary.status !== 'active' || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
     try {
-      for (const at of dueTimes(summary.schedule, from, now, config.maxOccurrencesPerTick)) due.push({ summary, at });
+      for (const at of dueTimes(summary.schedule, from, now, deps.config.maxOccurrencesPerTick)) due.push({ summary, at });
     } catch (error) {
-      result.errors.push({ campaignId: summary.campaignId, message: (error as Error).message });
+      errors.push({ campaignId: summary.campaignId, message: (error as Error).message });
     }
   }
-  due.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.summary.campaignId < b.summary.campaignId ? -1 : 1));
-  // Bound the work: up to the N-th due time (and everything due at that same instant).
-  let until = now.getTime();
-  if (due.length > config.maxOccurrencesPerTick) until = due[config.maxOccurrencesPerTick - 1]!.at.getTime();
-  const limitAt = now.getTime() - config.catchUpLimitMs;
-  let watermark = until;
+  return due.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.summary.campaignId < b.summary.campaignId ? -1 : 1));
+};
 
-  for (const { summary, at: scheduledAt } of due) {
-    if (scheduledAt.getTime() > until) break;
-    const occurrence: Occurrence = {
-      occurrenceId: occurrenceIdFor(summary.campaignId, scheduledAt),
-      campaignId: summary.campaignId,
-      scheduledAt: scheduledAt.toISOString(),
-      state: 'created',
-      totalSegments: config.totalSegments,
-      createdAt: now.toISOString(),
-      stats: {},
-    };
-    if (scheduledAt.getTime() <= limitAt) {
-      const missedReason = `due ${occurrence.scheduledAt}, but no tick ran until ${now.toISOString()}: older than the catch-up limit of ${hours(config.catchUpLimitMs)}, not sent`;
-      if (await deps.store.createOccurrence({ ...occurrence, state: 'missed', missedReason })) result.missed.push(occurrence.occurrenceId);
-      continue;
-    }
-    if (await deps.store.createOccurrence(occurrence)) {
-      result.shardsQueued += await fanOut(deps, occurrence);
-      result.created.push(occurrence.occurrenceId);
-      continue;
-    }
-    const existing = await deps.store.getOccurrence(occurrence.occurrenceId);
-    if (existing?.state !== 'created') continue;
-    if (now.getTime() - new Date(existing.createdAt).getTime() >= config.refanAfterMs) {
-      result.shardsQueued += await fanOut(deps, existing);
-      result.refanned.push(existing.occurrenceId);
-    } else {
-      // Another tick is fanning it out (or crashed doing so): keep the watermark before it, so a
-      // later tick comes back and re-fans it once refanAfterMs has passed.
-      watermark = Math.min(watermark, scheduledAt.getTime() - 1);
-    }
+/**
+ * Creates (and fans out) one due occurrence, records it `missed` past the catch-up limit, or
+ * re-fans one whose fan-out a crashed tick left behind. Returns false when another tick may still
+ * be fanning it out: the watermark must then stay before it.
+ */
+const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date, result: TickResult): Promise<boolean> => {
+  const occurrence: Occurrence = {
+    occurrenceId: occurrenceIdFor(summary.campaignId, at),
+    campaignId: summary.campaignId,
+    scheduledAt: at.toISOString(),
+    state: 'created',
+    totalSegments: deps.config.totalSegments,
+    createdAt: now.toISOString(),
+    stats: {},
+  };
+  if (at.getTime() <= now.getTime() - deps.config.catchUpLimitMs) {
+    const missedReason = `due ${occurrence.scheduledAt}, first reached by the tick of ${now.toISOString()}: later than the catch-up limit of ${hours(deps.config.catchUpLimitMs)}, not sent`;
+    if (await deps.store.createOccurrence({ ...occurrence, state: 'missed', missedReason })) result.missed.push(occurrence.occurrenceId);
+    return true;
   }
-  result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(Math.max(from.getTime(), limitAt)), new Date(watermark));
+  if (await deps.store.createOccurrence(occurrence)) {
+    result.shardsQueued += await fanOut(deps, occurrence);
+    result.created.push(occurrence.occurrenceId);
+    return true;
+  }
+  const existing = await deps.store.getOccurrence(occurrence.occurrenceId);
+  if (existing?.state !== 'created') return true;
+  if (now.getTime() - new Date(existing.createdAt).getTime() < deps.config.refanAfterMs) return false;
+  result.shardsQueued += await fanOut(deps, existing);
+  result.refanned.push(existing.occurrenceId);
+  return true;
+};
+
+/**
+ * One tick at `now` (the scheduled time): handles every due time in (watermark, now], at most
+ * `maxOccurrencesPerTick` of them (never splitting one instant), then moves the watermark forward.
+ */
+export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
+  const from = (await deps.store.getTickWatermark()) ?? new Date(now.getTime() - FIRST_TICK_WINDOW_MS);
+  const result: TickResult = { created: [], refanned: [], missed: [], shardsQueued: 0, deliveriesReleased: 0, watermark: from.toISOString(), backlog: false, errors: [] };
+  if (from.getTime() >= now.getTime()) return result;
+
+  const due = await collectDueTimes(deps, from, now, result.errors);
+  const bound = deps.config.maxOccurrencesPerTick;
+  const until = due.length > bound ? due[bound - 1]!.at.getTime() : now.getTime();
+  let watermark = until;
+  for (const dueTime of due) {
+    if (dueTime.at.getTime() > until) break;
+    // Kept before an occurrence another tick may still be fanning out: a later tick comes back
+    // and re-fans it once refanAfterMs has passed.
+    if (!(await handleDueTime(deps, dueTime, now, result))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
+  }
+  const releaseFrom = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
+  result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
   result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
   result.backlog = until < now.getTime();

@@ -152,6 +152,18 @@ describe('tick: watermark and catch-up', () => {
     expect(await store.getTickWatermark()).toEqual(new Date('2026-12-01T08:02:00Z'));
   });
 
+  it('reads at most six hours of due-delivery buckets per tick and releases the rest on the next ticks', async () => {
+    const { tick, store } = await setup({});
+    await tick('2026-12-01T00:00:00Z');
+    await store.putDueDelivery({ deliveryId: 'd2', dueAt: '2026-12-01T10:00:00.000Z', occurrenceId: 'flow:y', campaignId: 'flow', customerId: 'c2' });
+    const first = await tick('2026-12-01T20:00:00Z');
+    expect(first).toMatchObject({ deliveriesReleased: 0, backlog: true, watermark: '2026-12-01T06:00:00.000Z' });
+    const second = await tick('2026-12-01T20:00:00Z');
+    expect(second).toMatchObject({ deliveriesReleased: 1, backlog: true, watermark: '2026-12-01T12:00:00.000Z' });
+    await tick('2026-12-01T20:00:00Z');
+    expect(await tick('2026-12-01T20:00:00Z')).toMatchObject({ backlog: false, watermark: '2026-12-01T20:00:00.000Z' });
+  });
+
   it('releases due deliveries of every minute since the watermark after an outage', async () => {
     const { tick, store, deps } = await setup({});
     await tick('2026-12-01T06:00:00Z');

@@ -32,6 +32,9 @@ export const DEFAULT_TICK_CONFIG: TickConfig = {
 /** The window of the very first tick (no watermark stored yet). */
 const FIRST_TICK_WINDOW_MS = 60_000;
 
+/** Most minute buckets of due deliveries one tick reads (a longer catch-up continues next tick). */
+export const MAX_RELEASE_WINDOW_MS = 6 * 60 * 60_000;
+
 export interface TickDeps {
   store: DeliveryStore;
   audienceQueue: AudienceQueue;
@@ -143,11 +146,14 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
     // and re-fans it once refanAfterMs has passed.
     if (!(await handleDueTime(deps, dueTime, now, result))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
   }
+  // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
   const releaseFrom = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
+  const releaseCapped = watermark > releaseFrom + MAX_RELEASE_WINDOW_MS;
+  if (releaseCapped) watermark = releaseFrom + MAX_RELEASE_WINDOW_MS;
   result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
   result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
-  result.backlog = until < now.getTime();
+  result.backlog = until < now.getTime() || releaseCapped;
   return result;
 };
 

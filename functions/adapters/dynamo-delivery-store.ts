@@ -7,6 +7,7 @@
 // | published campaign| CAMPAIGN#<id>             | PUBLISHED                 | Get (audience, send; cached per container)                  |
 // | occurrence        | CAMPAIGN#<id>             | OCC#<suffix>              | Put attribute_not_exists (tick); Get; Query begins_with OCC# |
 // |   + stats         |   (same item)             |                           | UpdateItem ADD stat_<outcome> (send, once per message)      |
+// | tick watermark    | TICK                      | WATERMARK                 | Get (tick); Update watermarkMs only forward (condition <)   |
 // | held work         | CAMPAIGN#<id>             | HELD#<suffix>#<msg key>   | Put (paused send); Query + Delete (resume)                  |
 // | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
@@ -52,6 +53,7 @@ const occurrenceKey = (occurrenceId: string) => {
 };
 const ledgerKey = (key: LedgerKey) => ({ pk: `SEND#${key.occurrenceId}#${key.customerId}`, sk: 'LEDGER' });
 const capKey = (customerId: string) => ({ pk: `CAP#${customerId}`, sk: 'CAP' });
+const TICK_WATERMARK_KEY = { pk: 'TICK', sk: 'WATERMARK' };
 const STAT_PREFIX = 'stat_';
 
 export interface DynamoDeliveryStoreOptions {
@@ -125,6 +127,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
       totalSegments: item.totalSegments as number,
       createdAt: item.createdAt,
       ...(typeof item.pausedReason === 'string' ? { pausedReason: item.pausedReason } : {}),
+      ...(typeof item.missedReason === 'string' ? { missedReason: item.missedReason } : {}),
       stats,
     };
   }
@@ -170,6 +173,26 @@ export class DynamoDeliveryStore implements DeliveryStore {
           ConditionExpression: `#state IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async getTickWatermark(): Promise<Date | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: TICK_WATERMARK_KEY, ConsistentRead: true }));
+    return typeof Item?.watermarkMs === 'number' ? new Date(Item.watermarkMs) : undefined;
+  }
+
+  async advanceTickWatermark(to: Date): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: TICK_WATERMARK_KEY,
+          UpdateExpression: 'SET watermarkMs = :to, watermark = :iso',
+          // Concurrent or late ticks never move it back.
+          ConditionExpression: 'attribute_not_exists(watermarkMs) OR watermarkMs < :to',
+          ExpressionAttributeValues: { ':to': to.getTime(), ':iso': to.toISOString() },
         }),
       ),
     );

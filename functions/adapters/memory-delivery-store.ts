@@ -27,6 +27,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   readonly capSlots = new Map<string, (string | undefined)[]>();
   readonly held = new Map<string, Map<string, SendWork>>();
   readonly due = new Map<string, DueDelivery>();
+  private tickWatermarkMs: number | undefined;
 
   async putCampaign(published: PublishedCampaign): Promise<void> {
     this.campaigns.set(published.campaign.id, clone(published));
@@ -63,6 +64,14 @@ export class MemoryDeliveryStore implements DeliveryStore {
     found.state = to;
     if (reason) found.pausedReason = reason;
     else delete found.pausedReason;
+    return true;
+  }
+  async getTickWatermark(): Promise<Date | undefined> {
+    return this.tickWatermarkMs === undefined ? undefined : new Date(this.tickWatermarkMs);
+  }
+  async advanceTickWatermark(to: Date): Promise<boolean> {
+    if (this.tickWatermarkMs !== undefined && this.tickWatermarkMs >= to.getTime()) return false;
+    this.tickWatermarkMs = to.getTime();
     return true;
   }
   private upsertOccurrence(occurrenceId: string): Occurrence {

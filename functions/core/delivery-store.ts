@@ -73,6 +73,14 @@ export interface DeliveryStore {
   listOccurrences(campaignId: string): Promise<Occurrence[]>;
   /** Conditional on the current state being one of `from`; false when it was not. */
   setOccurrenceState(occurrenceId: string, from: readonly OccurrenceState[], to: OccurrenceState, reason?: string): Promise<boolean>;
+  /**
+   * Tick's watermark: the instant up to which every due time has been handled (created, missed or
+   * released); undefined before the first tick. Missed occurrences are occurrences in state
+   * `missed` with `missedReason`, written by createOccurrence and read like any other.
+   */
+  getTickWatermark(): Promise<Date | undefined>;
+  /** Conditional: moves the watermark forward to `to`, never back; false when it was already at or past it. */
+  advanceTickWatermark(to: Date): Promise<boolean>;
   /** Atomic ADD of outcome counts to the occurrence's stats (creates the item when missing). */
   addStats(occurrenceId: string, tally: Tally): Promise<void>;
 

@@ -7,16 +7,17 @@
 //
 // Skipping ahead: a year has 525,600 minutes, but tick can only create an occurrence at a minute
 // a delivered campaign's schedule names (cron in its time zone, or a one-off instant), evaluated
-// here with the same cron-parser tick uses. So the simulated clock jumps from one such minute to the
-// next and runs tick exactly there; between them only events are fed. (Due deliveries of triggered
+// here with tick's own dueTimes (the same DST rule). So the simulated clock jumps from one such
+// minute to the next and runs tick exactly there (again while tick reports a backlog); between
+// them only events are fed. (Due deliveries of triggered
 // campaigns, once built, must add their due minutes to this set.)
 import { readFile } from 'node:fs/promises';
-import { CronExpressionParser } from 'cron-parser';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadWorkspace } from '#cli/load-files';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { Outcome } from '#core/delivery/outcomes';
+import { dueTimes } from '#core/delivery/occurrence';
 import { parseShopEvent, SHOP_EVENT_SOURCE } from '#core/events';
 import { compileCampaignTemplates, loadShopInfo } from '../compile/compile-template';
 import type { BusEvent } from './bus';
@@ -116,17 +117,9 @@ const FINAL: readonly Outcome[] = ['sent', ...GATED, 'capped', 'missing', 'faile
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The instants in (from, to] where a schedule is due (what tick would find). */
-export const scheduleMinutes = (schedule: Schedule, from: Date, to: Date): number[] => {
-  if (schedule.type === 'once') {
-    const at = Date.parse(schedule.at);
-    return at > from.getTime() && at <= to.getTime() ? [Math.ceil(at / 60_000) * 60_000] : [];
-  }
-  const interval = CronExpressionParser.parse(schedule.cron, { currentDate: from, endDate: to, tz: schedule.timeZone });
-  const out: number[] = [];
-  while (interval.hasNext()) out.push(interval.next().getTime());
-  return out;
-};
+/** The tick minutes in (from, to] where a schedule is due: tick's own dueTimes, rounded up to the minute. */
+export const scheduleMinutes = (schedule: Schedule, from: Date, to: Date): number[] =>
+  dueTimes(schedule, from, to, Number.MAX_SAFE_INTEGER).map((at) => Math.ceil(at.getTime() / 60_000) * 60_000);
 
 interface ParsedLines {
   events: BusEvent[];
@@ -325,7 +318,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     for (const minute of tickMinutes) {
       await feedUntil(minute);
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
-      await runtime.tick();
+      while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
       bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
     }

@@ -270,7 +270,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
       );
       return outcome.status === 'applied';
     },
-    tick: () => observe('tick', tickHandler)({ time: clock.now().toISOString() }),
+    tick: () => observe('tick', tickHandler)({ scheduledTime: clock.now().toISOString() }),
     async settle() {
       if (live) {
         for (let i = 0; i < 1000; i++) {

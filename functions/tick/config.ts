@@ -8,8 +8,10 @@ export const TickEnv = z.object({
   SEND_QUEUE_URL: z.string().min(1),
   /** Audience shards (parallel scan segments) per occurrence. */
   AUDIENCE_SEGMENTS: envInt(8, 1, 1_000_000),
-  /** Due times this far back are still created (missed ticks). */
-  LOOKBACK_MINUTES: envInt(15, 1, 24 * 60),
+  /** Catch-up limit: a due time older than this when tick reaches it is stored `missed`, not sent. */
+  CATCH_UP_LIMIT_MINUTES: envInt(24 * 60, 1, 30 * 24 * 60),
+  /** Occurrences (created or missed) per tick; a longer backlog continues on the next tick. */
+  MAX_OCCURRENCES_PER_TICK: envInt(100, 1, 10_000),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
 });

@@ -7,17 +7,29 @@ import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { readTickConfig } from './config';
 
-export type TickHandler = (event?: { time?: string }) => Promise<TickResult>;
+/** The target input the construct gives Scheduler: `{ "scheduledTime": "<aws.scheduler.scheduled-time>" }`. */
+export type TickHandler = (event?: { scheduledTime?: string }) => Promise<TickResult>;
 
-/** Scheduler passes the scheduled time as `time` (ISO); without it, the clock's now. */
+/**
+ * Ticks at the time Scheduler meant (`scheduledTime`, ISO), so a late or retried invocation judges
+ * the same window; without it (a manual invocation), the clock's now.
+ */
 export const createTickHandler = (deps: TickDeps, options: { now?: () => Date; logger?: Logger } = {}): TickHandler => {
   const logger = options.logger ?? createLogger('tick');
   return async (event) => {
-    const at = event?.time ? new Date(event.time) : (options.now ?? (() => new Date()))();
-    if (Number.isNaN(at.getTime())) throw new Error(`event.time "${event?.time}" is not an ISO time`);
+    const at = event?.scheduledTime ? new Date(event.scheduledTime) : (options.now ?? (() => new Date()))();
+    if (Number.isNaN(at.getTime())) throw new Error(`event.scheduledTime "${event?.scheduledTime}" is not an ISO time`);
     const result = await runTick(deps, at);
     for (const error of result.errors) logger.error('campaign schedule unusable', { campaignId: error.campaignId, reason: error.message });
-    logger.info('tick', { created: result.created, refanned: result.refanned, shardsQueued: result.shardsQueued, deliveriesReleased: result.deliveriesReleased });
+    if (result.missed.length > 0) logger.warn('occurrences missed: due longer ago than the catch-up limit', { missed: result.missed });
+    logger.info('tick', {
+      created: result.created,
+      refanned: result.refanned,
+      shardsQueued: result.shardsQueued,
+      deliveriesReleased: result.deliveriesReleased,
+      watermark: result.watermark,
+      backlog: result.backlog,
+    });
     return result;
   };
 };
@@ -31,7 +43,12 @@ export const handler: TickHandler = (event) => {
       store: createDynamoDeliveryStore({ client: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }), tableName: config.TABLE_NAME }),
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
-      config: { ...DEFAULT_TICK_CONFIG, totalSegments: config.AUDIENCE_SEGMENTS, lookbackMs: config.LOOKBACK_MINUTES * 60_000 },
+      config: {
+        ...DEFAULT_TICK_CONFIG,
+        totalSegments: config.AUDIENCE_SEGMENTS,
+        catchUpLimitMs: config.CATCH_UP_LIMIT_MINUTES * 60_000,
+        maxOccurrencesPerTick: config.MAX_OCCURRENCES_PER_TICK,
+      },
     });
   }
   return lazy(event);

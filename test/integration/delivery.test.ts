@@ -108,7 +108,7 @@ describe('delivery on dynalite and local SES', () => {
   it('delivers the newsletter once to each of 300 readers with the one-click unsubscribe headers', async () => {
     const profiles = Array.from({ length: 300 }, (_, i) => makeProfile(i + 1000));
     const w = await world(profiles, new SesMailer(createSesClient({ endpoint: aws.sesEndpoint, maxAttempts: 1 })), 'newsletter-a');
-    await Promise.all([1, 2, 3, 4, 5].map(() => w.tick({ time: due.toISOString() })));
+    await Promise.all([1, 2, 3, 4, 5].map(() => w.tick({ scheduledTime: due.toISOString() })));
     expect(w.audienceQueue.messages).toHaveLength(3);
     expect(await w.drain()).toEqual([]);
     const emails = await sesStore();
@@ -126,7 +126,7 @@ describe('delivery on dynalite and local SES', () => {
   it('sends nothing more when every send message is delivered a second time', async () => {
     const profiles = Array.from({ length: 40 }, (_, i) => makeProfile(i + 2000));
     const w = await world(profiles, new SesMailer(createSesClient({ endpoint: aws.sesEndpoint, maxAttempts: 1 })), 'newsletter-b');
-    await w.tick({ time: due.toISOString() });
+    await w.tick({ scheduledTime: due.toISOString() });
     for (const { body } of w.audienceQueue.drain()) await w.audience(sqsEvent([body]));
     const works = w.sendQueue.drain().map((m) => m.body);
     await w.send(sqsEvent(works));
@@ -137,7 +137,7 @@ describe('delivery on dynalite and local SES', () => {
 
   it('fails only the poison records of a send batch', async () => {
     const w = await world([makeProfile(3001)], new SesMailer(createSesClient({ endpoint: aws.sesEndpoint, maxAttempts: 1 })), 'newsletter-c');
-    await w.tick({ time: due.toISOString() });
+    await w.tick({ scheduledTime: due.toISOString() });
     const good = { occurrenceId: 'newsletter-c:2026-12-01T08:00Z', campaignId: 'newsletter-c', customerIds: ['c03001'] };
     const event = sqsEvent([good, '{oops', { ...good, customerIds: 'c1' }]);
     const result = await w.send(event);
@@ -151,7 +151,7 @@ describe('delivery on dynalite and local SES', () => {
       throw new Error('sandbox froze');
     };
     const w = await world([makeProfile(4001)], ses, 'newsletter-d');
-    await w.tick({ time: due.toISOString() });
+    await w.tick({ scheduledTime: due.toISOString() });
     const work = { occurrenceId: 'newsletter-d:2026-12-01T08:00Z', campaignId: 'newsletter-d', customerIds: ['c04001'] };
     expect((await w.send(sqsEvent([work]))).batchItemFailures).toHaveLength(1);
     ses.beforeAnswer = undefined;
@@ -175,7 +175,7 @@ describe('delivery on dynalite and local SES', () => {
 
   it('creates one occurrence when five ticks race on the real table', async () => {
     const w = await world([], new FakeSes({ maxSendRate: 10 }), 'newsletter-f');
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => w.tick({ time: due.toISOString() })));
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => w.tick({ scheduledTime: due.toISOString() })));
     expect(results.flatMap((r) => r.created)).toEqual(['newsletter-f:2026-12-01T08:00Z']);
     expect(w.audienceQueue.messages).toHaveLength(3);
   });
@@ -185,7 +185,7 @@ describe('delivery on dynalite and local SES', () => {
     ses.failWith = { kind: 'paused', reason: 'SendingPausedException: paused' };
     const profiles = Array.from({ length: 20 }, (_, i) => makeProfile(i + 6000));
     const w = await world(profiles, ses, 'newsletter-g');
-    await w.tick({ time: due.toISOString() });
+    await w.tick({ scheduledTime: due.toISOString() });
     expect(await w.drain()).toEqual([]);
     const [occurrence] = await w.store.listOccurrences('newsletter-g');
     expect(occurrence).toMatchObject({ state: 'paused', pausedReason: 'SendingPausedException: paused' });
@@ -201,7 +201,7 @@ describe('delivery on dynalite and local SES', () => {
     const ses = new FakeSes({ maxSendRate: 25 });
     const profiles = Array.from({ length: 50 }, (_, i) => makeProfile(i + 7000));
     const w = await world(profiles, ses, 'newsletter-h');
-    await w.tick({ time: due.toISOString() });
+    await w.tick({ scheduledTime: due.toISOString() });
     for (let i = 0; i < 40 && (w.audienceQueue.messages.length || w.sendQueue.messages.length); i++) {
       await w.drain();
       await new Promise((r) => setTimeout(r, 250));

@@ -22,15 +22,16 @@ beforeAll(async () => {
 });
 
 describe('delivery: occurrences', () => {
-  it('finds the cron time in its time zone within the lookback', () => {
-    const times = dueTimes({ type: 'cron', cron: '0 9 1 * *', timeZone: 'Europe/Berlin' }, due, 15 * 60_000);
+  it('finds the cron time in its time zone within the window', () => {
+    const times = dueTimes({ type: 'cron', cron: '0 9 1 * *', timeZone: 'Europe/Berlin' }, new Date(due.getTime() - 15 * 60_000), due);
     expect(times.map((t) => t.toISOString())).toEqual(['2026-12-01T08:00:00.000Z']);
   });
 
   it('finds nothing before the scheduled minute and a once schedule only inside the window', () => {
-    expect(dueTimes({ type: 'cron', cron: '0 9 1 * *', timeZone: 'Europe/Berlin' }, new Date('2026-12-01T07:59:00Z'), 15 * 60_000)).toEqual([]);
-    expect(dueTimes({ type: 'once', at: '2026-12-01T08:00:00Z' }, due, 60_000)).toHaveLength(1);
-    expect(dueTimes({ type: 'once', at: '2026-12-01T07:00:00Z' }, due, 60_000)).toHaveLength(0);
+    expect(dueTimes({ type: 'cron', cron: '0 9 1 * *', timeZone: 'Europe/Berlin' }, new Date('2026-12-01T07:44:00Z'), new Date('2026-12-01T07:59:00Z'))).toEqual([]);
+    const lastMinute = new Date(due.getTime() - 60_000);
+    expect(dueTimes({ type: 'once', at: '2026-12-01T08:00:00Z' }, lastMinute, due)).toHaveLength(1);
+    expect(dueTimes({ type: 'once', at: '2026-12-01T07:00:00Z' }, lastMinute, due)).toHaveLength(0);
   });
 
   it('creates one occurrence and one fan-out when five ticks run concurrently', async () => {

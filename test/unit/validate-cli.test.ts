@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,26 @@ describe('cli: stammkunde validate', () => {
     const strict = await runValidate(['campaigns', 'test/fixtures/formats/broken/unknown-layout.json']);
     expect(strict.exitCode).toBe(1);
     expect(strict.lines).toEqual(['test/fixtures/formats/broken/unknown-layout.json: template.layout: unknown layout "poster" (templates/layouts has: greeting, newsletter)']);
+  });
+
+  it('warns about a once schedule in the past, naming the file and field, and still exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stammkunde-once-'));
+    try {
+      const newsletter = JSON.parse(readFileSync('campaigns/newsletter-monthly.json', 'utf8')) as Record<string, unknown>;
+      delete newsletter.$schema;
+      const file = join(dir, 'spring-sale.json');
+      writeFileSync(file, JSON.stringify({ ...newsletter, id: 'spring-sale', schedule: { type: 'once', at: '2020-03-01T08:00:00Z' } }));
+      const { code, stdout, stderr } = await cli('validate', 'campaigns', file);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const lines = stdout.trimEnd().split('\n');
+      expect(lines[0]!.startsWith(`${file}: schedule.at: warning: 2020-03-01T08:00:00Z is in the past (now `)).toBe(true);
+      expect(lines[0]!.endsWith('); a once schedule whose time has passed is never sent')).toBe(true);
+      expect(lines[1]).toBe('valid: 9 campaigns, 5 segments, 1 reward catalog');
+      const future = await runValidate(['campaigns', file], { now: new Date('2020-02-29T00:00:00Z') });
+      expect(future.lines).toEqual(['valid: 9 campaigns, 5 segments, 1 reward catalog']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails when the paths hold no marketer files', async () => {

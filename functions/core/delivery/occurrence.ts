@@ -1,9 +1,11 @@
 // Occurrences: one run of a campaign at one scheduled time. Owns the deterministic occurrence id
 // and the due computation for schedules (cron in a time zone, or once), pure over `now`.
 import { CronExpressionParser } from 'cron-parser';
+import { IANAZone } from 'luxon';
 import type { Schedule } from '#core/campaign';
 
-export type OccurrenceState = 'created' | 'running' | 'paused';
+/** `missed`: due while tick was down for longer than the catch-up limit; stored, never sent. */
+export type OccurrenceState = 'created' | 'running' | 'paused' | 'missed';
 
 export interface Occurrence {
   occurrenceId: string;
@@ -15,6 +17,8 @@ export interface Occurrence {
   createdAt: string;
   /** Why the occurrence is paused (e.g. "SendingPausedException: ..."), shown to the marketer. */
   pausedReason?: string;
+  /** Why a `missed` occurrence was not sent (due time, the tick that first saw it, the limit). */
+  missedReason?: string;
   /** Outcome counters (see outcomes.ts), added atomically by the senders. */
   stats: Record<string, number>;
 }
@@ -34,32 +38,86 @@ export const parseOccurrenceId = (occurrenceId: string): { campaignId: string; s
   return { campaignId: occurrenceId.slice(0, colon), suffix: occurrenceId.slice(colon + 1) };
 };
 
-/** Most occurrences one schedule may produce in one tick window: a runaway cron must not flood. */
-const MAX_DUE_PER_WINDOW = 60;
+/** Most occurrences one schedule may produce in one window unless the caller asks for fewer. */
+const MAX_DUE_PER_WINDOW = 1_000;
+
+const DAY_MS = 86_400_000;
+
+const zoneOf = (timeZone: string): IANAZone => {
+  const zone = IANAZone.create(timeZone);
+  if (!zone.isValid) throw new Error(`schedule.timeZone "${timeZone}" is not an IANA time zone`);
+  return zone;
+};
+
+/** The zone's UTC offset at an instant, in ms. */
+const offsetMs = (zone: IANAZone, at: number): number => zone.offset(at) * 60_000;
 
 /**
- * Scheduled times in (now - lookbackMs, now]. The lookback lets a later tick catch a minute
- * that a failed or late tick missed; creating an occurrence twice is harmless (conditional put).
+ * The instant a local wall-clock time runs at in `zone` (the DST rule). `wallMs` is the wall clock
+ * read as if it were UTC (2026-03-29 02:30 local -> Date.UTC(2026, 2, 29, 2, 30)).
+ * - A local time that exists once: that instant.
+ * - A local time that occurs twice (the hour repeated when clocks go back): its first instance.
+ * - A local time that does not exist (the hour skipped when clocks go forward): the first instant
+ *   after the gap, e.g. 02:30 on 29 March 2026 in Europe/Berlin runs at 03:00 CEST (01:00Z).
  */
-export const dueTimes = (schedule: Schedule, now: Date, lookbackMs: number): Date[] => {
-  const from = now.getTime() - lookbackMs;
+export const instantOfLocalTime = (wallMs: number, zone: IANAZone): number => {
+  const before = offsetMs(zone, wallMs - DAY_MS);
+  const after = offsetMs(zone, wallMs + DAY_MS);
+  const exact = [wallMs - before, wallMs - after].filter((t) => t + offsetMs(zone, t) === wallMs);
+  if (exact.length > 0) return Math.min(...exact);
+  // In a gap: the transition T lies in (wallMs - after, wallMs - before]. Find the first instant
+  // whose wall clock is past wallMs (binary search to the millisecond, about 22 steps per hour).
+  let lo = Math.min(wallMs - after, wallMs - before);
+  let hi = Math.max(wallMs - after, wallMs - before);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (mid + offsetMs(zone, mid) > wallMs) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+};
+
+/**
+ * The instants in (from, to] a schedule names, oldest first, at most `limit`.
+ *
+ * Cron schedules are matched against the local wall clock of their time zone (cron-parser over the
+ * wall clock read as UTC, so every field, day-of-week and `L` keep cron-parser's meaning) and each
+ * named local time is mapped to one instant by `instantOfLocalTime`. So every local calendar day
+ * the cron names gets exactly one occurrence per named time, also on DST days; named times that
+ * map to the same instant (several times inside a skipped hour all run at the first instant after
+ * it, possibly together with the time right after the gap) collapse to one occurrence.
+ */
+export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_DUE_PER_WINDOW): Date[] => {
+  const fromMs = from.getTime();
+  const toMs = to.getTime();
+  if (!(fromMs < toMs) || limit <= 0) return [];
   if (schedule.type === 'once') {
     const at = new Date(schedule.at).getTime();
-    return at > from && at <= now.getTime() ? [new Date(at)] : [];
+    return at > fromMs && at <= toMs ? [new Date(at)] : [];
   }
-  const interval = CronExpressionParser.parse(schedule.cron, {
-    currentDate: new Date(from),
-    endDate: new Date(now.getTime() + 1),
-    tz: schedule.timeZone,
-  });
-  const due: Date[] = [];
-  while (due.length < MAX_DUE_PER_WINDOW && interval.hasNext()) {
-    const next = interval.next().getTime();
-    if (next > now.getTime()) break;
-    due.push(new Date(next));
+  const zone = zoneOf(schedule.timeZone);
+  // Wall times before the wall clock at `from` map to instants <= from; those after the wall clock
+  // at `to` plus the largest nearby offset change map past `to`.
+  const wallFrom = fromMs + offsetMs(zone, fromMs);
+  const wallTo = toMs + Math.max(offsetMs(zone, toMs - DAY_MS), offsetMs(zone, toMs), offsetMs(zone, toMs + DAY_MS));
+  const interval = CronExpressionParser.parse(schedule.cron, { currentDate: new Date(wallFrom), endDate: new Date(wallTo + 1), tz: 'UTC' });
+  const due: number[] = [];
+  while (due.length < limit && interval.hasNext()) {
+    const at = instantOfLocalTime(interval.next().getTime(), zone);
+    if (at > toMs) break;
+    if (at > fromMs && at !== due[due.length - 1]) due.push(at);
   }
-  return due;
+  return due.map((at) => new Date(at));
 };
+
+/**
+ * A warning, not an error: a `once` schedule whose time is not after `now` never sends (tick only
+ * creates due times after its watermark). Undefined when there is nothing to warn about.
+ */
+export const pastOnceWarning = (schedule: Schedule, now: Date): string | undefined =>
+  schedule.type === 'once' && Date.parse(schedule.at) <= now.getTime()
+    ? `warning: ${schedule.at} is in the past (now ${now.toISOString()}); a once schedule whose time has passed is never sent`
+    : undefined;
 
 /** Throws with the expression in the message when a cron schedule does not parse. */
 export const checkSchedule = (schedule: Schedule): void => {

@@ -1,7 +1,12 @@
 // tick (every minute): creates due occurrences exactly once and fans their audience out as
 // shards; releases due deliveries into the send queue. Idempotent: any number of concurrent or
 // repeated ticks for the same minute create each occurrence once.
-import type { DeliveryStore, DueDelivery } from '#core/delivery-store';
+//
+// Catch-up: a persisted watermark holds the instant up to which every due time has been handled.
+// Each tick covers (watermark, scheduled time], so a late, retried or skipped tick loses nothing.
+// Due times older than the catch-up limit are stored as `missed` with their reason instead of
+// being sent a day late; at most `maxOccurrencesPerTick` are handled per tick, the rest next tick.
+import type { CampaignSummary, DeliveryStore, DueDelivery } from '#core/delivery-store';
 import type { AudienceQueue, SendQueue } from './ports';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
@@ -9,13 +14,26 @@ import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput }
 export interface TickConfig {
   /** Audience shards per occurrence (DynamoDB parallel scan segments). */
   totalSegments: number;
-  /** How far back due times are still created (catches missed ticks). */
-  lookbackMs: number;
+  /** A due time older than this when a tick first reaches it is recorded `missed`, not sent. */
+  catchUpLimitMs: number;
+  /** Bound on occurrences (created or missed) per tick; the rest continue on the next tick. */
+  maxOccurrencesPerTick: number;
   /** An occurrence left in `created` this long lost its fan-out (crash): fan out again. */
   refanAfterMs: number;
 }
 
-export const DEFAULT_TICK_CONFIG: TickConfig = { totalSegments: 8, lookbackMs: 15 * 60_000, refanAfterMs: 2 * 60_000 };
+export const DEFAULT_TICK_CONFIG: TickConfig = {
+  totalSegments: 8,
+  catchUpLimitMs: 24 * 60 * 60_000,
+  maxOccurrencesPerTick: 100,
+  refanAfterMs: 2 * 60_000,
+};
+
+/** The window of the very first tick (no watermark stored yet). */
+const FIRST_TICK_WINDOW_MS = 60_000;
+
+/** Most minute buckets of due deliveries one tick reads (a longer catch-up continues next tick). */
+export const MAX_RELEASE_WINDOW_MS = 6 * 60 * 60_000;
 
 export interface TickDeps {
   store: DeliveryStore;
@@ -27,8 +45,14 @@ export interface TickDeps {
 export interface TickResult {
   created: string[];
   refanned: string[];
+  /** Due past the catch-up limit: stored as `missed` with the reason, never sent. */
+  missed: string[];
   shardsQueued: number;
   deliveriesReleased: number;
+  /** The watermark after this tick (ISO): every due time up to it is handled. */
+  watermark: string;
+  /** True when the per-tick bound left due times before `now` for the next tick. */
+  backlog: boolean;
   /** Campaigns whose schedule could not be evaluated (bad cron): logged, others go on. */
   errors: { campaignId: string; message: string }[];
 }
@@ -49,51 +73,97 @@ const fanOut = async (deps: TickDeps, occurrence: Occurrence): Promise<number> =
 
 export const minuteBucket = (at: Date): string => at.toISOString().slice(0, 16);
 
-export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
-  const result: TickResult = { created: [], refanned: [], shardsQueued: 0, deliveriesReleased: 0, errors: [] };
-  const campaigns = await deps.store.listCampaigns();
-  for (const summary of campaigns) {
+const hours = (ms: number): string => `${+(ms / 3_600_000).toFixed(2)} h`;
+
+interface DueTime {
+  summary: CampaignSummary;
+  at: Date;
+}
+
+/** Due times of every scheduled campaign in (from, now], oldest first (at most `limit` each). */
+const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: TickResult['errors']): Promise<DueTime[]> => {
+  const due: DueTime[] = [];
+  for (const summary of await deps.store.listCampaigns()) {
     if (summary.status !== 'active' || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
-    let times: Date[];
     try {
-      times = dueTimes(summary.schedule, now, deps.config.lookbackMs);
+      for (const at of dueTimes(summary.schedule, from, now, deps.config.maxOccurrencesPerTick)) due.push({ summary, at });
     } catch (error) {
-      result.errors.push({ campaignId: summary.campaignId, message: (error as Error).message });
-      continue;
-    }
-    for (const scheduledAt of times) {
-      const occurrence: Occurrence = {
-        occurrenceId: occurrenceIdFor(summary.campaignId, scheduledAt),
-        campaignId: summary.campaignId,
-        scheduledAt: scheduledAt.toISOString(),
-        state: 'created',
-        totalSegments: deps.config.totalSegments,
-        createdAt: now.toISOString(),
-        stats: {},
-      };
-      if (await deps.store.createOccurrence(occurrence)) {
-        result.shardsQueued += await fanOut(deps, occurrence);
-        result.created.push(occurrence.occurrenceId);
-        continue;
-      }
-      const existing = await deps.store.getOccurrence(occurrence.occurrenceId);
-      if (existing?.state === 'created' && now.getTime() - new Date(existing.createdAt).getTime() >= deps.config.refanAfterMs) {
-        result.shardsQueued += await fanOut(deps, existing);
-        result.refanned.push(existing.occurrenceId);
-      }
+      errors.push({ campaignId: summary.campaignId, message: (error as Error).message });
     }
   }
-  result.deliveriesReleased = await releaseDueDeliveries(deps, now);
+  return due.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.summary.campaignId < b.summary.campaignId ? -1 : 1));
+};
+
+/**
+ * Creates (and fans out) one due occurrence, records it `missed` past the catch-up limit, or
+ * re-fans one whose fan-out a crashed tick left behind. Returns false when another tick may still
+ * be fanning it out: the watermark must then stay before it.
+ */
+const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date, result: TickResult): Promise<boolean> => {
+  const occurrence: Occurrence = {
+    occurrenceId: occurrenceIdFor(summary.campaignId, at),
+    campaignId: summary.campaignId,
+    scheduledAt: at.toISOString(),
+    state: 'created',
+    totalSegments: deps.config.totalSegments,
+    createdAt: now.toISOString(),
+    stats: {},
+  };
+  if (at.getTime() <= now.getTime() - deps.config.catchUpLimitMs) {
+    const missedReason = `due ${occurrence.scheduledAt}, first reached by the tick of ${now.toISOString()}: later than the catch-up limit of ${hours(deps.config.catchUpLimitMs)}, not sent`;
+    if (await deps.store.createOccurrence({ ...occurrence, state: 'missed', missedReason })) result.missed.push(occurrence.occurrenceId);
+    return true;
+  }
+  if (await deps.store.createOccurrence(occurrence)) {
+    result.shardsQueued += await fanOut(deps, occurrence);
+    result.created.push(occurrence.occurrenceId);
+    return true;
+  }
+  const existing = await deps.store.getOccurrence(occurrence.occurrenceId);
+  if (existing?.state !== 'created') return true;
+  if (now.getTime() - new Date(existing.createdAt).getTime() < deps.config.refanAfterMs) return false;
+  result.shardsQueued += await fanOut(deps, existing);
+  result.refanned.push(existing.occurrenceId);
+  return true;
+};
+
+/**
+ * One tick at `now` (the scheduled time): handles every due time in (watermark, now], at most
+ * `maxOccurrencesPerTick` of them (never splitting one instant), then moves the watermark forward.
+ */
+export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
+  const from = (await deps.store.getTickWatermark()) ?? new Date(now.getTime() - FIRST_TICK_WINDOW_MS);
+  const result: TickResult = { created: [], refanned: [], missed: [], shardsQueued: 0, deliveriesReleased: 0, watermark: from.toISOString(), backlog: false, errors: [] };
+  if (from.getTime() >= now.getTime()) return result;
+
+  const due = await collectDueTimes(deps, from, now, result.errors);
+  const bound = deps.config.maxOccurrencesPerTick;
+  const until = due.length > bound ? due[bound - 1]!.at.getTime() : now.getTime();
+  let watermark = until;
+  for (const dueTime of due) {
+    if (dueTime.at.getTime() > until) break;
+    // Kept before an occurrence another tick may still be fanning out: a later tick comes back
+    // and re-fans it once refanAfterMs has passed.
+    if (!(await handleDueTime(deps, dueTime, now, result))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
+  }
+  // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
+  const releaseFrom = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
+  const releaseCapped = watermark > releaseFrom + MAX_RELEASE_WINDOW_MS;
+  if (releaseCapped) watermark = releaseFrom + MAX_RELEASE_WINDOW_MS;
+  result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
+  if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
+  result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
+  result.backlog = until < now.getTime() || releaseCapped;
   return result;
 };
 
 /**
- * Moves due deliveries of the lookback window's minute buckets into the send queue, then removes
+ * Moves due deliveries of the minute buckets in (since, now] into the send queue, then removes
  * them (queue first: a crash in between re-queues them, and the ledger drops the duplicate).
  */
-export const releaseDueDeliveries = async (deps: TickDeps, now: Date): Promise<number> => {
+export const releaseDueDeliveries = async (deps: TickDeps, since: Date, now: Date): Promise<number> => {
   const due: DueDelivery[] = [];
-  for (let t = now.getTime() - deps.config.lookbackMs + 60_000; t <= now.getTime(); t += 60_000) {
+  for (let t = Math.floor(since.getTime() / 60_000) * 60_000; t <= now.getTime(); t += 60_000) {
     for (const delivery of await deps.store.listDueDeliveries(minuteBucket(new Date(t)))) {
       if (new Date(delivery.dueAt).getTime() <= now.getTime()) due.push(delivery);
     }

@@ -14,6 +14,23 @@ export const TABLE_INDEXES = [
   { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   /** due-time bucket "DUE#<YYYY-MM-DDTHH:MM>" -> deliveries. */
   { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-] as const;
+  /**
+   * Profiles only (sparse: only profile items carry `profilepk` = "CUST#<id>"), for the audience's
+   * parallel scan. Projects the `profile` map alone: segment rules read any profile field
+   * (attributes are free-form), but never the idempotency window `applied` or the other GSI keys.
+   */
+  { indexName: 'profiles', partitionKey: 'profilepk', projection: ['profile'] },
+] as const satisfies readonly TableIndex[];
+
+export interface TableIndex {
+  indexName: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** Non-key attributes the index holds; absent: all attributes. */
+  projection?: readonly string[];
+}
 
 export type IndexName = (typeof TABLE_INDEXES)[number]['indexName'];
+
+/** The sparse index the audience scans (profiles only). */
+export const PROFILE_INDEX = TABLE_INDEXES[3];

@@ -6,8 +6,8 @@ export const TickEnv = z.object({
   TABLE_NAME: z.string().min(1),
   AUDIENCE_QUEUE_URL: z.string().min(1),
   SEND_QUEUE_URL: z.string().min(1),
-  /** Audience shards (parallel scan segments) per occurrence. */
-  AUDIENCE_SEGMENTS: envInt(8, 1, 1_000_000),
+  /** Fixed audience shards (parallel scan segments) per occurrence; absent: from the profile count. */
+  AUDIENCE_SEGMENTS: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** Due times this far back are still created (missed ticks). */
   LOOKBACK_MINUTES: envInt(15, 1, 24 * 60),
   DYNAMODB_ENDPOINT: z.url().optional(),

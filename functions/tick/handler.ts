@@ -4,6 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { DynamoProfileCounter } from '#adapters/profile-count';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { readTickConfig } from './config';
 
@@ -27,11 +28,14 @@ export const handler: TickHandler = (event) => {
   if (!lazy) {
     const config = readTickConfig(process.env);
     const sqs = createSqsClient(config.SQS_ENDPOINT);
+    const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
     lazy = createTickHandler({
-      store: createDynamoDeliveryStore({ client: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }), tableName: config.TABLE_NAME }),
+      store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
-      config: { ...DEFAULT_TICK_CONFIG, totalSegments: config.AUDIENCE_SEGMENTS, lookbackMs: config.LOOKBACK_MINUTES * 60_000 },
+      config: { ...DEFAULT_TICK_CONFIG, totalSegments: config.AUDIENCE_SEGMENTS ?? DEFAULT_TICK_CONFIG.totalSegments, lookbackMs: config.LOOKBACK_MINUTES * 60_000 },
+      // A fixed AUDIENCE_SEGMENTS wins; otherwise shards follow the profile count.
+      ...(config.AUDIENCE_SEGMENTS === undefined ? { profileCounter: new DynamoProfileCounter(client, config.TABLE_NAME) } : {}),
     });
   }
   return lazy(event);

@@ -2,12 +2,13 @@
 // shards; releases due deliveries into the send queue. Idempotent: any number of concurrent or
 // repeated ticks for the same minute create each occurrence once.
 import type { DeliveryStore, DueDelivery } from '#core/delivery-store';
-import type { AudienceQueue, SendQueue } from './ports';
+import type { AudienceQueue, ProfileCounter, SendQueue } from './ports';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
+import { audienceShardsFor } from './audience';
 
 export interface TickConfig {
-  /** Audience shards per occurrence (DynamoDB parallel scan segments). */
+  /** Audience shards per occurrence (DynamoDB parallel scan segments) when no profile counter is given. */
   totalSegments: number;
   /** How far back due times are still created (catches missed ticks). */
   lookbackMs: number;
@@ -22,6 +23,8 @@ export interface TickDeps {
   audienceQueue: AudienceQueue;
   sendQueue: SendQueue;
   config: TickConfig;
+  /** When given, an occurrence gets audienceShardsFor(profile count) shards instead of config.totalSegments. */
+  profileCounter?: ProfileCounter;
 }
 
 export interface TickResult {
@@ -52,6 +55,12 @@ export const minuteBucket = (at: Date): string => at.toISOString().slice(0, 16);
 export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
   const result: TickResult = { created: [], refanned: [], shardsQueued: 0, deliveriesReleased: 0, errors: [] };
   const campaigns = await deps.store.listCampaigns();
+  // Counted once per tick, and only when an occurrence is due.
+  let segments: Promise<number> | undefined;
+  const totalSegments = () =>
+    (segments ??= deps.profileCounter
+      ? deps.profileCounter.approximateProfileCount().then((count) => audienceShardsFor(count))
+      : Promise.resolve(deps.config.totalSegments));
   for (const summary of campaigns) {
     if (summary.status !== 'active' || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
     let times: Date[];
@@ -67,7 +76,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
         campaignId: summary.campaignId,
         scheduledAt: scheduledAt.toISOString(),
         state: 'created',
-        totalSegments: deps.config.totalSegments,
+        totalSegments: await totalSegments(),
         createdAt: now.toISOString(),
         stats: {},
       };
@@ -87,26 +96,39 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   return result;
 };
 
+/** Due deliveries read per store page while releasing. */
+export const DUE_PAGE_SIZE = 1000;
+
 /**
  * Moves due deliveries of the lookback window's minute buckets into the send queue, then removes
  * them (queue first: a crash in between re-queues them, and the ledger drops the duplicate).
+ * Page by page: grouping is linear and removals are batched, so memory stays one page.
  */
 export const releaseDueDeliveries = async (deps: TickDeps, now: Date): Promise<number> => {
-  const due: DueDelivery[] = [];
+  let released = 0;
   for (let t = now.getTime() - deps.config.lookbackMs + 60_000; t <= now.getTime(); t += 60_000) {
-    for (const delivery of await deps.store.listDueDeliveries(minuteBucket(new Date(t)))) {
-      if (new Date(delivery.dueAt).getTime() <= now.getTime()) due.push(delivery);
-    }
+    const bucket = minuteBucket(new Date(t));
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.listDueDeliveries(bucket, { limit: DUE_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      const due = page.items.filter((delivery) => new Date(delivery.dueAt).getTime() <= now.getTime());
+      const byOccurrence = new Map<string, DueDelivery[]>();
+      for (const delivery of due) {
+        const group = byOccurrence.get(delivery.occurrenceId);
+        if (group) group.push(delivery);
+        else byOccurrence.set(delivery.occurrenceId, [delivery]);
+      }
+      const work: SendWorkInput[] = [];
+      for (const [occurrenceId, deliveries] of byOccurrence) {
+        for (const part of chunk(deliveries, RECIPIENTS_PER_MESSAGE)) {
+          work.push({ occurrenceId, campaignId: part[0]!.campaignId, customerIds: part.map((d) => d.customerId) });
+        }
+      }
+      if (work.length > 0) await deps.sendQueue.sendBatch(work.map((body) => ({ body })));
+      if (due.length > 0) await deps.store.removeDueDeliveries(due);
+      released += due.length;
+      cursor = page.cursor;
+    } while (cursor);
   }
-  const byOccurrence = new Map<string, DueDelivery[]>();
-  for (const delivery of due) byOccurrence.set(delivery.occurrenceId, [...(byOccurrence.get(delivery.occurrenceId) ?? []), delivery]);
-  const work: SendWorkInput[] = [];
-  for (const [occurrenceId, deliveries] of byOccurrence) {
-    for (const part of chunk(deliveries, RECIPIENTS_PER_MESSAGE)) {
-      work.push({ occurrenceId, campaignId: part[0]!.campaignId, customerIds: part.map((d) => d.customerId) });
-    }
-  }
-  if (work.length > 0) await deps.sendQueue.sendBatch(work.map((body) => ({ body })));
-  for (const delivery of due) await deps.store.removeDueDelivery(delivery);
-  return due.length;
+  return released;
 };

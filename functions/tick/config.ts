@@ -1,5 +1,5 @@
 // The tick function's environment, read once through zod; a bad value names the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt, parseEnv } from '#core/delivery/env';
 
 export const TickEnv = z.object({

@@ -9,6 +9,13 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { emptyProfile } from '#core/ingest';
 import { customerStoreContract } from '../unit/store-contract';
+import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
+import { MemoryWorkQueue } from '#adapters/memory-work-queue';
+import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
+import { occurrenceIdFor } from '#core/delivery/occurrence';
+import { profilePortsFrom } from '#core/delivery/seams';
+import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
+import { publishExampleNewsletter } from '../unit/delivery-fixtures';
 
 let aws: LocalAws;
 let tables = 0;
@@ -132,4 +139,48 @@ describe('dynamodb store: sparse profiles index', () => {
     );
     await expect(new DynamoProfileCounter(client(), bare).approximateProfileCount()).rejects.toThrow(/no "profiles" index/);
   });
+});
+
+describe('audience on dynalite: continuation from the sparse index cursor', () => {
+  it('resumes each shard where it stopped, with no profile lost or repeated, and delays every continuation', async () => {
+    const tableName = `continue-${++tables}`;
+    await createTable(aws.dynamoEndpoint, tableName);
+    const customers = createDynamoStore({ client: client(), tableName });
+    const ids = Array.from({ length: 240 }, (_, i) => `cc-${String(i).padStart(3, '0')}`);
+    for (const id of ids) await customers.applyAtomically(id, 'e1', () => ({ profile: emptyProfile(id, '2026-01-01T00:00:00.000Z'), ownEvents: [] }));
+    await customers.appendEvents(ids[0]!, [{ eventId: 'h', origin: 'shop', type: 'NpsSubmitted', at: '2026-02-01T00:00:00.000Z', detail: {} }]);
+    const store = createMemoryDeliveryStore();
+    await store.putCampaign(await publishExampleNewsletter({ id: 'newsletter-monthly' }));
+    const due = new Date('2026-12-01T08:00:00.000Z');
+    const occurrenceId = occurrenceIdFor('newsletter-monthly', due);
+    await store.createOccurrence({ occurrenceId, campaignId: 'newsletter-monthly', scheduledAt: due.toISOString(), state: 'running', totalSegments: 2, createdAt: due.toISOString(), stats: {} });
+    const audienceQueue = new MemoryWorkQueue<AudienceShard>();
+    const sendQueue = new MemoryWorkQueue<SendWorkInput | SendWork>();
+    // 0.2 mails/s over 2 shards: 90 recipients per hop, then a 900 s delay.
+    const work = createAudienceWorker({
+      store,
+      scanner: profilePortsFrom(customers),
+      sendQueue,
+      audienceQueue,
+      compileAudience: () => () => true,
+      config: { ...DEFAULT_AUDIENCE_CONFIG, pageSize: 40, sendRatePerSecond: 0.2 },
+    });
+    let pending: { body: AudienceShard; delaySeconds?: number }[] = [0, 1].map((segment) => ({ body: { occurrenceId, campaignId: 'newsletter-monthly', segment, totalSegments: 2 } }));
+    let hops = 0;
+    while (pending.length > 0) {
+      for (const { body } of pending) {
+        await work(body);
+        hops++;
+      }
+      pending = audienceQueue.drain();
+      for (const message of pending) {
+        expect(message.body.cursor).toBeTruthy();
+        expect(message.delaySeconds).toBe(900);
+      }
+    }
+    const queued = sendQueue.drain().flatMap((m) => m.body.customerIds);
+    expect(hops).toBeGreaterThanOrEqual(3);
+    expect(new Set(queued).size).toBe(queued.length);
+    expect(queued.sort()).toEqual(ids);
+  }, 60_000);
 });

@@ -11,18 +11,21 @@
 // | held work         | CAMPAIGN#<id>             | HELD#<suffix>#<msg key>   | Put (paused send); Query + Delete (resume)                  |
 // | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
-// | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query   |
+// | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query pages; BatchWrite deletes (25) |
 //
 // The ledger's partition key spreads writes over the key space (no hot partition per
 // occurrence); counters are added once per send message (<= 100 recipients), not per mail.
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type BatchGetCommandOutput,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -43,6 +46,7 @@ import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
 import { chunk } from '#core/delivery/messages';
 import { minuteBucket } from '#core/delivery/tick';
+import type { Page } from '#core/store';
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -55,6 +59,10 @@ const ledgerKey = (key: LedgerKey) => ({ pk: `SEND#${key.occurrenceId}#${key.cus
 const capKey = (customerId: string) => ({ pk: `CAP#${customerId}`, sk: 'CAP' });
 const TICK_WATERMARK_KEY = { pk: 'TICK', sk: 'WATERMARK' };
 const STAT_PREFIX = 'stat_';
+/** BatchWriteItem takes at most 25 requests per call. */
+const BATCH_WRITE_LIMIT = 25;
+/** Rounds of resending UnprocessedItems before giving up (the next tick retries). */
+const BATCH_WRITE_ATTEMPTS = 8;
 
 export interface DynamoDeliveryStoreOptions {
   client: DynamoDBDocumentClient;
@@ -379,19 +387,41 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  async listDueDeliveries(bucket: string): Promise<DueDelivery[]> {
-    const items = await this.queryAll({ IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :b', ExpressionAttributeValues: { ':b': `DUE#${bucket}` } });
-    return items.map((item) => ({
+  async listDueDeliveries(bucket: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<DueDelivery>> {
+    const start = options.cursor ? (JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :b',
+        ExpressionAttributeValues: { ':b': `DUE#${bucket}` },
+        Limit: options.limit ?? 1000,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const items = Items.map((item) => ({
       deliveryId: item.deliveryId as string,
       dueAt: item.dueAt as string,
       occurrenceId: item.occurrenceId as string,
       campaignId: item.campaignId as string,
       customerId: item.customerId as string,
     }));
+    return LastEvaluatedKey ? { items, cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : { items };
   }
 
-  async removeDueDelivery(delivery: DueDelivery): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `DUE#${delivery.deliveryId}`, sk: 'DUE' } }));
+  async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
+    for (const part of chunk(deliveries, BATCH_WRITE_LIMIT)) {
+      let requests: BatchWriteCommandInput['RequestItems'] | undefined = {
+        [this.table]: part.map((delivery) => ({ DeleteRequest: { Key: { pk: `DUE#${delivery.deliveryId}`, sk: 'DUE' } } })),
+      };
+      // UnprocessedItems come back under load: send those again with a short growing pause.
+      for (let attempt = 0; requests && (requests[this.table]?.length ?? 0) > 0; attempt++) {
+        if (attempt >= BATCH_WRITE_ATTEMPTS) throw new Error(`due deliveries: ${requests[this.table]!.length} deletes stayed unprocessed`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const result: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: requests }));
+        requests = result.UnprocessedItems;
+      }
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // ACCESS PATTERNS (entity: key -> attributes)
 // | entity    | pk                  | sk                   | GSI                                          | used by                   |
 // |-----------|---------------------|----------------------|----------------------------------------------|---------------------------|
-// | profile   | CUST#<customerId>   | PROFILE              | gsi1pk EMAIL#<lower-case email>, gsi1sk CUST#<id>; gsi2pk BDAY#<MM-DD>, gsi2sk CUST#<id> | ingest (get, conditional put), track, send gates |
+// | profile   | CUST#<customerId>   | PROFILE              | gsi1pk EMAIL#<lower-case email>, gsi1sk CUST#<id>; gsi2pk BDAY#<MM-DD>, gsi2sk CUST#<id>; profilepk CUST#<id> (sparse index "profiles") | ingest (get, conditional put), track, send gates |
 // | event     | CUST#<customerId>   | EV#<at UTC ISO>#<eventId> | -                                       | history of shop and own events, oldest first |
 // | rejection | REJECT#<YYYY-MM-DD> | <event id or SQS message id> | -                                   | bad events by day received (TTL 90 days)     |
 // - get profile: GetItem(CUST#id, PROFILE), consistent read.
@@ -16,10 +16,13 @@
 //   Query pk = CUST#id AND begins_with(sk, "EV#").
 // - rejections: UpdateItem SET fields ADD attempts 1 (a redrive counts, never duplicates);
 //   Query pk = REJECT#day.
-// - audience shards: parallel Scan (Segment/TotalSegments) filtered to sk = PROFILE.
+// - audience shards: parallel Scan (Segment/TotalSegments) of the sparse index "profiles", which
+//   only profile items enter (they alone carry profilepk) and which projects `profile` only: no
+//   event, ledger or rejection item is read, and no `applied` window is paid for.
 // - email -> customer: Query gsi1 (gsi1pk = EMAIL#lower-case). Placeholders carry no email.
 // - birthday -> customers: Query gsi2 (gsi2pk = BDAY#MM-DD), same for "YYYY-MM-DD" and "--MM-DD".
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PROFILE_INDEX } from '#adapters/table';
 import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
 import {
@@ -57,6 +60,8 @@ interface ProfileItem {
   gsi1sk?: string;
   gsi2pk?: string;
   gsi2sk?: string;
+  /** Puts the item into the sparse "profiles" index (the audience scan). */
+  profilepk: string;
 }
 
 const encodeCursor = (key: Record<string, unknown> | undefined): string | undefined =>
@@ -135,6 +140,7 @@ export class DynamoStore implements CustomerStore {
         version: (item?.version ?? 0) + 1,
         applied: [...(item?.applied ?? []), { id: eventId, own: result.ownEvents }].slice(-APPLIED_WINDOW),
         profile,
+        profilepk: customerPk(customerId),
         ...(profile.email ? { gsi1pk: `EMAIL#${profile.email.toLowerCase()}`, gsi1sk: customerPk(customerId) } : {}),
         ...(profile.birthday ? { gsi2pk: `BDAY#${birthdayMonthDay(profile.birthday)}`, gsi2sk: customerPk(customerId) } : {}),
       };
@@ -246,11 +252,10 @@ export class DynamoStore implements CustomerStore {
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new ScanCommand({
         TableName: this.tableName,
+        IndexName: PROFILE_INDEX.indexName,
         Segment: segment,
         TotalSegments: totalSegments,
-        FilterExpression: 'sk = :profile',
         ProjectionExpression: 'profile',
-        ExpressionAttributeValues: { ':profile': PROFILE_SK },
         ...(options.limit ? { Limit: options.limit } : {}),
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),

@@ -16,6 +16,16 @@ import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
 import { minuteBucket } from '#core/delivery/tick';
+import type { Page } from '#core/store';
+
+/** The due index's sort key, as gsi3sk in DynamoDB: due order, then id. */
+const dueSortKey = (delivery: DueDelivery) => `${delivery.dueAt}#${delivery.deliveryId}`;
+
+/** One minute bucket of due deliveries: by sort key, with a sorted key list rebuilt after puts. */
+interface DueBucket {
+  items: Map<string, DueDelivery>;
+  sorted?: string[];
+}
 
 const ledgerId = (key: LedgerKey) => `${key.occurrenceId}\u0000${key.customerId}`;
 const clone = <T>(value: T): T => structuredClone(value);
@@ -26,7 +36,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
   readonly ledger = new Map<string, LedgerEntry>();
   readonly capSlots = new Map<string, (string | undefined)[]>();
   readonly held = new Map<string, Map<string, SendWork>>();
-  readonly due = new Map<string, DueDelivery>();
+  /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
+  private readonly dueBuckets = new Map<string, DueBucket>();
+  private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
   private tickWatermarkMs: number | undefined;
 
   async putCampaign(published: PublishedCampaign): Promise<void> {
@@ -156,13 +168,47 @@ export class MemoryDeliveryStore implements DeliveryStore {
   }
 
   async putDueDelivery(delivery: DueDelivery): Promise<void> {
-    this.due.set(delivery.deliveryId, clone(delivery));
+    this.removeDue(delivery.deliveryId);
+    const bucketName = minuteBucket(new Date(delivery.dueAt));
+    const sortKey = dueSortKey(delivery);
+    let bucket = this.dueBuckets.get(bucketName);
+    if (!bucket) this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
+    bucket.items.set(sortKey, clone(delivery));
+    delete bucket.sorted;
+    this.dueSlots.set(delivery.deliveryId, { bucket: bucketName, sortKey });
   }
-  async listDueDeliveries(bucket: string): Promise<DueDelivery[]> {
-    return [...this.due.values()].filter((d) => minuteBucket(new Date(d.dueAt)) === bucket).map(clone);
+  async listDueDeliveries(bucketName: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<DueDelivery>> {
+    const bucket = this.dueBuckets.get(bucketName);
+    if (!bucket) return { items: [] };
+    const sorted = (bucket.sorted ??= [...bucket.items.keys()].sort());
+    // The cursor is the last sort key returned: binary search for the first key after it.
+    let low = 0;
+    let high = sorted.length;
+    while (options.cursor !== undefined && low < high) {
+      const mid = (low + high) >>> 1;
+      if (sorted[mid]! <= options.cursor) low = mid + 1;
+      else high = mid;
+    }
+    const limit = options.limit ?? 1000;
+    const items: DueDelivery[] = [];
+    let i = low;
+    for (; i < sorted.length && items.length < limit; i++) {
+      const found = bucket.items.get(sorted[i]!);
+      if (found) items.push(clone(found)); // else removed since the list was sorted
+    }
+    while (i < sorted.length && !bucket.items.has(sorted[i]!)) i++;
+    return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
-  async removeDueDelivery(delivery: DueDelivery): Promise<void> {
-    this.due.delete(delivery.deliveryId);
+  async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
+    for (const delivery of deliveries) this.removeDue(delivery.deliveryId);
+  }
+  private removeDue(deliveryId: string): void {
+    const slot = this.dueSlots.get(deliveryId);
+    if (!slot) return;
+    this.dueSlots.delete(deliveryId);
+    const bucket = this.dueBuckets.get(slot.bucket);
+    bucket?.items.delete(slot.sortKey);
+    if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
   }
 }
 

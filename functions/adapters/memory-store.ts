@@ -102,11 +102,10 @@ export class MemoryStore implements CustomerStore {
     if (!Number.isInteger(totalSegments) || totalSegments < 1 || segment < 0 || segment >= totalSegments) {
       throw new Error(`scanProfiles: segment ${segment} of ${totalSegments} is out of range (0 <= segment < totalSegments)`);
     }
-    const shard = [...this.profiles.keys()]
-      .filter((id) => hash(id) % totalSegments === segment)
-      .sort()
-      .map((id) => clone(this.profiles.get(id)!.profile));
-    return page(shard, options);
+    const shard = [...this.profiles.keys()].filter((id) => hash(id) % totalSegments === segment).sort();
+    // Copy only the page's profiles, not the whole shard on every page.
+    const ids = page(shard, options);
+    return { ...ids, items: ids.items.map((id) => clone(this.profiles.get(id)!.profile)) };
   }
 
   async findByEmail(email: string): Promise<Profile | undefined> {

@@ -1,6 +1,6 @@
 // The audience function's environment, read once through zod; a bad value names the variable.
-import { z } from 'zod';
-import { envInt, parseEnv } from '#core/delivery/env';
+import * as z from 'zod';
+import { envInt, envNumber, parseEnv } from '#core/delivery/env';
 
 export const AudienceEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -10,8 +10,11 @@ export const AudienceEnv = z.object({
   AUDIENCE_QUEUE_URL: z.string().min(1),
   SCAN_PAGE_SIZE: envInt(1000, 1, 10_000),
   RECIPIENTS_PER_MESSAGE: envInt(50, 1, 100),
+  /** The account's mail rate (mails/s) for back-pressure; absent: SES GetAccount's MaxSendRate. */
+  MAX_SEND_RATE: envNumber(0.01),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.url().optional(),
 });
 export type AudienceEnv = z.infer<typeof AudienceEnv>;
 

@@ -5,7 +5,8 @@ import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG, type AudienceDeps } from
 import { AudienceShard } from '#core/delivery/messages';
 import { processRecords } from '#core/delivery/batch';
 import { compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
-import { createDocumentClient } from '#adapters/aws-clients';
+import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
+import { SesMailer } from '#adapters/ses-mailer';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
@@ -30,20 +31,28 @@ export const createAudienceHandler = (deps: AudienceDeps, logger = createLogger(
   };
 };
 
-let lazy: AudienceHandler | undefined;
-export const handler: AudienceHandler = (event, context) => {
-  if (!lazy) {
-    const config = readAudienceConfig(process.env);
-    const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-    const sqs = createSqsClient(config.SQS_ENDPOINT);
-    lazy = createAudienceHandler({
-      store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
-      scanner: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
-      sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
-      audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
-      compileAudience: compilePublishedAudience,
-      config: { ...DEFAULT_AUDIENCE_CONFIG, pageSize: config.SCAN_PAGE_SIZE, recipientsPerMessage: config.RECIPIENTS_PER_MESSAGE },
-    });
-  }
-  return lazy(event, context);
+/** The account's mail rate for back-pressure: MAX_SEND_RATE, else SES GetAccount's MaxSendRate. */
+const build = async (): Promise<AudienceHandler> => {
+  const config = readAudienceConfig(process.env);
+  const sendRatePerSecond = config.MAX_SEND_RATE ?? (await new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT })).maxSendRate());
+  const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+  const sqs = createSqsClient(config.SQS_ENDPOINT);
+  return createAudienceHandler({
+    store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
+    scanner: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
+    sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
+    audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
+    compileAudience: compilePublishedAudience,
+    config: { ...DEFAULT_AUDIENCE_CONFIG, pageSize: config.SCAN_PAGE_SIZE, recipientsPerMessage: config.RECIPIENTS_PER_MESSAGE, sendRatePerSecond },
+  });
+};
+
+// Built once per container; a failed start-up (GetAccount unreachable) is retried on the next invocation.
+let lazy: Promise<AudienceHandler> | undefined;
+export const handler: AudienceHandler = async (event, context) => {
+  lazy ??= build().catch((error: unknown) => {
+    lazy = undefined;
+    throw error;
+  });
+  return (await lazy)(event, context);
 };

@@ -2,7 +2,7 @@
 // (newsletter | seasonal | triggered | discount | referral). Segment files (`kind: "segment"`)
 // live in segment.ts, reward catalogs (`kind: "rewardCatalog"`) in rewards.ts.
 // Delivery of each kind is built by later work; the format already expresses all of them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CronExpressionParser } from 'cron-parser';
 import { Locale, TimeZone, Cents, Currency, IsoTime, isLocaleKey } from '#core/events';
 import type { ShopDetailType } from '#core/events';

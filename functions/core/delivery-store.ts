@@ -9,6 +9,7 @@ import type { LedgerEntry, LedgerState } from '#core/delivery/ledger';
 import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
+import type { Page } from '#core/store';
 
 /** What publish writes: the definition, the segments it references, its compiled template. */
 export interface PublishedCampaign {
@@ -102,7 +103,11 @@ export interface DeliveryStore {
   removeHeldWork(occurrenceId: string, key: string): Promise<void>;
 
   putDueDelivery(delivery: DueDelivery): Promise<void>;
-  /** Deliveries in the minute bucket ("YYYY-MM-DDTHH:MM") that are still pending. */
-  listDueDeliveries(minuteBucket: string): Promise<DueDelivery[]>;
-  removeDueDelivery(delivery: DueDelivery): Promise<void>;
+  /**
+   * Deliveries in the minute bucket ("YYYY-MM-DDTHH:MM") that are still pending, a page at a
+   * time in due order. Removing listed deliveries between pages skips none of the rest.
+   */
+  listDueDeliveries(minuteBucket: string, options?: { limit?: number; cursor?: string }): Promise<Page<DueDelivery>>;
+  /** Removes released deliveries, many per call (DynamoDB: BatchWriteItem, 25 a call, unprocessed ones retried). */
+  removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void>;
 }

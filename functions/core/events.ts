@@ -1,6 +1,6 @@
 // The shop event contract (DESIGN §3): EventBridge envelopes whose `detail` is validated per
 // `detail-type`. Money is in minor units, time zones are IANA names, locales BCP 47 tags.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const isIanaTimeZone = (tz: string): boolean => {
   try {

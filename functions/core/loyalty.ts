@@ -1,7 +1,7 @@
 // Loyalty: points per order and the bronze/silver/gold tier, as pure functions of a profile and
 // the shop's LoyaltyConfig. Tiers rest either on net spend in a rolling window (default: silver
 // from 200.00, gold from 1000.00 within 12 months) or on the points balance.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OrderSummary, Profile, Tier } from '#core/profile';
 
 export const SpendTiers = z

@@ -1,7 +1,7 @@
 // The customer profile: what ingest builds from shop events and what segments, gates and
 // templates read. Aggregates are kept up to date on every event so nothing scans history.
 import type { Attributes, ConsentProof, Formality, Salutation } from '#core/events';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type Tier = 'bronze' | 'silver' | 'gold';
 export const tiers: readonly Tier[] = ['bronze', 'silver', 'gold'];

@@ -23,7 +23,7 @@
 //   locale and time zone;  {{ cents | money: "EUR" }} — localized currency.
 import { Liquid } from 'liquidjs';
 import type { Template as LiquidTemplate } from 'liquidjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { salutationFor } from '#core/salutation';
 import type { CouponSpec } from '#core/campaign';
 import type { Profile } from '#core/profile';

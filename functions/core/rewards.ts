@@ -1,7 +1,7 @@
 // Reward catalogs (`kind: "rewardCatalog"`): the rewards a referral campaign offers, either
 // rotating (one current reward per day/week/month, weighted, deterministic) or selectable (the
 // customer picks one of those currently valid). Pure: time is passed in as epoch milliseconds.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DateTime } from 'luxon';
 import { Cents, Currency, TimeZone, isLocaleKey } from '#core/events';
 import { Slug } from '#core/segment';

@@ -15,7 +15,7 @@
 // - `moreThanDaysAgo: N` is strict (exactly N days ago is not more than N); `withinLastDays: N`
 //   includes exactly N days ago and anything later (also timestamps after `at`).
 // - Times in days are 24-hour spans counted back from `at`; calendar days only matter for birthdays.
-import { z } from 'zod';
+import * as z from 'zod';
 import { IANAZone } from 'luxon';
 import type { Profile, Tier } from '#core/profile';
 import { tiers } from '#core/profile';

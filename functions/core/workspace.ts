@@ -8,7 +8,7 @@
 //   newsletter | seasonal | triggered | discount | referral   -> campaign (core/campaign.ts)
 //   segment                                                   -> segment (core/segment.ts)
 //   rewardCatalog                                             -> reward catalog (core/rewards.ts)
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { Campaign, campaignKinds } from '#core/campaign';
 import { Segment, SegmentRuleError, compileRule, segmentReferences } from '#core/segment';
 import type { Predicate, SegmentRule } from '#core/segment';

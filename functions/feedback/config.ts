@@ -1,5 +1,5 @@
 // The feedback function's environment, read once through zod; a bad value names the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEnv } from '#core/delivery/env';
 
 export const FeedbackEnv = z.object({

@@ -1,6 +1,6 @@
 // The ingest function's environment, read once through zod; a bad value fails at start and
 // names the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '#core/events';
 import { LoyaltyConfig, defaultLoyaltyConfig } from '#core/loyalty';
 

@@ -222,7 +222,14 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     { now: () => clock.now(), logger: logger('tick') },
   );
   const audienceHandler = createAudienceHandler(
-    { store: delivery, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG },
+    {
+      store: delivery,
+      scanner: people,
+      sendQueue,
+      audienceQueue,
+      compileAudience: compilePublishedAudience,
+      config: { ...DEFAULT_AUDIENCE_CONFIG, ...(options.sendRatePerSecond ? { sendRatePerSecond: options.sendRatePerSecond } : {}) },
+    },
     logger('audience'),
   );
   const owners = sequentialIds(`${namespace}:owner`);

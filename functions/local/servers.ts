@@ -13,7 +13,7 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_INDEXES, TABLE_KEYS } from '#adapters/table';
+import { TABLE_INDEXES, TABLE_KEYS, type TableIndex } from '#adapters/table';
 
 export interface LocalServer {
   endpoint: string;
@@ -72,9 +72,10 @@ export const startSesLocal = async (): Promise<LocalServer> => {
 export const createTable = async (endpoint: string, tableName: string): Promise<void> => {
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const attributes = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
-  for (const index of TABLE_INDEXES) {
+  const indexes: readonly TableIndex[] = TABLE_INDEXES;
+  for (const index of indexes) {
     attributes.add(index.partitionKey);
-    attributes.add(index.sortKey);
+    if (index.sortKey) attributes.add(index.sortKey);
   }
   await client.send(
     new CreateTableCommand({
@@ -85,13 +86,13 @@ export const createTable = async (endpoint: string, tableName: string): Promise<
         { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: TABLE_INDEXES.map((index) => ({
+      GlobalSecondaryIndexes: indexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: index.projection ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'ALL' },
       })),
     }),
   );

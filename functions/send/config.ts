@@ -1,5 +1,5 @@
 // The send function's environment, read once through zod; a bad value names the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt, envNumber, parseEnv } from '#core/delivery/env';
 import { ShopInfo } from '#core/render';
 

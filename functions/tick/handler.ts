@@ -4,6 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { DynamoProfileCounter } from '#adapters/profile-count';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { readTickConfig } from './config';
 
@@ -39,16 +40,19 @@ export const handler: TickHandler = (event) => {
   if (!lazy) {
     const config = readTickConfig(process.env);
     const sqs = createSqsClient(config.SQS_ENDPOINT);
+    const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
     lazy = createTickHandler({
-      store: createDynamoDeliveryStore({ client: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }), tableName: config.TABLE_NAME }),
+      store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
       config: {
         ...DEFAULT_TICK_CONFIG,
-        totalSegments: config.AUDIENCE_SEGMENTS,
+        totalSegments: config.AUDIENCE_SEGMENTS ?? DEFAULT_TICK_CONFIG.totalSegments,
         catchUpLimitMs: config.CATCH_UP_LIMIT_MINUTES * 60_000,
         maxOccurrencesPerTick: config.MAX_OCCURRENCES_PER_TICK,
       },
+      // A fixed AUDIENCE_SEGMENTS wins; otherwise shards follow the profile count.
+      ...(config.AUDIENCE_SEGMENTS === undefined ? { profileCounter: new DynamoProfileCounter(client, config.TABLE_NAME) } : {}),
     });
   }
   return lazy(event);

@@ -16,7 +16,9 @@ import { Construct } from 'constructs';
 import type { MailSending } from './mail-sending';
 import { QueueWorker } from './queue-worker';
 import { StammkundeFunction } from './stammkunde-function';
-import { grantTableActions, grantTableIndexQuery } from './stammkunde-table';
+import { grantTableActions, grantTableDescribe, grantTableIndexQuery, grantTableIndexScan } from './stammkunde-table';
+import { DEFAULT_AUDIENCE_CONCURRENCY } from '#core/delivery/audience';
+import { PROFILE_INDEX } from '#adapters/table';
 import { DeadLetterQueue } from './work-queue';
 
 /** What the mail templates show about the shop (send's SHOP_INFO). */
@@ -66,10 +68,16 @@ export interface DeliveryPipelineProps {
    */
   readonly frequencyCapDays?: number;
   /**
-   * Parallel scan segments (audience shards) per occurrence.
-   * @default - tick's default (8)
+   * Fixed parallel scan segments (audience shards) per occurrence.
+   * @default - one shard per 100,000 profiles (tick reads the profile index's ItemCount)
    */
   readonly audienceSegments?: number;
+  /**
+   * Concurrent audience invocations (the event source's maximum concurrency), so a large fan-out
+   * never takes the Lambda concurrency send needs.
+   * @default 10
+   */
+  readonly audienceConcurrency?: number;
   /**
    * Key id stored in unsubscribe tokens; change it (with a new secret) to rotate.
    * @default 'k1'
@@ -139,7 +147,9 @@ export class DeliveryPipeline extends Construct {
       timeout: Duration.seconds(120),
       memorySize: 1024,
       batchSize: 1,
-      environment: { TABLE_NAME: tableName, SEND_QUEUE_URL: this.send.queue.queueUrl },
+      maxConcurrency: props.audienceConcurrency ?? DEFAULT_AUDIENCE_CONCURRENCY,
+      // The rate its back-pressure paces continuations to (else it reads SES GetAccount, below).
+      environment: { TABLE_NAME: tableName, SEND_QUEUE_URL: this.send.queue.queueUrl, ...optional('MAX_SEND_RATE', props.maxSendRate) },
     });
     // A shard that runs out of time continues on its own queue with a cursor.
     this.audience.fn.addEnvironment('AUDIENCE_QUEUE_URL', this.audience.queue.queueUrl);
@@ -195,6 +205,14 @@ export class DeliveryPipeline extends Construct {
     this.audience.grantSendMessages(this.audience.fn);
     this.send.grantSendMessages(this.send.fn);
 
+    if (props.maxSendRate === undefined) {
+      props.mail.grantReadSendingQuota(this.audience.fn);
+      Validations.of(this.audience.fn.role as iam.Role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ses:GetAccount (audience reads MaxSendRate to pace its continuations) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
+      });
+    }
     props.mail.grantSendEmail(this.send.fn);
     props.mail.grantReadSendingQuota(this.send.fn);
     Validations.of(this.send.fn.role as iam.Role).acknowledge({
@@ -206,11 +224,15 @@ export class DeliveryPipeline extends Construct {
     // Table calls per function, from the DeliveryStore/CustomerStore methods each one uses
     // (functions/adapters/dynamo-delivery-store.ts, dynamo-store.ts).
     // tick: listCampaigns (Query), createOccurrence (conditional Put), getOccurrence (Get),
-    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDelivery (Delete).
-    grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDeliveries
+    //   (BatchWriteItem deletes), the profile count for the shard count (DescribeTable).
+    grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
-    // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan).
-    grantTableActions(props.table, this.audience.fn, 'GetItem', 'Scan');
+    if (props.audienceSegments === undefined) grantTableDescribe(props.table, this.tick);
+    // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan of the sparse
+    //   profiles index only: never the table with its events, ledger and rejections).
+    grantTableActions(props.table, this.audience.fn, 'GetItem');
+    grantTableIndexScan(props.table, this.audience.fn, PROFILE_INDEX.indexName);
     // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
     //   (conditional Update), held work (Put, Query, Delete).
     grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');

@@ -16,15 +16,37 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** esbuild settings shared by NodejsFunction and the bundle-content tests (test/infra/send-bundle.test.ts). */
-export const BUNDLE_FORMAT = 'esm';
+export const BUNDLE_FORMAT = 'esm' as const;
 export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 export const BUNDLE_TARGET = 'node24';
+/** Minified, with a source map that NODE_OPTIONS=--enable-source-maps applies to stack traces. */
+export const BUNDLE_MINIFY = true;
+export const BUNDLE_SOURCE_MAP = true;
 
 /**
  * Bundled ES modules have no `require`; a few CommonJS dependencies call it for Node built-ins.
  * This banner gives them one, as the esbuild docs suggest for ESM output with CJS dependencies.
  */
-const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * The esbuild options NodejsFunction passes for `functions/<folder>/handler.ts` (bundling below),
+ * for tests and the bundle-size bench that run esbuild themselves.
+ */
+export const functionBundleOptions = (folder: string) => ({
+  entryPoints: [`${PROJECT_ROOT}functions/${folder}/handler.ts`],
+  absWorkingDir: PROJECT_ROOT,
+  bundle: true,
+  platform: 'node' as const,
+  format: BUNDLE_FORMAT,
+  target: BUNDLE_TARGET,
+  mainFields: BUNDLE_MAIN_FIELDS,
+  banner: { js: ESM_REQUIRE_BANNER },
+  minify: BUNDLE_MINIFY,
+  sourcemap: BUNDLE_SOURCE_MAP,
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'silent' as const,
+});
 
 export interface StammkundeFunctionProps {
   /** The function's folder under `functions/`; its entry is `functions/<folder>/handler.ts`. */
@@ -105,8 +127,8 @@ export class StammkundeFunction extends Construct {
         target: BUNDLE_TARGET,
         mainFields: BUNDLE_MAIN_FIELDS,
         banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
+        minify: BUNDLE_MINIFY,
+        sourceMap: BUNDLE_SOURCE_MAP,
         // Bundle the AWS SDK too: the function then runs the SDK versions the tests ran against,
         // not whichever the Lambda runtime happens to ship.
         bundleAwsSDK: true,

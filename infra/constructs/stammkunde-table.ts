@@ -5,7 +5,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_INDEXES, TABLE_KEYS, type IndexName } from '#adapters/table';
+import { TABLE_INDEXES, TABLE_KEYS, type IndexName, type TableIndex } from '#adapters/table';
 
 /** DynamoDB item-level calls a store may make. TransactWriteItems needs the actions of its parts. */
 export type TableAction =
@@ -26,6 +26,14 @@ export const grantTableActions = (table: dynamodb.ITable, grantee: iam.IGrantabl
 /** Lets `grantee` query one global secondary index of `table`. */
 export const grantTableIndexQuery = (table: dynamodb.ITable, grantee: iam.IGrantable, indexName: IndexName): iam.Grant =>
   iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${table.tableArn}/index/${indexName}`] });
+
+/** Lets `grantee` scan one global secondary index of `table` (and nothing else of it). */
+export const grantTableIndexScan = (table: dynamodb.ITable, grantee: iam.IGrantable, indexName: IndexName): iam.Grant =>
+  iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Scan'], resourceArns: [`${table.tableArn}/index/${indexName}`] });
+
+/** Lets `grantee` read the table's description (item counts, refreshed about every 6 hours). */
+export const grantTableDescribe = (table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant =>
+  iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:DescribeTable'], resourceArns: [table.tableArn] });
 
 export interface StammkundeTableProps {
   /**
@@ -56,12 +64,14 @@ export class StammkundeTable extends Construct {
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    for (const index of TABLE_INDEXES) {
+    for (const index of TABLE_INDEXES as readonly TableIndex[]) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+        ...(index.projection
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }
+          : { projectionType: dynamodb.ProjectionType.ALL }),
       });
     }
   }

@@ -19,8 +19,9 @@ export interface WorkQueueProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * How long an unprocessed message is kept in the main queue.
-   * @default Duration.days(4)
+   * How long an unprocessed message is kept in the main queue. SQS drops expired messages
+   * without moving them to the DLQ, so the default is the longest SQS allows.
+   * @default Duration.days(14)
    */
   readonly retentionPeriod?: Duration;
 }
@@ -84,7 +85,7 @@ export class WorkQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
-      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
       removalPolicy: RemovalPolicy.DESTROY,
     });

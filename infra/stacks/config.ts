@@ -1,6 +1,6 @@
 // The stack's configuration from CDK context (cdk.json "context" or `cdk deploy -c key=value`),
 // validated once with zod so a wrong value fails the synth naming the context key.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Construct } from 'constructs';
 import { ShopInfo } from '#core/render';
 

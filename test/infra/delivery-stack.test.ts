@@ -64,6 +64,32 @@ describe('infra: audience and send queues', () => {
     });
   }
 
+  it('keeps every queue 14 days, the longest SQS allows, so no message of a large campaign expires', () => {
+    const queues = Object.values(s.template.findResources('AWS::SQS::Queue')) as { Properties: { MessageRetentionPeriod?: number } }[];
+    expect(queues.length).toBeGreaterThanOrEqual(6);
+    for (const queue of queues) expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+  });
+
+  it('caps concurrent audience invocations and hands audience the rate its back-pressure paces to', () => {
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Audience/Worker/Function')),
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    const vars = (resource(id('AWS::Lambda::Function', 'Delivery/Audience/Worker/Function')).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars.MAX_SEND_RATE).toBe('14');
+  });
+
+  it('lets audience read the SES rate (GetAccount) only when no rate is configured', () => {
+    const plain = synthStack();
+    const policy = (rolePath: string) => {
+      const role = logicalIdAt(plain.stack, plain.template, 'AWS::IAM::Role', rolePath);
+      const [found] = Object.values(plain.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(role)] } }));
+      return actionsOf((found as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement);
+    };
+    expect(policy('Delivery/Audience/Worker/Role')).toContain('ses:GetAccount');
+    expect(actionsOf(policyOf('Delivery/Audience/Worker/Role'))).not.toContain('ses:GetAccount');
+  });
+
   it('caps concurrent send invocations at the concurrency each send paces itself for', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')),
@@ -186,17 +212,22 @@ describe('infra: delivery configuration', () => {
     expect(vars.REPLY_TO).toBeUndefined();
   });
 
-  it('grants each delivery function only the table calls its store makes, and only tick the due-time index', () => {
+  it('grants each delivery function only the table calls its store makes, tick the due-time index, audience a scan of the profiles index only', () => {
     const table = arnOf(id('AWS::DynamoDB::Table', 'Data/Table'));
     const tableActions = (rolePath: string) =>
       policyOf(rolePath)
         .filter((st) => actionsOf([st]).some((a) => a.startsWith('dynamodb:')))
         .map((st) => ({ actions: actionsOf([st]), resource: st.Resource }));
     expect(tableActions('Delivery/Tick/Role')).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], resource: table },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi3']] } },
+      { actions: ['dynamodb:DescribeTable'], resource: table },
     ]);
-    expect(tableActions('Delivery/Audience/Worker/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:Scan'], resource: table }]);
+    // Scan on the sparse profiles index, never on the table with its events, ledger and rejections.
+    expect(tableActions('Delivery/Audience/Worker/Role')).toEqual([
+      { actions: ['dynamodb:GetItem'], resource: table },
+      { actions: ['dynamodb:Scan'], resource: { 'Fn::Join': ['', [table, '/index/profiles']] } },
+    ]);
     expect(tableActions('Feedback/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table }]);
     expect(tableActions('Delivery/Send/Worker/Role')).toEqual([
       {

@@ -1,7 +1,7 @@
 // CDK assertions for issue 2's wiring: table, shop bus, rule, events queue + DLQ, ingest Lambda.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLE_INDEXES, TABLE_KEYS } from '#adapters/table';
+import { TABLE_INDEXES, TABLE_KEYS, type TableIndex } from '#adapters/table';
 import { routes } from '#core/routes';
 import { shopDetailTypes } from '#core/events';
 import { logicalIdAt, synthStack, type Synthesized } from './synth';
@@ -32,8 +32,20 @@ describe('infra: table', () => {
     const indexes = (table as { Properties: { GlobalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string }[] }[] } })
       .Properties.GlobalSecondaryIndexes;
     expect(indexes.map((gsi) => [gsi.IndexName, ...gsi.KeySchema.map((k) => k.AttributeName)])).toEqual(
-      TABLE_INDEXES.map((gsi) => [gsi.indexName, gsi.partitionKey, gsi.sortKey]),
+      (TABLE_INDEXES as readonly TableIndex[]).map((gsi) => [gsi.indexName, gsi.partitionKey, ...(gsi.sortKey ? [gsi.sortKey] : [])]),
     );
+  });
+
+  it('projects the sparse profiles index to the profile map only, keyed by an attribute only profile items carry', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'profiles',
+          KeySchema: [{ AttributeName: 'profilepk', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['profile'] },
+        },
+      ]),
+    });
   });
 
   it('is retained with deletion protection by default, destroyed when protectData is false', () => {

@@ -11,11 +11,11 @@ describe('local servers', () => {
   });
   afterAll(() => aws.stop());
 
-  it('creates the table with its three GSIs on dynalite, ACTIVE', async () => {
+  it('creates the table with its four GSIs on dynalite, ACTIVE', async () => {
     const client = new DynamoDBClient({ endpoint: aws.dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const { Table } = await client.send(new DescribeTableCommand({ TableName: 'servers-test' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['gsi1', 'gsi2', 'gsi3']);
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['gsi1', 'gsi2', 'gsi3', 'profiles']);
     expect(aws.dynamoEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 

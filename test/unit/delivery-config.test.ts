@@ -31,6 +31,14 @@ describe('delivery: handler config', () => {
     expect(readTickConfig({ TABLE_NAME: 't', AUDIENCE_QUEUE_URL: 'a', SEND_QUEUE_URL: 's', AUDIENCE_SEGMENTS: '16' }).AUDIENCE_SEGMENTS).toBe(16);
     expect(() => readAudienceConfig({ TABLE_NAME: 't', AUDIENCE_QUEUE_URL: 'a', SEND_QUEUE_URL: 's', RECIPIENTS_PER_MESSAGE: '500' })).toThrow(/^audience config: RECIPIENTS_PER_MESSAGE: /);
   });
+
+  it('leaves the shard count to the profile count unless AUDIENCE_SEGMENTS fixes it, and gives audience the rate its back-pressure paces to', () => {
+    expect(readTickConfig({ TABLE_NAME: 't', AUDIENCE_QUEUE_URL: 'a', SEND_QUEUE_URL: 's' }).AUDIENCE_SEGMENTS).toBeUndefined();
+    const audience = { TABLE_NAME: 't', AUDIENCE_QUEUE_URL: 'a', SEND_QUEUE_URL: 's' };
+    expect(readAudienceConfig({ ...audience, MAX_SEND_RATE: '14' }).MAX_SEND_RATE).toBe(14);
+    expect(readAudienceConfig(audience).MAX_SEND_RATE).toBeUndefined();
+    expect(() => readAudienceConfig({ ...audience, MAX_SEND_RATE: 'fast' })).toThrow(/^audience config: MAX_SEND_RATE: /);
+  });
 });
 
 describe('delivery: SES mailer', () => {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Campaign } from '#core/campaign';
 import { CustomerRegistered, formatIssues } from '#core/events';
 import type { Profile } from '#core/profile';

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Audience, Block, Campaign, Content, CouponSpec, Occasion, Schedule, Template, Trigger } from '#core/campaign';
 import { Segment, SegmentRule } from '#core/segment';
 import { Reward, RewardCatalog, RewardValue } from '#core/rewards';

@@ -1,11 +1,16 @@
 // audience (one shard of one occurrence): scans its segment of the profiles page by page,
 // evaluates the campaign's audience predicate (compiled once per occurrence and kept warm), and
-// queues send work, many recipients per message. Continues itself with a cursor before the
-// function would time out, so a large shop never needs a longer Lambda.
+// queues send work, many recipients per message. A shard continues itself in a new message with
+// its cursor before the function would time out, and, with a send rate configured, once it has
+// queued what its share of the rate sends in `maxDelaySeconds`: the continuation is delayed by
+// that time, so the audience never fills the send queue faster than SES drains it (README "At scale").
 import type { DeliveryStore } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { AudienceCompiler, ProfileShardScanner, SendQueue } from './ports';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
+
+/** SQS allows a message delay of at most 15 minutes. */
+export const MAX_DELAY_SECONDS = 900;
 
 export interface AudienceConfig {
   /** Profiles per scan page. */
@@ -14,15 +19,55 @@ export interface AudienceConfig {
   recipientsPerMessage: number;
   /** Stop and continue in a new message when fewer ms than this remain. */
   continueBelowMs: number;
+  /**
+   * The account's mail rate (mails/s). Each of an occurrence's shards gets rate / totalSegments;
+   * absent: no back-pressure (a local run with an unlimited rate).
+   */
+  sendRatePerSecond?: number;
+  /** Longest delay of a continuation (and so the most send time one hop queues). */
+  maxDelaySeconds: number;
 }
 
-export const DEFAULT_AUDIENCE_CONFIG: AudienceConfig = { pageSize: 1000, recipientsPerMessage: RECIPIENTS_PER_MESSAGE, continueBelowMs: 10_000 };
+export const DEFAULT_AUDIENCE_CONFIG: AudienceConfig = {
+  pageSize: 1000,
+  recipientsPerMessage: RECIPIENTS_PER_MESSAGE,
+  continueBelowMs: 10_000,
+  maxDelaySeconds: MAX_DELAY_SECONDS,
+};
+
+/** Concurrent audience invocations the stack allows by default (the event source's maximum). */
+export const DEFAULT_AUDIENCE_CONCURRENCY = 10;
+
+/**
+ * Profiles per audience shard. Sized from the scan rate measured in bench/audience.bench.ts
+ * (several thousand profiles/s per shard against DynamoDB): 100k profiles scan in well under
+ * half of the audience function's 120 s timeout, and continuations cover any slower shard.
+ */
+export const PROFILES_PER_SHARD = 100_000;
+/** DynamoDB allows up to 1,000,000 segments; more than this many messages per tick buys nothing. */
+export const MAX_AUDIENCE_SHARDS = 1000;
+
+/** Scan shards for an occurrence over `profileCount` profiles: ceil(count / perShard), 1..max. */
+export const audienceShardsFor = (profileCount: number, profilesPerShard = PROFILES_PER_SHARD, maxShards = MAX_AUDIENCE_SHARDS): number => {
+  if (!Number.isFinite(profileCount) || profileCount <= 0) return 1;
+  return Math.min(maxShards, Math.max(1, Math.ceil(profileCount / profilesPerShard)));
+};
+
+/** Back-pressure of one hop: at most `budget` recipients, then wait what they need at the shard's rate. */
+export const hopBudget = (config: AudienceConfig, totalSegments: number): { recipients: number; delayFor: (queued: number) => number } | undefined => {
+  if (!config.sendRatePerSecond || !Number.isFinite(config.sendRatePerSecond)) return undefined;
+  const shareRate = config.sendRatePerSecond / totalSegments;
+  return {
+    recipients: Math.max(config.recipientsPerMessage, Math.floor(shareRate * config.maxDelaySeconds)),
+    delayFor: (queued) => Math.min(config.maxDelaySeconds, Math.ceil(queued / shareRate)),
+  };
+};
 
 export interface AudienceDeps {
   store: DeliveryStore;
   scanner: ProfileShardScanner;
   sendQueue: SendQueue;
-  audienceQueue: { sendBatch(messages: readonly { body: AudienceShard }[]): Promise<void> };
+  audienceQueue: { sendBatch(messages: readonly { body: AudienceShard; delaySeconds?: number }[]): Promise<void> };
   compileAudience: AudienceCompiler;
   config: AudienceConfig;
 }
@@ -33,6 +78,10 @@ export interface AudienceResult {
   messages: number;
   /** True when the shard continues in a new message from a cursor. */
   continued: boolean;
+  /** Why it continued: the function's time ran short, or the hop queued its share of the rate. */
+  stoppedBy?: 'time' | 'rate';
+  /** The continuation's delay (back-pressure). */
+  delaySeconds?: number;
 }
 
 type Predicate = (profile: Profile, atEpochMs: number) => boolean;
@@ -75,9 +124,13 @@ export const createAudienceWorker = (deps: AudienceDeps) => {
       result.messages += work.length;
       pending = pending.slice(cut);
     };
+    const budget = hopBudget(deps.config, shard.totalSegments);
     let cursor = shard.cursor;
     do {
-      const page = await deps.scanner.scanShard({ segment: shard.segment, totalSegments: shard.totalSegments, cursor, limit: deps.config.pageSize });
+      // Never scan more than the hop may still queue: every scanned profile may match.
+      const room = budget ? budget.recipients - result.matched : Infinity;
+      const limit = Math.max(1, Math.min(deps.config.pageSize, room));
+      const page = await deps.scanner.scanShard({ segment: shard.segment, totalSegments: shard.totalSegments, ...(cursor ? { cursor } : {}), limit });
       result.scanned += page.profiles.length;
       for (const profile of page.profiles) {
         if (predicate(profile, atMs)) {
@@ -87,10 +140,14 @@ export const createAudienceWorker = (deps: AudienceDeps) => {
       }
       await flush(false);
       cursor = page.cursor;
-      if (cursor && remainingMs() < deps.config.continueBelowMs) {
+      const stoppedBy = !cursor ? undefined : budget && result.matched >= budget.recipients ? 'rate' : remainingMs() < deps.config.continueBelowMs ? 'time' : undefined;
+      if (cursor && stoppedBy) {
         await flush(true);
-        await deps.audienceQueue.sendBatch([{ body: { ...shard, cursor } }]);
+        const delaySeconds = budget?.delayFor(result.matched) ?? 0;
+        await deps.audienceQueue.sendBatch([{ body: { ...shard, cursor }, ...(delaySeconds > 0 ? { delaySeconds } : {}) }]);
         result.continued = true;
+        result.stoppedBy = stoppedBy;
+        if (delaySeconds > 0) result.delaySeconds = delaySeconds;
         break;
       }
     } while (cursor);

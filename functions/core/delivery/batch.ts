@@ -1,7 +1,7 @@
 // SQS batch plumbing shared by the audience and send handlers: parse each record with zod, run
 // the valid ones concurrently, and report only the failed ones (partial batch response), so one
 // poison record never makes SQS retry its neighbours.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from './messages';
 
 export interface QueueRecord {

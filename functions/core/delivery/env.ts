@@ -1,6 +1,6 @@
 // Shared zod helpers for the delivery handlers' config.ts files: env numbers with defaults,
 // and an error naming the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from './messages';
 
 export const envInt = (fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);

@@ -1,7 +1,7 @@
 // feedback: SES events (through the configuration set's EventBridge destination) back into the
 // engine. A permanent bounce or a complaint suppresses the customer; "Send" proves a mail left,
 // which turns an `uncertain` ledger entry into `sent`; outcomes count on the occurrence.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { Suppression } from '#core/profile';
 import type { CustomerStore } from '#core/store';

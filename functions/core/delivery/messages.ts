@@ -1,6 +1,6 @@
 // The queue messages of the delivery path: tick -> audience (one per shard) and
 // audience/tick -> send (many recipients per message). Parsed with zod at each handler.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Customer ids per send message: SQS allows 256 KB, 50 ids keep messages small and work even. */
 export const RECIPIENTS_PER_MESSAGE = 50;

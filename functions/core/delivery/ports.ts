@@ -67,6 +67,14 @@ export interface ProfileShardScanner {
   scanShard(shard: { segment: number; totalSegments: number; cursor?: string; limit?: number }): Promise<ShardPage>;
 }
 
+/**
+ * How many profiles there are, roughly: sizes an occurrence's audience shards. DynamoDB's index
+ * ItemCount (refreshed about every 6 hours) is plenty for that.
+ */
+export interface ProfileCounter {
+  approximateProfileCount(): Promise<number>;
+}
+
 export interface RenderedMail {
   subject: string;
   html: string;

@@ -7,12 +7,13 @@
 // Due times older than the catch-up limit are stored as `missed` with their reason instead of
 // being sent a day late; at most `maxOccurrencesPerTick` are handled per tick, the rest next tick.
 import type { CampaignSummary, DeliveryStore, DueDelivery } from '#core/delivery-store';
-import type { AudienceQueue, SendQueue } from './ports';
+import type { AudienceQueue, ProfileCounter, SendQueue } from './ports';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
+import { audienceShardsFor } from './audience';
 
 export interface TickConfig {
-  /** Audience shards per occurrence (DynamoDB parallel scan segments). */
+  /** Audience shards per occurrence (DynamoDB parallel scan segments) when no profile counter is given. */
   totalSegments: number;
   /** A due time older than this when a tick first reaches it is recorded `missed`, not sent. */
   catchUpLimitMs: number;
@@ -40,6 +41,8 @@ export interface TickDeps {
   audienceQueue: AudienceQueue;
   sendQueue: SendQueue;
   config: TickConfig;
+  /** When given, an occurrence gets audienceShardsFor(profile count) shards instead of config.totalSegments. */
+  profileCounter?: ProfileCounter;
 }
 
 export interface TickResult {
@@ -99,13 +102,13 @@ const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: Ti
  * re-fans one whose fan-out a crashed tick left behind. Returns false when another tick may still
  * be fanning it out: the watermark must then stay before it.
  */
-const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date, result: TickResult): Promise<boolean> => {
+const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date, result: TickResult, totalSegments: () => Promise<number>): Promise<boolean> => {
   const occurrence: Occurrence = {
     occurrenceId: occurrenceIdFor(summary.campaignId, at),
     campaignId: summary.campaignId,
     scheduledAt: at.toISOString(),
     state: 'created',
-    totalSegments: deps.config.totalSegments,
+    totalSegments: at.getTime() <= now.getTime() - deps.config.catchUpLimitMs ? deps.config.totalSegments : await totalSegments(),
     createdAt: now.toISOString(),
     stats: {},
   };
@@ -140,11 +143,17 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   const bound = deps.config.maxOccurrencesPerTick;
   const until = due.length > bound ? due[bound - 1]!.at.getTime() : now.getTime();
   let watermark = until;
+  // Counted once per tick, and only when an occurrence is due.
+  let segments: Promise<number> | undefined;
+  const totalSegments = () =>
+    (segments ??= deps.profileCounter
+      ? deps.profileCounter.approximateProfileCount().then((count) => audienceShardsFor(count))
+      : Promise.resolve(deps.config.totalSegments));
   for (const dueTime of due) {
     if (dueTime.at.getTime() > until) break;
     // Kept before an occurrence another tick may still be fanning out: a later tick comes back
     // and re-fans it once refanAfterMs has passed.
-    if (!(await handleDueTime(deps, dueTime, now, result))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
+    if (!(await handleDueTime(deps, dueTime, now, result, totalSegments))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
   }
   // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
   const releaseFrom = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
@@ -157,26 +166,39 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   return result;
 };
 
+/** Due deliveries read per store page while releasing. */
+export const DUE_PAGE_SIZE = 1000;
+
 /**
  * Moves due deliveries of the minute buckets in (since, now] into the send queue, then removes
  * them (queue first: a crash in between re-queues them, and the ledger drops the duplicate).
+ * Page by page: grouping is linear and removals are batched, so memory stays one page.
  */
 export const releaseDueDeliveries = async (deps: TickDeps, since: Date, now: Date): Promise<number> => {
-  const due: DueDelivery[] = [];
+  let released = 0;
   for (let t = Math.floor(since.getTime() / 60_000) * 60_000; t <= now.getTime(); t += 60_000) {
-    for (const delivery of await deps.store.listDueDeliveries(minuteBucket(new Date(t)))) {
-      if (new Date(delivery.dueAt).getTime() <= now.getTime()) due.push(delivery);
-    }
+    const bucket = minuteBucket(new Date(t));
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.listDueDeliveries(bucket, { limit: DUE_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      const due = page.items.filter((delivery) => new Date(delivery.dueAt).getTime() <= now.getTime());
+      const byOccurrence = new Map<string, DueDelivery[]>();
+      for (const delivery of due) {
+        const group = byOccurrence.get(delivery.occurrenceId);
+        if (group) group.push(delivery);
+        else byOccurrence.set(delivery.occurrenceId, [delivery]);
+      }
+      const work: SendWorkInput[] = [];
+      for (const [occurrenceId, deliveries] of byOccurrence) {
+        for (const part of chunk(deliveries, RECIPIENTS_PER_MESSAGE)) {
+          work.push({ occurrenceId, campaignId: part[0]!.campaignId, customerIds: part.map((d) => d.customerId) });
+        }
+      }
+      if (work.length > 0) await deps.sendQueue.sendBatch(work.map((body) => ({ body })));
+      if (due.length > 0) await deps.store.removeDueDeliveries(due);
+      released += due.length;
+      cursor = page.cursor;
+    } while (cursor);
   }
-  const byOccurrence = new Map<string, DueDelivery[]>();
-  for (const delivery of due) byOccurrence.set(delivery.occurrenceId, [...(byOccurrence.get(delivery.occurrenceId) ?? []), delivery]);
-  const work: SendWorkInput[] = [];
-  for (const [occurrenceId, deliveries] of byOccurrence) {
-    for (const part of chunk(deliveries, RECIPIENTS_PER_MESSAGE)) {
-      work.push({ occurrenceId, campaignId: part[0]!.campaignId, customerIds: part.map((d) => d.customerId) });
-    }
-  }
-  if (work.length > 0) await deps.sendQueue.sendBatch(work.map((body) => ({ body })));
-  for (const delivery of due) await deps.store.removeDueDelivery(delivery);
-  return due.length;
+  return released;
 };

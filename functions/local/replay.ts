@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { CronExpressionParser } from 'cron-parser';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadWorkspace } from '#cli/load-files';
+import { loadWorkspace } from '#local/load-files';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { Outcome } from '#core/delivery/outcomes';

@@ -2,7 +2,7 @@
 // catalog files (and folders of them) together. Exit 0 when all are valid; otherwise exit 1 with
 // one line per problem, `file: json.path: message`. Never a stack trace.
 import type { Command } from 'commander';
-import { loadWorkspace } from '#cli/load-files';
+import { loadWorkspace } from '#local/load-files';
 import type { Problem } from '#core/workspace';
 
 export interface ValidateOutcome {

@@ -291,7 +291,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     shop,
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
-    signingKey: REPLAY_SIGNING_KEY,
+    keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
     onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;

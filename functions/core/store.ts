@@ -19,7 +19,7 @@ export const DEDUP_MARKER_TTL_DAYS = 90;
 export const PROFILE_ITEM_LIMIT_BYTES = 380 * 1024;
 
 /** The size the limit above is checked on: the item as UTF-8 JSON (close to DynamoDB's own count). */
-export const itemBytes = (item: unknown): number => new TextEncoder().encode(JSON.stringify(item)).length;
+export const itemBytes = (item: unknown): number => Buffer.byteLength(JSON.stringify(item));
 
 /** The reason stored for a profile that would outgrow PROFILE_ITEM_LIMIT_BYTES. */
 export const profileTooLarge = (customerId: string, bytes: number): string =>

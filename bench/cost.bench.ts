@@ -83,7 +83,7 @@ export async function run(): Promise<void> {
     shop,
     from: 'Kaffee Morgenrot <news@shop.example>',
     unsubscribeBaseUrl: 'https://mail.shop.example',
-    signingKey: testSigningKey,
+    keyRing: { current: testSigningKey, accepted: [testSigningKey] },
     send: { configurationSet: 'stammkunde' },
     logLevel: 'ERROR',
     onSent: (mail) => sent.push(mail),

@@ -1,5 +1,5 @@
 // Ingest throughput on one core: shop events per second through applyEvent alone, and through
-// the in-memory store (applyAtomically: idempotency window, cloning) as the handler drives it.
+// the in-memory store (applyAtomically: applied-id dedup, item size check, cloning) as the handler drives it.
 import { performance } from 'node:perf_hooks';
 import { createMemoryStore } from '#adapters/memory-store';
 import type { ShopEvent } from '#core/events';

@@ -5,13 +5,22 @@
 // |-----------|---------------------|----------------------|----------------------------------------------|---------------------------|
 // | profile   | CUST#<customerId>   | PROFILE              | gsi1pk EMAIL#<lower-case email>, gsi1sk CUST#<id>; gsi2pk BDAY#<MM-DD>, gsi2sk CUST#<id>; profilepk CUST#<id> (sparse index "profiles") | ingest (get, conditional put), track, send gates |
 // | event     | CUST#<customerId>   | EV#<at UTC ISO>#<eventId> | -                                       | history of shop and own events, oldest first |
+// | applied   | CUST#<customerId>   | APPLIED#<eventId>    | -                                            | dedup marker per applied event id (TTL DEDUP_MARKER_TTL_DAYS) |
 // | rejection | REJECT#<YYYY-MM-DD> | <event id or SQS message id> | -                                   | bad events by day received (TTL 90 days)     |
 // - get profile: GetItem(CUST#id, PROFILE), consistent read.
-// - apply event once: GetItem, mutate, PutItem with `version = :expected` (or
-//   attribute_not_exists(pk) for a new customer). The item carries `applied`, the last
-//   APPLIED_WINDOW event ids with the own events they caused, so a redelivered id is a duplicate.
-//   A conflicting writer makes the condition fail: re-read and retry (no transactions needed,
-//   which dynalite lacks). Events for one customer are thereby serialized.
+// - apply event once: BatchGet (consistent) of the profile and the event id's marker; a marker, or
+//   the id in the profile's `applied`, means duplicate. Else mutate; refuse (as a value) a profile
+//   item over PROFILE_ITEM_LIMIT_BYTES; put a marker (attribute_not_exists) for every id in the
+//   item's `applied`; then PutItem the profile with `applied` = [this event] and
+//   `version = :expected` (or attribute_not_exists(pk) for a new customer). A conflicting writer
+//   makes the condition fail: re-read and retry (no transactions needed, which dynalite lacks).
+//   Events for one customer are thereby serialized.
+//   Crash order: an applied id is on the profile from the write that applied it until a later
+//   write removes it, and that write puts its marker first. A crash between any two steps
+//   leaves the id findable (on the profile or as a marker), so nothing is applied twice, and no
+//   marker exists for an event whose profile write did not happen, so nothing is lost. The
+//   window cannot roll over: ids leave the profile only into markers, which live 90 days.
+//   Cost per event: one BatchGet, two PutItems (this profile, the previous event's marker).
 // - history: PutItem per record (key derived from time and id, so a replay overwrites itself);
 //   Query pk = CUST#id AND begins_with(sk, "EV#").
 // - rejections: UpdateItem SET fields ADD attempts 1 (a redrive counts, never duplicates);
@@ -23,11 +32,14 @@
 // - birthday -> customers: Query gsi2 (gsi2pk = BDAY#MM-DD), same for "YYYY-MM-DD" and "--MM-DD".
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PROFILE_INDEX } from '#adapters/table';
-import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
 import {
-  APPLIED_WINDOW,
+  DEDUP_MARKER_TTL_DAYS,
+  PROFILE_ITEM_LIMIT_BYTES,
   birthdayMonthDay,
+  itemBytes,
+  profileTooLarge,
+  type AppliedEvent,
   type ApplyOutcome,
   type CustomerEventRecord,
   type CustomerStore,
@@ -48,13 +60,22 @@ const PROFILE_SK = 'PROFILE';
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
 const customerPk = (customerId: string) => `CUST#${customerId}`;
+const markerSk = (eventId: string) => `APPLIED#${eventId}`;
+
+interface MarkerItem extends AppliedEvent {
+  pk: string;
+  sk: string;
+  entity: 'applied';
+  expiresAt: number;
+}
 
 interface ProfileItem {
   pk: string;
   sk: string;
   entity: 'customer';
   version: number;
-  applied: { id: string; own: OwnEvent[] }[];
+  /** Applied by the writes since their markers were put (normally the last event alone). */
+  applied: AppliedEvent[];
   profile: Profile;
   gsi1pk?: string;
   gsi1sk?: string;
@@ -81,15 +102,57 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** Epoch ms for the dedup markers' TTL. @default Date.now */
+  now?: () => number;
 }
 
 export class DynamoStore implements CustomerStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly now: () => number;
 
   constructor(options: DynamoStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The profile item and, if any, the marker of `eventId`: one consistent BatchGet. */
+  private async getProfileAndMarker(customerId: string, eventId: string): Promise<{ item?: ProfileItem; marker?: MarkerItem }> {
+    const found: { item?: ProfileItem; marker?: MarkerItem } = {};
+    let keys: Record<string, unknown>[] | undefined = [
+      { pk: customerPk(customerId), sk: PROFILE_SK },
+      { pk: customerPk(customerId), sk: markerSk(eventId) },
+    ];
+    for (let round = 0; keys && keys.length > 0; round++) {
+      if (round > 0) await pause(Math.min(1000, 25 * 2 ** round));
+      const result: BatchGetCommandOutput = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[this.tableName] ?? []) {
+        if (item.sk === PROFILE_SK) found.item = item as ProfileItem;
+        else found.marker = item as MarkerItem;
+      }
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return found;
+  }
+
+  /** Puts a marker unless one exists (a healing writer may have put it already). */
+  private async putMarker(customerId: string, applied: AppliedEvent): Promise<void> {
+    const marker: MarkerItem = {
+      pk: customerPk(customerId),
+      sk: markerSk(applied.id),
+      entity: 'applied',
+      id: applied.id,
+      own: applied.own,
+      expiresAt: Math.floor(this.now() / 1000) + DEDUP_MARKER_TTL_DAYS * 86_400,
+    };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: marker, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   private async getProfileItem(customerId: string): Promise<ProfileItem | undefined> {
@@ -127,8 +190,8 @@ export class DynamoStore implements CustomerStore {
 
   async applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome> {
     for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
-      const item = await this.getProfileItem(customerId);
-      const seen = item?.applied.find((a) => a.id === eventId);
+      const { item, marker } = await this.getProfileAndMarker(customerId, eventId);
+      const seen = item?.applied.find((a) => a.id === eventId) ?? marker;
       if (item && seen) return { status: 'duplicate', profile: item.profile, ownEvents: seen.own };
       const result = mutate(item?.profile);
       if (!result) return { status: 'unchanged', profile: item?.profile };
@@ -138,12 +201,16 @@ export class DynamoStore implements CustomerStore {
         sk: PROFILE_SK,
         entity: 'customer',
         version: (item?.version ?? 0) + 1,
-        applied: [...(item?.applied ?? []), { id: eventId, own: result.ownEvents }].slice(-APPLIED_WINDOW),
+        applied: [{ id: eventId, own: result.ownEvents }],
         profile,
         profilepk: customerPk(customerId),
         ...(profile.email ? { gsi1pk: `EMAIL#${profile.email.toLowerCase()}`, gsi1sk: customerPk(customerId) } : {}),
         ...(profile.birthday ? { gsi2pk: `BDAY#${birthdayMonthDay(profile.birthday)}`, gsi2sk: customerPk(customerId) } : {}),
       };
+      const bytes = itemBytes(next);
+      if (bytes > PROFILE_ITEM_LIMIT_BYTES) return { status: 'rejected', profile: item?.profile, reason: profileTooLarge(customerId, bytes) };
+      // The ids this write takes off the profile get their markers first (see the header).
+      await Promise.all((item?.applied ?? []).map((applied) => this.putMarker(customerId, applied)));
       try {
         await this.client.send(
           new PutCommand({

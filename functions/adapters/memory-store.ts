@@ -1,11 +1,14 @@
 // The in-memory CustomerStore: the DynamoDB store's twin for unit tests, benchmarks and replay.
 // Same contract (test/unit/store-contract.ts); values are cloned in and out so callers can never
-// change stored state by holding a reference, as with a real database.
-import type { OwnEvent } from '#core/ingest';
+// change stored state by holding a reference, as with a real database. Applied event ids follow
+// the DynamoDB store's scheme: on the profile until the next write moves them to markers.
 import type { Profile } from '#core/profile';
 import {
-  APPLIED_WINDOW,
+  PROFILE_ITEM_LIMIT_BYTES,
   birthdayMonthDay,
+  itemBytes,
+  profileTooLarge,
+  type AppliedEvent,
   type ApplyOutcome,
   type CustomerEventRecord,
   type CustomerStore,
@@ -18,7 +21,8 @@ import {
 interface Entry {
   profile: Profile;
   version: number;
-  applied: { id: string; own: OwnEvent[] }[];
+  /** Applied since the last write moved them to `markers`. */
+  applied: AppliedEvent[];
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -42,6 +46,8 @@ const page = <T>(all: T[], options: { limit?: number; cursor?: string } = {}): P
 
 export class MemoryStore implements CustomerStore {
   private readonly profiles = new Map<string, Entry>();
+  /** Dedup markers by `<customerId>#<eventId>` (the DynamoDB store's APPLIED# items; no expiry here). */
+  private readonly markers = new Map<string, AppliedEvent>();
   private readonly events = new Map<string, Map<string, CustomerEventRecord>>();
   private readonly rejections = new Map<string, StoredRejection>();
 
@@ -62,13 +68,16 @@ export class MemoryStore implements CustomerStore {
   async applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome> {
     // Read, mutate and write happen in one synchronous step: nothing can interleave.
     const entry = this.profiles.get(customerId);
-    const seen = entry?.applied.find((a) => a.id === eventId);
+    const seen = entry?.applied.find((a) => a.id === eventId) ?? this.markers.get(`${customerId}#${eventId}`);
     if (entry && seen) return { status: 'duplicate', profile: clone(entry.profile), ownEvents: clone(seen.own) };
     const result = mutate(entry ? clone(entry.profile) : undefined);
     if (!result) return { status: 'unchanged', profile: entry ? clone(entry.profile) : undefined };
     // The mutation got a private copy, so its result can be kept as is; callers get a copy.
-    const applied = [...(entry?.applied ?? []), { id: eventId, own: result.ownEvents }].slice(-APPLIED_WINDOW);
-    this.profiles.set(customerId, { profile: result.profile, version: (entry?.version ?? 0) + 1, applied });
+    const next: Entry = { profile: result.profile, version: (entry?.version ?? 0) + 1, applied: [{ id: eventId, own: result.ownEvents }] };
+    const bytes = itemBytes(next);
+    if (bytes > PROFILE_ITEM_LIMIT_BYTES) return { status: 'rejected', profile: entry ? clone(entry.profile) : undefined, reason: profileTooLarge(customerId, bytes) };
+    for (const applied of entry?.applied ?? []) this.markers.set(`${customerId}#${applied.id}`, applied);
+    this.profiles.set(customerId, next);
     return { status: 'applied', profile: clone(result.profile), ownEvents: clone(result.ownEvents), attempts: 1 };
   }
 

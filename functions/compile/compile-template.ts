@@ -5,11 +5,20 @@
 //
 // Liquid is swapped for inert tokens (SKLQ<n>QKS) while MJML and html-to-text run, so neither can
 // mangle tags inside attributes or text, and swapped back afterwards.
+//
+// Safety of what the campaign writes (the render path HTML-escapes every Liquid output on top):
+// - Text blocks may hold inline HTML: it goes through sanitize-html with an allowlist
+//   (TEXT_ALLOWLIST); anything outside it is a compile error naming the tag or attribute, and is
+//   removed from the output in any case.
+// - Links (href, image src): https/http/mailto only; the host is written out, never Liquid
+//   (customer data must not choose where a link goes); every Liquid output after the host is
+//   URL-encoded at render time (`| uri_component` is appended at compile time).
 import { readFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mjml2html from 'mjml';
+import sanitizeHtml from 'sanitize-html';
 import { convert } from 'html-to-text';
 import type { HtmlToTextOptions } from 'html-to-text';
 import type { Block, Campaign, Content, Template } from '#core/campaign';
@@ -46,16 +55,66 @@ const LIQUID = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** Checks one href/src: an allowed scheme, or exactly one known link variable. */
+/** The scheme and host of a URL (`https://host`, `mailto:address`): where Liquid may not appear. */
+const URL_ORIGIN = /^(?:https?:\/\/[^/?#]*|mailto:[^?#]*)/i;
+
+/** Checks one href/src: an allowed scheme with a written-out host, or exactly one known link variable. */
 export const checkLinkUrl = (url: string): string | undefined => {
   const trimmed = url.trim();
-  if (ALLOWED_SCHEME.test(trimmed)) return undefined;
+  if (ALLOWED_SCHEME.test(trimmed)) {
+    const origin = URL_ORIGIN.exec(trimmed)?.[0] ?? '';
+    const liquid = origin.match(LIQUID);
+    if (liquid) {
+      return `link "${trimmed.slice(0, 80)}": the host comes from Liquid (${liquid[0]}); write the host out and put values in the path or query, so customer data cannot choose where a link goes`;
+    }
+    return undefined;
+  }
   const onlyVariable = /^\{\{\s*([a-z][\w.]*)\s*\}\}$/i.exec(trimmed);
   if (onlyVariable && LINK_VARIABLES.has(onlyVariable[1] as string)) return undefined;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
   return scheme
     ? `link scheme "${scheme}:" is not allowed; use https, http or mailto`
     : `link "${trimmed.slice(0, 80)}" must start with https://, http:// or mailto: (or be {{ links.unsubscribe }}, {{ links.preferences }}, {{ reward.link }}, {{ shop.url }})`;
+};
+
+/**
+ * A checked link with every Liquid output after the host URL-encoded at render time, so a value
+ * such as `a&b=c` or `"><svg` stays one query value. A link that is one link variable (our own
+ * full URLs) is kept as written.
+ */
+export const encodeLinkValues = (url: string): string => {
+  const trimmed = url.trim();
+  const origin = URL_ORIGIN.exec(trimmed)?.[0];
+  if (origin === undefined) return trimmed;
+  const rest = trimmed.slice(origin.length).replace(/\{\{(-?)([\s\S]*?)(-?)\}\}/g, (tag, open: string, expression: string, close: string) =>
+    /\|\s*uri_component\s*$/.test(expression) ? tag : `{{${open}${expression.trimEnd()} | uri_component ${close}}}`,
+  );
+  return origin + rest;
+};
+
+/** Inline HTML a text block may hold; sanitize-html removes the rest (and compile reports it). */
+const TEXT_ALLOWLIST: sanitizeHtml.IOptions = {
+  allowedTags: ['a', 'b', 'strong', 'i', 'em', 'u', 's', 'small', 'sup', 'sub', 'br', 'span', 'p', 'ul', 'ol', 'li', 'blockquote'],
+  allowedAttributes: { a: ['href', 'title', 'target', 'rel'], '*': ['style'] },
+  allowedSchemes: ['https', 'http', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href', 'src'],
+  allowProtocolRelative: false,
+  allowedStyles: {
+    '*': {
+      color: [/^#[0-9a-f]{3,8}$/i, /^[a-z]+$/i],
+      'font-weight': [/^(bold|normal|[1-9]00)$/],
+      'font-style': [/^(italic|normal)$/],
+      'text-decoration': [/^(underline|none|line-through)$/],
+      'font-size': [/^\d{1,2}(px|em|%)$/],
+      'text-align': [/^(left|right|center)$/],
+    },
+  },
+  disallowedTagsMode: 'discard',
+};
+const allowedTextTags = new Set(TEXT_ALLOWLIST.allowedTags as string[]);
+const allowedTextAttributes = (tag: string): string[] => {
+  const attributes = TEXT_ALLOWLIST.allowedAttributes as Record<string, string[]>;
+  return [...(attributes[tag] ?? []), ...(attributes['*'] ?? [])];
 };
 
 /** Swaps Liquid for tokens and back. One instance per compile. */
@@ -134,21 +193,45 @@ interface BlockContext {
   strings: Record<string, string>;
 }
 
-const checkLink = (ctx: BlockContext, url: string, path: string): void => {
+/** Checks a link; returns it as the HTML should carry it (values URL-encoded), recording it in the link table. */
+const checkLink = (ctx: BlockContext, url: string, path: string): string => {
   const problem = checkLinkUrl(url);
+  const encoded = encodeLinkValues(url);
   if (problem) ctx.issues.push({ path, message: problem });
-  else ctx.links.push({ url: url.trim(), path });
+  else ctx.links.push({ url: encoded, path });
+  return encoded;
 };
 
-/** Marketer-written text: trusted inline HTML, but no scripts, handlers or foreign schemes. */
+/** Marketer-written text: inline HTML within TEXT_ALLOWLIST, links checked and their values URL-encoded. */
 const richText = (ctx: BlockContext, text: string, path: string): string => {
-  if (/<\s*(script|style|iframe|object|embed|form)\b/i.test(text)) {
-    ctx.issues.push({ path, message: 'text may not contain <script>, <style>, <iframe>, <object>, <embed> or <form>' });
+  const refused = new Set<string>();
+  const clean = sanitizeHtml(ctx.shield.protect(text), {
+    ...TEXT_ALLOWLIST,
+    // Links as the parser reads them (quoted or not, entities decoded): checked, values encoded.
+    transformTags: {
+      '*': (tagName, attribs) => {
+        if (!allowedTextTags.has(tagName)) return { tagName, attribs };
+        const next = { ...attribs };
+        for (const name of ['href', 'src']) {
+          const value = next[name];
+          if (value !== undefined) next[name] = ctx.shield.protect(checkLink(ctx, ctx.shield.restore(value), path));
+        }
+        return { tagName, attribs: next };
+      },
+    },
+    onOpenTag: (tag, attributes) => {
+      if (!allowedTextTags.has(tag)) {
+        refused.add(`tag <${tag}>`);
+        return;
+      }
+      const allowed = allowedTextAttributes(tag);
+      for (const name of Object.keys(attributes)) if (!allowed.includes(name)) refused.add(`attribute "${name}" on <${tag}>`);
+    },
+  });
+  if (refused.size > 0) {
+    ctx.issues.push({ path, message: `text may not contain ${[...refused].join(', ')} (allowed: ${[...allowedTextTags].map((t) => `<${t}>`).join(' ')}; attributes href, title, target, rel on <a>, style)` });
   }
-  if (/\son[a-z]+\s*=/i.test(text)) ctx.issues.push({ path, message: 'text may not contain event handler attributes (on...=)' });
-  for (const [, url] of text.matchAll(/\s(?:href|src)\s*=\s*["']([^"']*)["']/gi)) checkLink(ctx, url as string, path);
-  const paragraphs = ctx.shield
-    .protect(text)
+  const paragraphs = clean
     .split(/\n{2,}/)
     .map((p) => p.trim())
     .filter((p) => p.length > 0)
@@ -169,14 +252,15 @@ const blockMjml = (block: Block, ctx: BlockContext): string => {
       return section(`<mj-text css-class="sk-heading" padding="16px 28px 4px 28px"><h2>${plain(ctx, block.text)}</h2></mj-text>`);
     case 'text':
       return section(`<mj-text>${richText(ctx, block.text, `${path}.text`)}</mj-text>`);
-    case 'button':
-      checkLink(ctx, block.url, `${path}.url`);
-      return section(`<mj-button href="${attr(ctx, block.url)}">${plain(ctx, block.label)}</mj-button>`);
+    case 'button': {
+      const url = checkLink(ctx, block.url, `${path}.url`);
+      return section(`<mj-button href="${attr(ctx, url)}">${plain(ctx, block.label)}</mj-button>`);
+    }
     case 'image': {
-      const href = block.href === undefined ? '' : ` href="${attr(ctx, block.href)}"`;
-      if (block.href !== undefined) checkLink(ctx, block.href, `${path}.href`);
-      if (!/^https:\/\//i.test(block.src)) ctx.issues.push({ path: `${path}.src`, message: 'images must be https URLs' });
-      return section(`<mj-image src="${attr(ctx, block.src)}" alt="${attr(ctx, block.alt)}"${href} />`);
+      const href = block.href === undefined ? '' : ` href="${attr(ctx, checkLink(ctx, block.href, `${path}.href`))}"`;
+      const srcProblem = /^https:\/\//i.test(block.src.trim()) ? checkLinkUrl(block.src) : 'images must be https URLs';
+      if (srcProblem) ctx.issues.push({ path: `${path}.src`, message: srcProblem });
+      return section(`<mj-image src="${attr(ctx, encodeLinkValues(block.src))}" alt="${attr(ctx, block.alt)}"${href} />`);
     }
     case 'divider':
       return section('<mj-divider />');

@@ -107,6 +107,13 @@ export type OrderPlaced = z.infer<typeof OrderPlaced>;
 export const OrderRefunded = z.object({
   orderId: Id,
   customerId: Id,
+  /**
+   * The shop's id of this refund, unique within its order: each (order, refund) is applied once,
+   * whatever the event id. Optional for older senders; without it the refund is keyed by
+   * refundedAt (UTC) and amountCents (see `refundKey`), so two refunds of the same amount at the
+   * same instant count once.
+   */
+  refundId: Id.optional(),
   refundedAt: IsoTime,
   amountCents: Cents,
 });

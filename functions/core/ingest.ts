@@ -13,6 +13,11 @@
 //   CustomerUpdated with an email completes it. Nothing is dropped.
 // - A refund whose order is not (yet) known waits in `pendingRefunds` and is applied when the
 //   order arrives. Refunds never exceed what is left of the order.
+// - Each refund is applied once per (order, refund key), whatever its event id: the key is the
+//   shop's `refundId`, or for senders without one refundedAt (UTC) + amountCents (`refundKey`).
+//   An order keeps the keys of its last REFUNDS_PER_ORDER_LIMIT refunds.
+// - `categoryOrders` counts, per category, the orders that are not fully refunded (the rule
+//   segments use for every `orders` condition, with or without a window).
 // - `orderHistory` keeps the last ORDER_HISTORY_LIMIT orders within ORDER_HISTORY_MONTHS of the
 //   newest one; aggregates (count, net spend, points) are running totals and keep all orders.
 // - The tier is recomputed at `at` (default: the later of the event's time and the profile's
@@ -21,12 +26,13 @@
 import type { ConsentProof, CustomerRegistered, CustomerUpdated, ShopEvent } from '#core/events';
 import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
-import type { Consent, OrderSummary, Profile, Tier } from '#core/profile';
+import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
 export const CATEGORY_LIMIT = 200;
 export const ORDER_CATEGORY_LIMIT = 20;
+export const REFUNDS_PER_ORDER_LIMIT = 100;
 export const PLACEHOLDER_LOCALE = 'und';
 export const PLACEHOLDER_TIME_ZONE = 'UTC';
 
@@ -56,6 +62,7 @@ export const emptyProfile = (customerId: string, at: string): Profile => ({
   topics: {},
   orders: { count: 0, netSpendCents: 0, refundedCents: 0, averageOrderCents: 0 },
   categories: [],
+  categoryOrders: {},
   orderHistory: [],
   pendingRefunds: {},
   points: 0,
@@ -152,6 +159,37 @@ const pruneHistory = (history: OrderSummary[]): OrderSummary[] => {
   return kept.length > ORDER_HISTORY_LIMIT ? kept.slice(kept.length - ORDER_HISTORY_LIMIT) : kept;
 };
 
+/**
+ * The key a refund is applied once under, within its order: the shop's refundId, or (older
+ * senders) the refund's UTC time and amount.
+ */
+export const refundKey = (refund: { refundId?: string | undefined; refundedAt: string; amountCents: number }): string =>
+  refund.refundId !== undefined ? `id:${refund.refundId}` : `at:${utc(refund.refundedAt)}:${refund.amountCents}`;
+
+const addKey = (keys: readonly string[] | undefined, key: string): string[] => [...(keys ?? []), key].slice(-REFUNDS_PER_ORDER_LIMIT);
+
+/** The profile's category counts; for a profile from before they existed, counted from its order history. */
+const categoryOrdersOf = (profile: Profile): Record<string, number> => {
+  if (profile.categoryOrders) return { ...profile.categoryOrders };
+  const counts: Record<string, number> = {};
+  for (const order of profile.orderHistory) {
+    if (!orderCounts(order)) continue;
+    for (const c of order.categories) if (profile.categories.includes(c)) counts[c] = (counts[c] ?? 0) + 1;
+  }
+  return counts;
+};
+
+/** `categoryOrders` after an order of these categories started (+1) or stopped (-1) counting. */
+const countCategories = (profile: Profile, categories: readonly string[], delta: 1 | -1): Record<string, number> => {
+  const counts = categoryOrdersOf(profile);
+  for (const c of categories) {
+    const next = (counts[c] ?? 0) + delta;
+    if (next > 0) counts[c] = next;
+    else delete counts[c];
+  }
+  return counts;
+};
+
 /** Takes `amountCents` (clamped to what is left) off one order; returns the order and the deltas. */
 const refundOrder = (order: OrderSummary, amountCents: number): { order: OrderSummary; cents: number; points: number } => {
   const cents = Math.min(amountCents, Math.max(0, order.totalCents - order.refundedCents));
@@ -177,7 +215,7 @@ const applyOrder = (profile: Profile, event: Extract<ShopEvent, { type: 'OrderPl
   const pending = pendingRefunds[d.orderId];
   if (pending) {
     const r = refundOrder(summary, pending.amountCents);
-    summary = r.order;
+    summary = pending.refunds ? { ...r.order, refunds: pending.refunds.slice(-REFUNDS_PER_ORDER_LIMIT) } : r.order;
     refunded = r.cents;
     pointsBack = r.points;
     delete pendingRefunds[d.orderId];
@@ -191,6 +229,7 @@ const applyOrder = (profile: Profile, event: Extract<ShopEvent, { type: 'OrderPl
   const netSpendCents = profile.orders.netSpendCents + d.totalCents - refunded;
   const orderCategories = [...profile.categories];
   for (const c of categories) if (!orderCategories.includes(c) && orderCategories.length < CATEGORY_LIMIT) orderCategories.push(c);
+  const kept = categories.filter((c) => orderCategories.includes(c));
   const orders = {
     ...profile.orders,
     count,
@@ -205,6 +244,7 @@ const applyOrder = (profile: Profile, event: Extract<ShopEvent, { type: 'OrderPl
     ...profile,
     orders,
     categories: orderCategories,
+    categoryOrders: orderCounts(summary) ? countCategories(profile, kept, 1) : categoryOrdersOf(profile),
     orderHistory: pruneHistory(history),
     pendingRefunds,
     points: Math.max(0, profile.points + earned - pointsBack),
@@ -214,22 +254,27 @@ const applyOrder = (profile: Profile, event: Extract<ShopEvent, { type: 'OrderPl
 const applyRefund = (profile: Profile, event: Extract<ShopEvent, { type: 'OrderRefunded' }>): Profile => {
   const d = event.detail;
   const at = utc(d.refundedAt);
+  const key = refundKey(d);
   const index = profile.orderHistory.findIndex((o) => o.orderId === d.orderId);
   const order = profile.orderHistory[index];
   if (!order) {
     // The order has not arrived yet: keep the refund until it does.
     const held = profile.pendingRefunds[d.orderId];
+    if (held?.refunds?.includes(key)) return profile; // the same refund under a new event id
     const amountCents = (held?.amountCents ?? 0) + d.amountCents;
     const heldAt = held && held.at > at ? held.at : at;
-    return { ...profile, pendingRefunds: { ...profile.pendingRefunds, [d.orderId]: { amountCents, at: heldAt } } };
+    return { ...profile, pendingRefunds: { ...profile.pendingRefunds, [d.orderId]: { amountCents, at: heldAt, refunds: addKey(held?.refunds, key) } } };
   }
+  if (order.refunds?.includes(key)) return profile; // the same refund under a new event id
   const r = refundOrder(order, d.amountCents);
   const history = [...profile.orderHistory];
-  history[index] = r.order;
+  history[index] = { ...r.order, refunds: addKey(order.refunds, key) };
   const netSpendCents = profile.orders.netSpendCents - r.cents;
+  const stoppedCounting = orderCounts(order) && !orderCounts(r.order);
   return {
     ...profile,
     orderHistory: history,
+    ...(stoppedCounting ? { categoryOrders: countCategories(profile, order.categories.filter((c) => profile.categories.includes(c)), -1) } : {}),
     orders: {
       ...profile.orders,
       netSpendCents,

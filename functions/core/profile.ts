@@ -43,7 +43,13 @@ export interface OrderSummary {
   /** Points the order earned before any refund; the base refunds take back from pro rata. */
   pointsEarned?: number;
   couponCode?: string;
+  /** Keys of the refunds applied to this order (`refundKey`), so each is applied once. */
+  refunds?: string[];
 }
+
+/** Whether an order counts as bought (every `orders` segment condition, `categoryOrders`): not fully refunded. */
+export const orderCounts = (order: Pick<OrderSummary, 'totalCents' | 'refundedCents'>): boolean =>
+  order.totalCents === 0 || order.totalCents - order.refundedCents > 0;
 
 export interface Profile {
   customerId: string;
@@ -72,10 +78,16 @@ export interface Profile {
   orders: OrderAggregates;
   /** Categories the customer bought, without repeats, in first-bought order. */
   categories: string[];
+  /**
+   * Per category: orders in it that are not fully refunded (a 0-total order counts), kept as
+   * running counts over all orders, so "ever bought in category X" follows the same rule as the
+   * windowed form. Absent on profiles written before it existed (segments then read orderHistory).
+   */
+  categoryOrders?: Record<string, number>;
   /** Recent orders, oldest first, bounded (see ingest): rolling-window tiers, refunds, segments. */
   orderHistory: OrderSummary[];
-  /** Refunds that arrived before their order; applied when the order comes. */
-  pendingRefunds: Record<string, { amountCents: number; at: string }>;
+  /** Refunds that arrived before their order (with their keys); applied when the order comes. */
+  pendingRefunds: Record<string, { amountCents: number; at: string; refunds?: string[] }>;
   nps?: { score: number; at: string };
   points: number;
   tier: Tier;

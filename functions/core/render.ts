@@ -231,6 +231,9 @@ export const createLiquid = (mode: 'html' | 'text'): Liquid => {
   });
   // Disarm `raw`: with outputEscape on, `| raw` would let customer data through unescaped.
   liquid.registerFilter('raw', (value: unknown) => value);
+  // Values inside links (compile appends it after a link's host): one URL component, so customer
+  // data can neither add parameters nor leave the attribute. Spaces become %20 (valid in paths too).
+  liquid.registerFilter('uri_component', (value: unknown) => (value === undefined || value === null ? '' : encodeURIComponent(String(value))));
   liquid.registerFilter('localdate', function (this: { context: { getSync(paths: PropertyKey[]): unknown } }, value: unknown, style: unknown = 'long') {
     if (value === undefined || value === null || value === '') return '';
     const time = value instanceof Date ? value.getTime() : Date.parse(String(value));

@@ -18,7 +18,7 @@
 import * as z from 'zod';
 import { IANAZone } from 'luxon';
 import type { Profile, Tier } from '#core/profile';
-import { tiers } from '#core/profile';
+import { orderCounts, tiers } from '#core/profile';
 
 export const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
@@ -494,14 +494,9 @@ export const compileRule = (rule: SegmentRule, options: CompileOptions = {}): Pr
         const { category, withinLastDays } = node;
         const measure = node.measure ?? 'count';
         const test = comparator(node.op ?? 'gte', node.value ?? 1);
-        // "Ever ordered in category X" reads the complete category list; counts and sums read
-        // the bounded order history (see ingest), which covers the windows segments use.
-        if (category !== undefined && withinLastDays === undefined && measure === 'count' && (node.op ?? 'gte') === 'gte' && (node.value ?? 1) === 1) {
-          return (p) => p.categories.includes(category);
-        }
         const span = withinLastDays === undefined ? Infinity : withinLastDays * DAY;
         const th = makeThreshold();
-        return (p, at) => {
+        const fromHistory = (p: Profile, at: number): boolean => {
           const history = p.orderHistory;
           if (span !== Infinity) refresh(th, span, at);
           let total = 0;
@@ -509,13 +504,19 @@ export const compileRule = (rule: SegmentRule, options: CompileOptions = {}): Pr
             const order = history[i]!;
             if (span !== Infinity && isBefore(order.at, th)) break; // oldest first: the rest is older
             if (category !== undefined && !order.categories.includes(category)) continue;
-            const net = order.totalCents - order.refundedCents;
             if (measure === 'count') {
-              if (net > 0 || order.totalCents === 0) total += 1;
-            } else total += net;
+              if (orderCounts(order)) total += 1;
+            } else total += order.totalCents - order.refundedCents;
           }
           return test(total);
         };
+        // "Ever ordered in category X" reads ingest's running per-category counts of orders not
+        // fully refunded (all orders, not only the bounded history): the same rule as above.
+        // Profiles from before those counts existed fall back to the history.
+        if (category !== undefined && withinLastDays === undefined && measure === 'count' && (node.op ?? 'gte') === 'gte' && (node.value ?? 1) === 1) {
+          return (p, at) => (p.categoryOrders ? (p.categoryOrders[category] ?? 0) >= 1 : fromHistory(p, at));
+        }
+        return fromHistory;
       }
       case 'birthday': {
         const within = node.withinDays;

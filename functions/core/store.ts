@@ -5,8 +5,31 @@
 import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
 
-/** How many recently applied event ids a profile remembers (idempotency window per customer). */
-export const APPLIED_WINDOW = 100;
+/**
+ * How long an applied event id is remembered (its dedup marker's TTL). Far beyond any redelivery:
+ * SQS keeps a message 14 days, and a DLQ redrive comes after that. Orders and refunds are also
+ * guarded by their own ids on the profile, without a time limit.
+ */
+export const DEDUP_MARKER_TTL_DAYS = 90;
+
+/**
+ * The largest profile item written, as JSON bytes: DynamoDB refuses items over 400 KB, so a
+ * profile that would grow past this is refused as a value (`rejected`), never a crash.
+ */
+export const PROFILE_ITEM_LIMIT_BYTES = 380 * 1024;
+
+/** The size the limit above is checked on: the item as UTF-8 JSON (close to DynamoDB's own count). */
+export const itemBytes = (item: unknown): number => Buffer.byteLength(JSON.stringify(item));
+
+/** The reason stored for a profile that would outgrow PROFILE_ITEM_LIMIT_BYTES. */
+export const profileTooLarge = (customerId: string, bytes: number): string =>
+  `profile: customer ${customerId}: the profile would take ${bytes} bytes, over the ${PROFILE_ITEM_LIMIT_BYTES}-byte limit of one item; the event is not applied`;
+
+/** One applied event: its id and the own events it caused (answered again for a duplicate). */
+export interface AppliedEvent {
+  id: string;
+  own: OwnEvent[];
+}
 
 /**
  * A change to one profile: gets the current profile (undefined for a new customer) and returns
@@ -20,7 +43,9 @@ export type ApplyOutcome =
   /** The event id was applied before; `ownEvents` are those recorded then (for re-publishing). */
   | { status: 'duplicate'; profile: Profile; ownEvents: OwnEvent[] }
   /** The mutation returned undefined: nothing written, event id not recorded. */
-  | { status: 'unchanged'; profile: Profile | undefined };
+  | { status: 'unchanged'; profile: Profile | undefined }
+  /** Not written, event id not recorded: the next profile would break a store limit (`reason`). */
+  | { status: 'rejected'; profile: Profile | undefined; reason: string };
 
 /** One entry of a customer's history: a shop event as received, or one of our own. */
 export interface CustomerEventRecord {
@@ -59,9 +84,11 @@ export interface CustomerStore {
   /** Many profiles at once (BatchGet, 100 keys a call); unknown ids are absent from the map. */
   getProfiles(customerIds: readonly string[]): Promise<Map<string, Profile>>;
   /**
-   * Applies `mutate` once per (customer, eventId): optimistic concurrency on the profile's
-   * version with retries, so concurrent deliveries of one event apply it once and concurrent
-   * different events lose no update. Throws after too many conflicts (the caller retries later).
+   * Applies `mutate` once per (customer, eventId), for DEDUP_MARKER_TTL_DAYS however many
+   * events come between: optimistic concurrency on the profile's version with retries, so
+   * concurrent deliveries of one event apply it once and concurrent different events lose no
+   * update. A profile that would pass PROFILE_ITEM_LIMIT_BYTES is `rejected`. Throws after too
+   * many conflicts (the caller retries later).
    */
   applyAtomically(customerId: string, eventId: string, mutate: ProfileMutation): Promise<ApplyOutcome>;
   /** Adds records to the customer's history; a record with the same (at, eventId) is replaced. */

@@ -1,5 +1,5 @@
 // A workspace: the marketer's files (campaigns, segments, reward catalogs) checked together.
-// Pure: it takes file texts (cli/load-files.ts reads them from disk) and returns the parsed
+// Pure: it takes file texts (local/load-files.ts reads them from disk) and returns the parsed
 // workspace plus every problem as `{ file, path, message }` — JSON syntax errors with line and
 // column, schema errors with their JSON path, duplicate ids, unknown segment / reward catalog /
 // layout references, and segment reference cycles. It never throws on bad input.

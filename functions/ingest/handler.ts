@@ -7,6 +7,8 @@
 //   body) is stored and the record is reported failed, so SQS redelivers it and moves it to the
 //   DLQ after the queue's maxReceiveCount; each redelivery counts an attempt on the same rejection.
 // - unknown detail-type: logged and acknowledged.
+// - an event that would grow the profile past the store's item limit: stored as a rejection
+//   (reason names the customer and size), reported failed like a schema failure.
 // - store errors (throttling, too many conflicts): reported failed; the redelivery applies the
 //   event once (the store remembers applied event ids).
 import { createLogger } from '#adapters/logger';
@@ -93,6 +95,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     const event = parsed.event;
     const customerId = customerIdOf(event);
     const outcome = await inOrder(customerId, () => store.applyAtomically(customerId, event.id, (current) => applyEvent(current, event, loyalty)));
+    if (outcome.status === 'rejected') return reject(record, outcome.reason, event.id, event.type);
     // History after the profile: a crash between the two is healed by the redelivery, which
     // finds a duplicate with its recorded own events and writes the same history items again.
     const ownEvents = outcome.status === 'unchanged' ? [] : outcome.ownEvents;

@@ -13,7 +13,7 @@
 // campaigns, once built, must add their due minutes to this set.)
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadWorkspace } from '#cli/load-files';
+import { loadWorkspace } from '#local/load-files';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { Outcome } from '#core/delivery/outcomes';
@@ -284,7 +284,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     shop,
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
-    signingKey: REPLAY_SIGNING_KEY,
+    keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
     onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;

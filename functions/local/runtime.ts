@@ -33,7 +33,7 @@ import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/del
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import type { ShopInfo } from '#core/render';
 import type { CustomerStore } from '#core/store';
-import type { SigningKey } from '#core/tokens';
+import type { SigningKeyRing } from '#core/tokens';
 import { createAudienceHandler } from '../audience/handler';
 import { createIngestHandler } from '../ingest/handler';
 import { createSendHandler } from '../send/handler';
@@ -72,7 +72,8 @@ export interface RuntimeOptions {
   shop: ShopInfo;
   from: string;
   unsubscribeBaseUrl: string;
-  signingKey: SigningKey;
+  /** The keys links are signed (current) and verified (accepted) with. */
+  keyRing: SigningKeyRing;
   /** SES calls per second across the send consumer. @default 1,000,000 (local servers do not throttle) */
   sendRatePerSecond?: number;
   /** Overrides of the send configuration (frequency cap etc.). */
@@ -238,7 +239,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     profiles: people,
     mailer,
     renderer: createTemplateMailRenderer({ shop: options.shop }),
-    links: createSignedUnsubscribeLinks({ baseUrl: options.unsubscribeBaseUrl, key: options.signingKey }),
+    links: createSignedUnsubscribeLinks({ baseUrl: options.unsubscribeBaseUrl, ring: options.keyRing }),
     limiter: createRateLimiter({ ratePerSecond: options.sendRatePerSecond ?? 1_000_000, now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
     pool: createPool(32),
     sendQueue,

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { envInt, envNumber, parseEnv } from '#core/delivery/env';
 import { ShopInfo } from '#core/render';
-
+import { TokenKeysEnv } from '#adapters/token-keys';
 
 export const SendEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -15,9 +15,8 @@ export const SendEnv = z.object({
   CONFIGURATION_SET: z.string().min(1).optional(),
   /** Base of the one-click unsubscribe URL: <base>/u/<token>. */
   UNSUBSCRIBE_BASE_URL: z.url({ protocol: /^https?$/ }),
-  /** HMAC key for unsubscribe tokens (id for rotation, secret >= 32 bytes). */
-  TOKEN_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
-  TOKEN_SECRET: z.string().min(32),
+  /** The token signing keys: a Secrets Manager secret read at run time (adapters/token-keys.ts). */
+  ...TokenKeysEnv,
   /** Shop name, url, imprint, address for the templates, as JSON. */
   SHOP_INFO: z.string().transform((text, ctx) => {
     try {

@@ -15,6 +15,7 @@ import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
 import { readSendConfig } from './config';
 
 export type SendHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -42,12 +43,17 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1 }));
   const accountRate = config.MAX_SEND_RATE ?? (await mailer.maxSendRate());
+  // Signing keys from Secrets Manager, reloaded every maxAge while the loaded ring keeps signing.
+  const keys = await liveKeyRing(keySourceFromEnv(config), {
+    refreshSeconds: config.TOKEN_KEYS_MAX_AGE_SECONDS,
+    onError: (error) => createLogger('send').error('token keys reload failed; signing with the keys loaded before', { error }),
+  });
   return {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     profiles: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
     mailer,
     renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO }),
-    links: createSignedUnsubscribeLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, key: { id: config.TOKEN_KEY_ID, secret: config.TOKEN_SECRET } }),
+    links: createSignedUnsubscribeLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, ring: () => keys.current() }),
     limiter: createRateLimiter({
       ratePerSecond: perSenderRate(accountRate, config.SEND_CONCURRENCY),
       now: () => performance.now(),

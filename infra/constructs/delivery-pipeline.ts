@@ -79,7 +79,8 @@ export interface DeliveryPipelineProps {
    */
   readonly audienceConcurrency?: number;
   /**
-   * Key id stored in unsubscribe tokens; change it (with a new secret) to rotate.
+   * Id of the first token signing key, generated into the keys secret at creation. Later keys are
+   * added to the secret itself (README, "Key rotation"); changing this prop rotates nothing.
    * @default 'k1'
    */
   readonly tokenKeyId?: string;
@@ -92,7 +93,10 @@ export class DeliveryPipeline extends Construct {
   public readonly tickDeadLetters: DeadLetterQueue;
   public readonly audience: QueueWorker;
   public readonly send: QueueWorker;
-  /** The HMAC secret unsubscribe tokens are signed with (generated, 64 characters). */
+  /**
+   * The token signing keys (functions/adapters/token-keys.ts): JSON {"current": id, <id>: secret, ...},
+   * the first key generated (64 characters). Functions read it at run time; grant with `grantTokenKeysRead`.
+   */
   public readonly tokenSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
@@ -100,14 +104,20 @@ export class DeliveryPipeline extends Construct {
     const tableName = props.table.tableName;
     const optional = (name: string, value: number | undefined): Record<string, string> => (value === undefined ? {} : { [name]: String(value) });
 
+    const firstKeyId = props.tokenKeyId ?? 'k1';
     this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
-      description: 'HMAC key for Stammkunde unsubscribe/preference tokens',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      description: 'HMAC keys for Stammkunde unsubscribe/preference/confirmation tokens: {"current": id, <id>: secret, ...}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: firstKeyId }),
+        generateStringKey: firstKeyId,
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
     });
     Validations.of(this.tokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Automatic rotation would invalidate every unsubscribe link already mailed (RFC 8058 links must keep working); keys rotate by deploying a new tokenKeyId with a new secret while the old key keeps verifying.',
+        'Automatic rotation would replace the key every mailed unsubscribe link is signed with (RFC 8058 links must keep working); keys rotate by adding a key to the secret and making it current while the old ones keep verifying (README, "Key rotation").',
     });
 
     const sendTimeout = Duration.seconds(60);
@@ -125,10 +135,9 @@ export class DeliveryPipeline extends Construct {
         ...(props.replyToAddress ? { REPLY_TO: props.replyToAddress } : {}),
         CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
         UNSUBSCRIBE_BASE_URL: props.publicBaseUrl,
-        TOKEN_KEY_ID: props.tokenKeyId ?? 'k1',
-        // A CloudFormation dynamic reference: the secret never appears in the template; Lambda
-        // keeps the resolved value encrypted at rest. send reads it as an env var (config.ts).
-        TOKEN_SECRET: this.tokenSecret.secretValue.unsafeUnwrap(),
+        // Only the secret's ARN: send reads the keys at run time (Powertools Parameters, cached),
+        // so no key is visible through lambda:GetFunctionConfiguration.
+        TOKEN_KEYS_SECRET: this.tokenSecret.secretArn,
         SHOP_INFO: JSON.stringify(props.shopInfo),
         SEND_CONCURRENCY: String(sendConcurrency),
         // A claim's lease must outlive the invocation that holds it (config.ts: > timeout).
@@ -213,6 +222,7 @@ export class DeliveryPipeline extends Construct {
           'ses:GetAccount (audience reads MaxSendRate to pace its continuations) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
       });
     }
+    this.grantTokenKeysRead(this.send.fn);
     props.mail.grantSendEmail(this.send.fn);
     props.mail.grantReadSendingQuota(this.send.fn);
     Validations.of(this.send.fn.role as iam.Role).acknowledge({
@@ -236,5 +246,10 @@ export class DeliveryPipeline extends Construct {
     // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
     //   (conditional Update), held work (Put, Query, Delete).
     grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+  }
+
+  /** Lets a function read the token keys secret: secretsmanager:GetSecretValue on it, nothing else. */
+  public grantTokenKeysRead(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.tokenSecret.secretArn] });
   }
 }

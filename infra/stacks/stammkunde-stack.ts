@@ -80,9 +80,10 @@ export class StammkundeStack extends Stack {
       timeout: Duration.seconds(30),
       environment: { TABLE_NAME: this.table.tableName },
     });
-    // The DynamoStore calls ingest makes: GetItem + conditional PutItem (apply once), PutItem
-    // (history), UpdateItem (rejections). No Query/Scan, no index access.
-    this.table.grantItemActions(this.ingest.fn, 'GetItem', 'PutItem', 'UpdateItem');
+    // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
+    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections).
+    // No Query/Scan, no index access.
+    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'PutItem', 'UpdateItem');
 
     new events.Rule(this, 'ShopEventsRule', {
       eventBus: this.shopBus,
@@ -131,9 +132,9 @@ export class StammkundeStack extends Stack {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
-    // feedback: applyAtomically for suppression (Get + conditional Put), ledger transition and
-    // stats (conditional Update).
-    this.table.grantItemActions(this.feedback, 'GetItem', 'PutItem', 'UpdateItem');
+    // feedback: applyAtomically for suppression (BatchGet + conditional Put), ledger transition
+    // and stats (Get, conditional Update).
+    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
 
     new events.Rule(this, 'SesFeedbackRule', {
       eventBus: this.mail.eventBus,

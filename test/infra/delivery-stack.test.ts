@@ -188,7 +188,6 @@ describe('infra: delivery configuration', () => {
       REPLY_TO: 'help@shop.example',
       UNSUBSCRIBE_BASE_URL: TEST_CONFIG.publicBaseUrl,
       CONFIGURATION_SET: ref(id('AWS::SES::ConfigurationSet', 'Mail/ConfigurationSet')),
-      TOKEN_KEY_ID: 'k1',
       MAX_SEND_RATE: '14',
       POWERTOOLS_SERVICE_NAME: 'stammkunde-send',
     });
@@ -197,11 +196,25 @@ describe('infra: delivery configuration', () => {
     expect(Number(vars.LEASE_SECONDS)).toBeGreaterThan(fn.Properties.Timeout as number);
   });
 
-  it('passes the token secret as a Secrets Manager dynamic reference, never as a literal', () => {
+  it('hands send only the token keys secret ARN, never a key, and generates the first key into the secret', () => {
     const secret = id('AWS::SecretsManager::Secret', 'Delivery/TokenSecret');
     const vars = (resource(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(vars.TOKEN_SECRET).toEqual({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(secret), ':SecretString:::}}']] });
-    s.template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
+    expect(vars.TOKEN_KEYS_SECRET).toEqual(ref(secret));
+    expect(vars.TOKEN_SECRET).toBeUndefined();
+    expect(vars.TOKEN_KEY_ID).toBeUndefined();
+    expect(JSON.stringify(vars)).not.toContain('resolve:secretsmanager');
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{"current":"k1"}', GenerateStringKey: 'k1', PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('grants secretsmanager:GetSecretValue on the token keys secret to send only', () => {
+    const secret = ref(id('AWS::SecretsManager::Secret', 'Delivery/TokenSecret'));
+    const secretStatements = policyOf('Delivery/Send/Worker/Role').filter((st) => actionsOf([st]).some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret }]);
+    for (const rolePath of ['Delivery/Tick/Role', 'Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
+      expect(actionsOf(policyOf(rolePath)).filter((a) => a.startsWith('secretsmanager:')), rolePath).toEqual([]);
+    }
   });
 
   it('leaves the rate to SES and sets no Reply-To when neither is configured', () => {
@@ -228,7 +241,7 @@ describe('infra: delivery configuration', () => {
       { actions: ['dynamodb:GetItem'], resource: table },
       { actions: ['dynamodb:Scan'], resource: { 'Fn::Join': ['', [table, '/index/profiles']] } },
     ]);
-    expect(tableActions('Feedback/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table }]);
+    expect(tableActions('Feedback/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table }]);
     expect(tableActions('Delivery/Send/Worker/Role')).toEqual([
       {
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],

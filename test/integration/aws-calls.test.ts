@@ -46,7 +46,7 @@ describe('bench call counter', () => {
       shop: await exampleShop(),
       from: 'news@shop.example',
       unsubscribeBaseUrl: 'https://mail.shop.example',
-      signingKey: testSigningKey,
+      keyRing: { current: testSigningKey, accepted: [testSigningKey] },
       logLevel: 'SILENT',
       instrument: { clients: ({ dynamo }) => counter.attachDynamo(dynamo), handler: (name, handler) => counter.wrapHandler(name, handler) },
     });
@@ -56,7 +56,7 @@ describe('bench call counter', () => {
       await runtime.stop();
     }
     expect(counter.lambda.get('tick')).toMatchObject({ invocations: 1 });
-    expect(counter.dynamoBy((r) => `${r.handler} ${r.caller}`).get('tick DynamoDeliveryStore.listCampaigns <- core/delivery/tick:runTick [CAMPAIGNS]')).toMatchObject({ calls: 1 });
+    expect(counter.dynamoBy((r) => `${r.handler} ${r.caller}`).get('tick DynamoDeliveryStore.listCampaigns <- core/delivery/tick:collectDueTimes [CAMPAIGNS]')).toMatchObject({ calls: 1 });
   });
 
   it('counts nothing while counting is off', async () => {

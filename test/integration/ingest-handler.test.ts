@@ -94,6 +94,30 @@ describe('ingest handler on dynalite', () => {
     expect(await store.getProfile('cora')).toMatchObject({ orders: { count: 1, netSpendCents: 9_000, refundedCents: 1_000 }, points: 90 });
   });
 
+  it('applies a refund redelivered after 100 newer events of the customer once: 3,000 cents, not 6,000', async () => {
+    await ingest(batch(record(registered('rita'))));
+    await ingest(batch(record(placed('rita', 'r-1', 10_000, '2026-03-02T10:00:00Z'))));
+    const refund = record(refunded('rita', 'r-1', 3_000, '2026-03-03T10:00:00Z'));
+    await ingest(batch(refund));
+    for (let i = 0; i < 101; i += 10) {
+      const answers = Array.from({ length: 10 }, (_, j) => record(envelope(`nps-rita-${i + j}`, 'NpsSubmitted', { customerId: 'rita', score: 9, submittedAt: '2026-03-04T10:00:00Z' })));
+      expect((await ingest(batch(...answers))).batchItemFailures).toEqual([]);
+    }
+    expect((await ingest(batch(refund))).batchItemFailures).toEqual([]);
+    expect(await store.getProfile('rita')).toMatchObject({ orders: { netSpendCents: 7_000, refundedCents: 3_000 }, points: 70 });
+  });
+
+  it('stores a rejection naming the customer when an event would grow the profile past the item limit, and applies the others', async () => {
+    await ingest(batch(record(registered('vera'))));
+    const wide = (n: number) => Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`a${n}-${i}`, 'x'.repeat(1000)]));
+    const updates = [1, 2, 3, 4].map((n) => record(envelope(`wide-vera-${n}`, 'CustomerUpdated', { customerId: 'vera', attributes: wide(n) })));
+    const result = await ingest(batch(...updates));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: updates[3]!.messageId }]);
+    const rejection = (await store.listRejections('2026-03-10')).items.find((r) => r.key === 'wide-vera-4');
+    expect(rejection?.reason).toMatch(/^profile: customer vera: the profile would take \d+ bytes, over the 389120-byte limit/);
+    expect(Object.keys((await store.getProfile('vera'))!.attributes)).toHaveLength(300);
+  });
+
   it('applies concurrent different events of one customer in one batch without losing any', async () => {
     const orders = Array.from({ length: 6 }, (_, i) => record(placed('dora', `d-${i}`, 1_000, `2026-03-0${i + 1}T10:00:00Z`)));
     const result = await ingest(batch(...orders));
@@ -103,7 +127,7 @@ describe('ingest handler on dynalite', () => {
 
   it('keeps a refund that arrives before its order and applies it when the order comes', async () => {
     await ingest(batch(record(refunded('emil', 'e-1', 3_000, '2026-03-04T10:00:00Z'))));
-    expect((await store.getProfile('emil'))?.pendingRefunds).toEqual({ 'e-1': { amountCents: 3_000, at: '2026-03-04T10:00:00.000Z' } });
+    expect((await store.getProfile('emil'))?.pendingRefunds).toEqual({ 'e-1': { amountCents: 3_000, at: '2026-03-04T10:00:00.000Z', refunds: ['at:2026-03-04T10:00:00.000Z:3000'] } });
     await ingest(batch(record(placed('emil', 'e-1', 10_000, '2026-03-02T10:00:00Z'))));
     expect(await store.getProfile('emil')).toMatchObject({ pendingRefunds: {}, placeholder: true, orders: { count: 1, netSpendCents: 7_000, refundedCents: 3_000 }, points: 70 });
   });

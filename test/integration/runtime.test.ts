@@ -74,7 +74,7 @@ describe('runtime: simulated clock on dynalite', () => {
       shop: await loadShopInfo(),
       from: 'news@shop.example',
       unsubscribeBaseUrl: 'https://shop.example',
-      signingKey: { id: 't', secret: 'runtime-test-secret-runtime-test-secret' },
+      keyRing: { current: { id: 't', secret: 'runtime-test-secret-runtime-test-secret' }, accepted: [{ id: 't', secret: 'runtime-test-secret-runtime-test-secret' }] },
       logLevel: 'SILENT',
     });
   }, 30_000);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Campaign } from '#core/campaign';
 import type { Block, Content } from '#core/campaign';
 import { TemplateCompileError, checkLinkUrl, compileCampaignTemplates, compileTemplate } from '../../functions/compile/compile-template';
+import { TemplateRenderer, buildRenderVariables, type RecipientProfile } from '#core/render';
+import { aProfile } from '#test/fixtures/profile';
 
 const fixture = (name: string) => Campaign.parse(JSON.parse(readFileSync(`test/fixtures/render/${name}.json`, 'utf8')));
 
@@ -59,12 +61,12 @@ describe('compile: output', () => {
       ]),
       'de',
     );
-    expect(compiled.html).toContain('href="https://shop.example/?c={{ coupon.code }}&amp;t={{ customer.tier }}"');
+    expect(compiled.html).toContain('href="https://shop.example/?c={{ coupon.code | uri_component }}&amp;t={{ customer.tier | uri_component }}"');
     expect(compiled.html).toContain('Los, {{ customer.firstName | default: "du" }}!');
-    expect(compiled.html).toContain('{% if customer.points > 100 %}Viele Punkte & mehr{% else %}Wenige{% endif %}');
+    expect(compiled.html).toContain('{% if customer.points > 100 %}Viele Punkte &amp; mehr{% else %}Wenige{% endif %}');
     expect(compiled.html).toContain('<h2 style="margin: 0; font-size: 24px; line-height: 1.3; color: #2b2118;">Tee &amp; {{ "Kaffee" | upcase }}</h2>');
     expect(compiled.html).toContain('alt="Für {{ customer.firstName }}"');
-    expect(compiled.html).toContain('href="https://shop.example/p/{{ customer.id }}"');
+    expect(compiled.html).toContain('href="https://shop.example/p/{{ customer.id | uri_component }}"');
     expect(compiled.text).toContain('{% if customer.points > 100 %}Viele Punkte & mehr{% else %}Wenige{% endif %}');
   });
 
@@ -80,7 +82,7 @@ describe('compile: output', () => {
     expect(compiled.links).toEqual(
       expect.arrayContaining([
         { index: 0, url: 'https://shop.example/rezepte', path: 'template.content.de.blocks[0].text', dynamic: false },
-        { index: 1, url: 'https://shop.example/kaufen?x={{ customer.id }}', path: 'template.content.de.blocks[1].url', dynamic: true },
+        { index: 1, url: 'https://shop.example/kaufen?x={{ customer.id | uri_component }}', path: 'template.content.de.blocks[1].url', dynamic: true },
         { index: 2, url: 'mailto:hallo@shop.example', path: 'template.content.de.blocks[2].url', dynamic: false },
         expect.objectContaining({ url: '{{ links.unsubscribe }}', path: 'layout newsletter' }),
         expect.objectContaining({ url: '{{ links.preferences }}', path: 'layout newsletter' }),
@@ -188,5 +190,83 @@ describe('compile: rejects', () => {
     };
     const error = await compileError(compileCampaignTemplates(campaign));
     expect(error.issues.map((i) => i.path)).toEqual(['template.content.de.blocks[0].url', 'template.content.en.blocks[0].url']);
+  });
+});
+
+describe('compile: hostile content (XSS)', () => {
+  const textIssues = async (text: string) => (await compileError(compileTemplate(campaignWith([{ type: 'text', text }]), 'de'))).issues;
+
+  it('rejects <svg/onload=...>, which has no space before the handler, naming the tag', async () => {
+    const issues = await textIssues('Hallo <svg/onload=alert(1)>');
+    expect(issues).toEqual([{ path: 'template.content.de.blocks[0].text', message: expect.stringMatching(/^text may not contain tag <svg> \(allowed: <a> <b> /) }]);
+  });
+
+  it('rejects an <img onerror>, an <iframe> and a handler on an allowed tag', async () => {
+    expect((await textIssues('<img src="https://x.example/a.png" onerror="alert(1)">'))[0]!.message).toMatch(/tag <img>/);
+    expect((await textIssues('<iframe src="https://evil.example"></iframe>'))[0]!.message).toMatch(/tag <iframe>/);
+    expect((await textIssues('<a href="https://shop.example" onmouseover="alert(1)">x</a>'))[0]!.message).toMatch(/attribute "onmouseover" on <a>/);
+  });
+
+  it('rejects javascript: links written in any case, with spaces, entities or without quotes', async () => {
+    for (const text of ['<a href="JaVaScRiPt:alert(1)">x</a>', '<a href=" javascript:alert(1)">x</a>', '<a href="java&#115;cript:alert(1)">x</a>', '<a href=javascript:alert(1)>x</a>']) {
+      const issues = await textIssues(text);
+      expect(issues.map((i) => i.message).join('\n'), text).toMatch(/link scheme "javascript:" is not allowed/i);
+    }
+  });
+
+  it('rejects data: links in text and buttons and data: image sources', async () => {
+    expect((await textIssues('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>'))[0]!.message).toMatch(/"data:" is not allowed/);
+    const error = await compileError(
+      compileTemplate(campaignWith([{ type: 'button', label: 'x', url: 'data:text/html,x' }, { type: 'image', src: 'data:image/svg+xml,<svg onload=alert(1)>', alt: 'a' }]), 'de'),
+    );
+    expect(error.issues).toEqual([
+      { path: 'template.content.de.blocks[0].url', message: 'link scheme "data:" is not allowed; use https, http or mailto' },
+      { path: 'template.content.de.blocks[1].src', message: 'images must be https URLs' },
+    ]);
+  });
+
+  it('rejects a link whose host comes from customer data, naming the field and the Liquid', async () => {
+    const error = await compileError(
+      compileTemplate(
+        campaignWith([
+          { type: 'button', label: 'Los', url: 'https://{{ customer.attributes.shopDomain }}/angebot' },
+          { type: 'text', text: '<a href="https://shop.example@{{customer.attributes.x}}/">x</a>' },
+          { type: 'image', src: 'https://{{ customer.attributes.cdn }}/a.png', alt: 'a' },
+        ]),
+        'de',
+      ),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual(['template.content.de.blocks[0].url', 'template.content.de.blocks[1].text', 'template.content.de.blocks[2].src']);
+    expect(error.issues[0]!.message).toContain('the host comes from Liquid ({{ customer.attributes.shopDomain }})');
+    expect(checkLinkUrl('mailto:{{ customer.attributes.friend }}')).toMatch(/host comes from Liquid/);
+    expect(checkLinkUrl('https://shop.example/{{ customer.id }}')).toBeUndefined();
+  });
+
+  it('keeps allowed inline HTML and drops nothing a marketer wrote within the allowlist', async () => {
+    const compiled = await compileTemplate(campaignWith([{ type: 'text', text: '<strong>Neu:</strong> <a href="https://shop.example/tee" title="Tee">Tee</a> <span style="color: #c00">rot</span>' }]), 'de');
+    expect(compiled.html).toContain('<strong>Neu:</strong> <a href="https://shop.example/tee" title="Tee">Tee</a> <span style="color:#c00">rot</span>');
+  });
+
+  describe('customer values placed into links', () => {
+    const hostile: RecipientProfile = { ...aProfile({ customerId: 'c 1/../x', locale: 'de-DE' }), attributes: { ref: 'a&admin=1"><svg onload=alert(1)>' } };
+    const render = async (url: string) => {
+      const compiled = await compileTemplate(campaignWith([{ type: 'button', label: 'Los', url }, { type: 'text', text: `<a href="${url}">Link</a>` }]), 'de');
+      const links = { unsubscribe: 'https://t.example/u/tok', preferences: 'https://t.example/p/tok' };
+      const shop = { name: 'Shop', url: 'https://shop.example', imprint: 'Imprint', address: 'Street 1' };
+      return new TemplateRenderer().render(compiled, buildRenderVariables({ template: compiled, profile: hostile, shop, links, now: new Date('2026-03-01T10:00:00Z') }));
+    };
+
+    it('URL-encodes a customer value in a query, so it can neither add a parameter nor leave the attribute', async () => {
+      const { html } = await render('https://shop.example/?ref={{ customer.attributes.ref }}&src=mail');
+      const encoded = 'https://shop.example/?ref=a%26admin%3D1%22%3E%3Csvg%20onload%3Dalert(1)%3E&amp;src=mail';
+      expect(html.split(`href="${encoded}"`)).toHaveLength(3);
+      expect(html).not.toContain('<svg');
+      expect(html).not.toContain('admin=1');
+    });
+
+    it('URL-encodes a customer value in a path, slashes included', async () => {
+      const { html } = await render('https://shop.example/k/{{ customer.id }}');
+      expect(html).toContain('href="https://shop.example/k/c%201%2F..%2Fx"');
+    });
   });
 });

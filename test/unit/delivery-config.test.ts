@@ -9,8 +9,7 @@ const sendEnv = {
   SEND_QUEUE_URL: 'https://sqs/send',
   SENDER_ADDRESS: 'Shop <news@shop.example>',
   UNSUBSCRIBE_BASE_URL: 'https://shop.example',
-  TOKEN_KEY_ID: 'k1',
-  TOKEN_SECRET: 'x'.repeat(32),
+  TOKEN_KEYS_SECRET: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:token-keys-AbCdEf',
   SHOP_INFO: JSON.stringify({ name: 'Shop', url: 'https://shop.example', imprint: 'Imprint', address: 'Street 1' }),
 };
 
@@ -20,6 +19,12 @@ describe('delivery: handler config', () => {
     expect(config).toMatchObject({ FREQUENCY_CAP: 3, FREQUENCY_CAP_DAYS: 7, LEASE_SECONDS: 300, SEND_CONCURRENCY: 1, SEND_PARALLELISM: 32 });
     expect(config.MAX_SEND_RATE).toBeUndefined();
     expect(config.SHOP_INFO.name).toBe('Shop');
+    expect(config).toMatchObject({ TOKEN_KEYS_SECRET: sendEnv.TOKEN_KEYS_SECRET, TOKEN_KEYS_MAX_AGE_SECONDS: 300 });
+  });
+
+  it('rejects a send environment without the token keys secret, naming the variable', () => {
+    const { TOKEN_KEYS_SECRET: _drop, ...rest } = sendEnv;
+    expect(() => readSendConfig(rest)).toThrow(/TOKEN_KEYS_SECRET/);
   });
 
   it('rejects a missing sender address and bad shop info, naming the variables', () => {

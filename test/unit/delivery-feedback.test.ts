@@ -4,6 +4,7 @@ import { createMemoryStore } from '#adapters/memory-store';
 import { handleSesEvent, suppressionsFrom } from '#core/delivery/feedback';
 import { encodeLedgerTag } from '#core/delivery/send';
 import { makeProfile } from './delivery-fixtures';
+import { PROFILE_ITEM_LIMIT_BYTES, itemBytes } from '#core/store';
 
 const key = { occurrenceId: 'newsletter-monthly:2026-12-01T08:00Z', customerId: 'c00001' };
 const at = new Date('2026-12-01T08:05:00Z');
@@ -29,6 +30,16 @@ describe('delivery: feedback', () => {
     const { customers, deps } = await setup();
     await handleSesEvent(deps, 'ev-2', detail('Bounce', { bounce: { bounceType: 'Transient' } }), at);
     expect((await customers.getProfile('c00001'))?.suppression).toBeUndefined();
+  });
+
+  it('fails, rather than drops, a suppression the store refuses for the item limit', async () => {
+    const store = createMemoryDeliveryStore();
+    const customers = createMemoryStore();
+    const base = makeProfile(1);
+    const filler = PROFILE_ITEM_LIMIT_BYTES - itemBytes({ profile: { ...base, attributes: { blob: '' } }, version: 1, applied: [{ id: 'seed', own: [] }] }) - 10;
+    await customers.applyAtomically('c00001', 'seed', () => ({ profile: { ...base, attributes: { blob: 'x'.repeat(filler) } }, ownEvents: [] }));
+    const deps = { store, suppressions: suppressionsFrom(customers) };
+    await expect(handleSesEvent(deps, 'ev-9', detail('Complaint'), at)).rejects.toThrow(/suppression of customer c00001 not stored: profile: customer c00001: the profile would take/);
   });
 
   it('suppresses on a complaint', async () => {

@@ -27,7 +27,7 @@ export const publishExampleNewsletter = async (overrides: Partial<Campaign> = {}
 export const exampleShop = (): Promise<ShopInfo> => loadShopInfo();
 
 export const testSigningKey = { id: 'k1', secret: 'test-secret-test-secret-test-secret-0123' };
-export const testLinks = () => createSignedUnsubscribeLinks({ baseUrl: 'https://shop.example', key: testSigningKey });
+export const testLinks = () => createSignedUnsubscribeLinks({ baseUrl: 'https://shop.example', ring: { current: testSigningKey, accepted: [testSigningKey] } });
 export const testRenderer = (shop: ShopInfo) => createTemplateMailRenderer({ shop });
 
 export const makeProfile = (i: number, overrides: Partial<Profile> = {}): Profile => aProfile({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, emptyProfile, ORDER_HISTORY_LIMIT } from '#core/ingest';
+import { applyEvent, emptyProfile, ORDER_HISTORY_LIMIT, refundKey } from '#core/ingest';
 import { defaultLoyaltyConfig, LoyaltyConfig } from '#core/loyalty';
 import type { CustomerRegistered, OrderPlaced, ShopEvent } from '#core/events';
 import type { Profile } from '#core/profile';
@@ -13,7 +13,8 @@ const registration = (patch: Partial<CustomerRegistered> = {}): ShopEvent =>
   ev('CustomerRegistered', { customerId: 'c1', email: 'lena@shop.example', locale: 'de-DE', timeZone: 'Europe/Berlin', ...patch });
 const order = (orderId: string, totalCents: number, placedAt: string, patch: Partial<OrderPlaced> = {}): ShopEvent =>
   ev('OrderPlaced', { orderId, customerId: 'c1', placedAt, totalCents, currency: 'EUR', items: [{ sku: 's', name: 'n', category: 'shoes', quantity: 1, priceCents: totalCents }], ...patch }, placedAt);
-const refund = (orderId: string, amountCents: number, refundedAt: string): ShopEvent => ev('OrderRefunded', { orderId, customerId: 'c1', refundedAt, amountCents }, refundedAt);
+const refund = (orderId: string, amountCents: number, refundedAt: string, refundId?: string): ShopEvent =>
+  ev('OrderRefunded', { orderId, customerId: 'c1', refundedAt, amountCents, ...(refundId ? { refundId } : {}) }, refundedAt);
 
 /** Applies events in order from no profile; returns the final profile and all own events. */
 const run = (events: ShopEvent[], start?: Profile) => {
@@ -121,12 +122,47 @@ describe('ingest: orders and refunds', () => {
 
   it('keeps a refund that arrives before its order and applies it when the order comes', () => {
     const early = run([registration(), refund('o1', 4_000, '2026-03-03T00:00:00.000Z')]).profile;
-    expect(early.pendingRefunds).toEqual({ o1: { amountCents: 4_000, at: '2026-03-03T00:00:00.000Z' } });
+    expect(early.pendingRefunds).toEqual({ o1: { amountCents: 4_000, at: '2026-03-03T00:00:00.000Z', refunds: ['at:2026-03-03T00:00:00.000Z:4000'] } });
     expect(early.orders.netSpendCents).toBe(0);
     const { profile } = run([order('o1', 10_000, '2026-03-02T00:00:00.000Z')], early);
     expect(profile.pendingRefunds).toEqual({});
     expect(profile.orders).toMatchObject({ count: 1, netSpendCents: 6_000, refundedCents: 4_000 });
     expect(profile.points).toBe(60);
+  });
+
+  it('applies a refund re-put under a new event id once: 3,000 cents refunded, not 6,000', () => {
+    const { profile } = run([order('o1', 10_000, '2026-03-02T00:00:00.000Z'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1')]);
+    expect(profile.orders).toMatchObject({ netSpendCents: 7_000, refundedCents: 3_000 });
+    expect(profile.points).toBe(70);
+    expect(profile.orderHistory[0]?.refunds).toEqual(['id:r-1']);
+  });
+
+  it('applies two refunds of the same amount and time with different refund ids both', () => {
+    const { profile } = run([order('o1', 10_000, '2026-03-02T00:00:00.000Z'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-2')]);
+    expect(profile.orders.refundedCents).toBe(6_000);
+  });
+
+  it('keys a refund without refundId by its UTC time and amount, so the same refund from an old sender counts once', () => {
+    const { profile } = run([order('o1', 10_000, '2026-03-02T00:00:00.000Z'), refund('o1', 3_000, '2026-03-03T01:00:00+01:00'), refund('o1', 3_000, '2026-03-03T00:00:00Z'), refund('o1', 3_000, '2026-03-04T00:00:00Z')]);
+    expect(profile.orders.refundedCents).toBe(6_000);
+    expect(refundKey({ refundedAt: '2026-03-03T01:00:00+01:00', amountCents: 3_000 })).toBe('at:2026-03-03T00:00:00.000Z:3000');
+  });
+
+  it('applies a refund waiting for its order once when it arrives twice under new event ids', () => {
+    const early = run([refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1')]).profile;
+    const { profile } = run([order('o1', 10_000, '2026-03-02T00:00:00.000Z'), refund('o1', 3_000, '2026-03-03T00:00:00.000Z', 'r-1')], early);
+    expect(profile.orders).toMatchObject({ netSpendCents: 7_000, refundedCents: 3_000 });
+  });
+
+  it('counts orders per category while they are not fully refunded', () => {
+    const { profile } = run([
+      order('o1', 5_000, '2026-03-02T00:00:00.000Z'),
+      order('o2', 5_000, '2026-03-03T00:00:00.000Z', { items: [{ sku: 't', name: 'Tee', category: 'tea', quantity: 1, priceCents: 5_000 }] }),
+      refund('o2', 5_000, '2026-03-04T00:00:00.000Z'),
+      refund('o1', 1_000, '2026-03-04T00:00:00.000Z'),
+    ]);
+    expect(profile.categoryOrders).toEqual({ shoes: 1 });
+    expect(profile.categories).toEqual(['shoes', 'tea']);
   });
 
   it('creates a placeholder for an order of an unknown customer, which registration completes', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentRule, SegmentRuleError, compileRule, isoToMs } from '#core/segment';
 import type { Profile } from '#core/profile';
+import type { ShopEvent } from '#core/events';
+import { applyEvent } from '#core/ingest';
+import { defaultLoyaltyConfig } from '#core/loyalty';
 import { aProfile } from '#test/fixtures/profile';
 
 const DAY = 86_400_000;
@@ -174,6 +177,45 @@ describe('segments: order history', () => {
     expect(test({ type: 'orders', withinLastDays: 10, op: 'gte', value: 1 }, p)).toBe(false);
     expect(test({ type: 'orders', withinLastDays: 90, measure: 'netCents', op: 'eq', value: 4_000 }, p)).toBe(true);
     expect(test({ type: 'orders', measure: 'netCents', op: 'eq', value: 6_000 }, p)).toBe(true);
+  });
+});
+
+describe('segments: one rule for refunded orders, with or without a window', () => {
+  const placed = (orderId: string, category: string, d: number): ShopEvent => ({
+    id: `ev-${orderId}`, time: daysAgo(d), type: 'OrderPlaced',
+    detail: { orderId, customerId: 'c1', placedAt: daysAgo(d), totalCents: 2_000, currency: 'EUR', items: [{ sku: orderId, name: 'n', category, quantity: 1, priceCents: 2_000 }] },
+  });
+  const refunded = (orderId: string, amountCents: number, d: number): ShopEvent => ({
+    id: `ev-r-${orderId}`, time: daysAgo(d), type: 'OrderRefunded', detail: { orderId, customerId: 'c1', refundedAt: daysAgo(d), amountCents },
+  });
+  const ingested = (events: ShopEvent[]) => events.reduce<Profile | undefined>((p, e) => applyEvent(p, e, defaultLoyaltyConfig).profile, undefined)!;
+  const ever = { type: 'orders', category: 'cocoa' } as const;
+  const windowed = { type: 'orders', category: 'cocoa', withinLastDays: 30 } as const;
+
+  it('does not count a fully refunded order in a category, ever or within a window', () => {
+    const p = ingested([placed('o1', 'cocoa', 10), refunded('o1', 2_000, 9)]);
+    expect(test(ever, p)).toBe(false);
+    expect(test(windowed, p)).toBe(false);
+  });
+
+  it('counts a partly refunded order in a category, ever and within a window', () => {
+    const p = ingested([placed('o1', 'cocoa', 10), refunded('o1', 1_000, 9)]);
+    expect(test(ever, p)).toBe(true);
+    expect(test(windowed, p)).toBe(true);
+  });
+
+  it('counts an order outside the bounded history for "ever", while a window of 30 days no longer sees it', () => {
+    const p = ingested([placed('o1', 'cocoa', 100), placed('o2', 'tea', 10)]);
+    const trimmed = { ...p, orderHistory: p.orderHistory.slice(-1) };
+    expect(test(ever, trimmed)).toBe(true);
+    expect(test(windowed, trimmed)).toBe(false);
+  });
+
+  it('reads the order history for "ever" on a profile written before the category counts existed', () => {
+    const p = ingested([placed('o1', 'cocoa', 10), refunded('o1', 2_000, 9)]);
+    delete p.categoryOrders;
+    expect(p.categories).toContain('cocoa');
+    expect(test(ever, p)).toBe(false);
   });
 });
 

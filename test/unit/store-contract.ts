@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyProfile, type OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
-import type { CustomerStore, ProfileMutation } from '#core/store';
+import { PROFILE_ITEM_LIMIT_BYTES, type CustomerStore, type ProfileMutation } from '#core/store';
 
 const AT = '2026-03-01T10:00:00.000Z';
 
@@ -54,6 +54,29 @@ export const customerStoreContract = (name: string, createStore: () => Promise<C
       expect(replay.status).toBe('duplicate');
       expect(replay.status === 'duplicate' && replay.ownEvents).toEqual(own);
       expect((await store.getProfile('c1'))?.points).toBe(5);
+    });
+
+    it('still knows an event id applied before 150 newer events of the same customer, with its own events', async () => {
+      const store = await createStore();
+      const own: OwnEvent[] = [{ type: 'TierChanged', id: 'e0#TierChanged', customerId: 'c1', from: 'bronze', to: 'silver', at: AT, causeEventId: 'e0' }];
+      await store.applyAtomically('c1', 'e0', addPoints('c1', 1, own));
+      for (let i = 1; i <= 150; i++) await store.applyAtomically('c1', `e${i}`, addPoints('c1', 1));
+      const replay = await store.applyAtomically('c1', 'e0', addPoints('c1', 1));
+      expect(replay.status).toBe('duplicate');
+      expect(replay.status === 'duplicate' && replay.ownEvents).toEqual(own);
+      expect((await store.applyAtomically('c1', 'e150', addPoints('c1', 1))).status).toBe('duplicate');
+      expect((await store.getProfile('c1'))?.points).toBe(151);
+    });
+
+    it('rejects a profile that would outgrow the item limit, writing nothing and remembering no event id', async () => {
+      const store = await createStore();
+      await store.applyAtomically('c1', 'e1', addPoints('c1', 1));
+      const huge: ProfileMutation = (current) => ({ profile: { ...current!, attributes: { blob: 'x'.repeat(PROFILE_ITEM_LIMIT_BYTES) } }, ownEvents: [] });
+      const outcome = await store.applyAtomically('c1', 'e2', huge);
+      expect(outcome.status).toBe('rejected');
+      expect(outcome.status === 'rejected' && outcome.reason).toMatch(/customer c1: the profile would take \d+ bytes, over the 389120-byte limit/);
+      expect((await store.getProfile('c1'))?.attributes).toEqual({});
+      expect((await store.applyAtomically('c1', 'e2', addPoints('c1', 1))).status).toBe('applied');
     });
 
     it('applies the same event id delivered 5 times concurrently exactly once', async () => {

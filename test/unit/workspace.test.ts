@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileAudience, parseJson, validateWorkspace } from '#core/workspace';
 import type { SourceFile } from '#core/workspace';
-import { loadWorkspace, readSourceFiles } from '#cli/load-files';
+import { loadWorkspace, readSourceFiles } from '#local/load-files';
 
 const layouts = ['greeting', 'newsletter'];
 const fixture = (name: string): SourceFile => {

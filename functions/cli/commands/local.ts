@@ -15,6 +15,7 @@ import { prepareCampaigns, type SkippedCampaign } from '#local/replay';
 import { createRuntime, type Runtime } from '#local/runtime';
 import { realClock } from '#local/sim-clock';
 import type { BusEvent, PutEventsResultEntry } from '#local/bus';
+import type { SigningKeyRing } from '#core/tokens';
 
 export interface LocalOptions {
   campaigns: string;
@@ -35,7 +36,10 @@ export interface LocalInstance {
 }
 
 /** A random-enough signing key per process: links from `local` are for looking at, not keeping. */
-const localKey = () => ({ id: 'local', secret: `local-${process.pid}-${Math.random().toString(36).slice(2)}-not-for-production` });
+const localKeyRing = (): SigningKeyRing => {
+  const key = { id: 'local', secret: `local-${process.pid}-${Math.random().toString(36).slice(2)}-not-for-production` };
+  return { current: key, accepted: [key] };
+};
 
 /**
  * One entry of POST /events: an envelope with an id is published as is (the id is what makes a
@@ -114,7 +118,7 @@ export const startLocal = async (options: LocalOptions): Promise<LocalInstance> 
     shop,
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
-    signingKey: localKey(),
+    keyRing: localKeyRing(),
     onSent: (sent) => log(`sent ${sent.campaignId} (${sent.occurrenceId}) to customer ${sent.customerId}: ${sent.messageId}`),
   });
   try {

@@ -3,7 +3,7 @@
 // one line per problem, `file: json.path: message`. Never a stack trace. Warnings (a `once` time in
 // the past) are printed the same way with "warning:" and do not change the exit code.
 import type { Command } from 'commander';
-import { loadWorkspace } from '#cli/load-files';
+import { loadWorkspace } from '#local/load-files';
 import type { Problem, Workspace } from '#core/workspace';
 import { pastOnceWarning } from '#core/delivery/occurrence';
 

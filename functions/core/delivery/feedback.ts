@@ -64,8 +64,10 @@ export const handleSesEvent = async (deps: FeedbackDeps, eventId: string, detail
 /** SuppressionWriter over A's CustomerStore: idempotent per SES event id, keeps an existing suppression. */
 export const suppressionsFrom = (store: Pick<CustomerStore, 'applyAtomically'>): SuppressionWriter => ({
   async suppress(customerId, suppression, eventId) {
-    await store.applyAtomically(customerId, `ses-${eventId}`, (current) =>
+    const outcome = await store.applyAtomically(customerId, `ses-${eventId}`, (current) =>
       current && !current.suppression ? { profile: { ...current, suppression }, ownEvents: [] } : undefined,
     );
+    // A suppression is never dropped quietly: a refused write fails the feedback record (retried, then its DLQ).
+    if (outcome.status === 'rejected') throw new Error(`suppression of customer ${customerId} not stored: ${outcome.reason}`);
   },
 });

@@ -3,7 +3,7 @@
 // depends only on its narrow ports (ports.ts).
 import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
 import { TemplateRenderer, buildRenderVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
-import { signToken, type SigningKey } from '#core/tokens';
+import { signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
 import type { AudienceCompiler, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
@@ -41,11 +41,17 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo; preference
   };
 };
 
-/** `https://BASE/u/<token>`: an HMAC-signed unsubscribe token (no expiry, RFC 8058 one-click). */
-export const createSignedUnsubscribeLinks = (options: { baseUrl: string; key: SigningKey }): UnsubscribeLinks => {
+/**
+ * `https://BASE/u/<token>`: an HMAC-signed unsubscribe token (no expiry, RFC 8058 one-click),
+ * signed with the ring's current key. `ring` is a fixed ring or a getter of the one in force
+ * (the send function's reloads from Secrets Manager during a rotation).
+ */
+export const createSignedUnsubscribeLinks = (options: { baseUrl: string; ring: SigningKeyRing | (() => SigningKeyRing) }): UnsubscribeLinks => {
   const base = options.baseUrl.replace(/\/+$/, '');
+  const { ring } = options;
+  const current = typeof ring === 'function' ? () => ring().current : () => ring.current;
   return {
-    url: ({ customerId, topic, campaignId }) => `${base}/u/${signToken({ purpose: 'unsubscribe', customerId, topic, campaignId }, options.key)}`,
+    url: ({ customerId, topic, campaignId }) => `${base}/u/${signToken({ purpose: 'unsubscribe', customerId, topic, campaignId }, current())}`,
   };
 };
 

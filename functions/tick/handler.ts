@@ -2,9 +2,10 @@
 import { createLogger } from '#adapters/logger';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
-import { createDocumentClient } from '#adapters/aws-clients';
+import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { SesMailer } from '#adapters/ses-mailer';
 import { readTickConfig } from './config';
 
 export type TickHandler = (event?: { time?: string }) => Promise<TickResult>;
@@ -31,6 +32,7 @@ export const handler: TickHandler = (event) => {
       store: createDynamoDeliveryStore({ client: createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }), tableName: config.TABLE_NAME }),
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
+      account: new SesMailer(createSesClient()),
       config: { ...DEFAULT_TICK_CONFIG, totalSegments: config.AUDIENCE_SEGMENTS, lookbackMs: config.LOOKBACK_MINUTES * 60_000 },
     });
   }

@@ -18,6 +18,8 @@ import { QueueWorker } from './queue-worker';
 import { StammkundeFunction } from './stammkunde-function';
 import { grantTableActions, grantTableIndexQuery } from './stammkunde-table';
 import { DeadLetterQueue } from './work-queue';
+import { sendBatchSize } from '#core/delivery/pacing';
+import { RECIPIENTS_PER_MESSAGE } from '#core/delivery/messages';
 
 /** What the mail templates show about the shop (send's SHOP_INFO). */
 export interface ShopInfo {
@@ -109,7 +111,15 @@ export class DeliveryPipeline extends Construct {
       description: 'Gates, exactly-once claim, render and SES SendEmail per recipient',
       timeout: sendTimeout,
       memorySize: 1024,
-      batchSize: 10,
+      // A batch fits the timeout at this instance's share of the rate (SES's production default
+      // 14/s when the rate is read at run time); what does not fit is handed back, not lost.
+      batchSize: sendBatchSize({
+        ratePerSecond: props.maxSendRate ?? 14,
+        concurrency: sendConcurrency,
+        timeoutSeconds: sendTimeout.toSeconds(),
+        marginSeconds: 10,
+        recipientsPerMessage: RECIPIENTS_PER_MESSAGE,
+      }),
       maxConcurrency: sendConcurrency,
       environment: {
         TABLE_NAME: tableName,
@@ -197,6 +207,8 @@ export class DeliveryPipeline extends Construct {
 
     props.mail.grantSendEmail(this.send.fn);
     props.mail.grantReadSendingQuota(this.send.fn);
+    // tick resumes occurrences the account paused once GetAccount says SES can send again.
+    props.mail.grantReadSendingQuota(this.tick);
     Validations.of(this.send.fn.role as iam.Role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -2,7 +2,8 @@
 // shards; releases due deliveries into the send queue. Idempotent: any number of concurrent or
 // repeated ticks for the same minute create each occurrence once.
 import type { DeliveryStore, DueDelivery } from '#core/delivery-store';
-import type { AudienceQueue, SendQueue } from './ports';
+import type { AccountStatusReader, AudienceQueue, SendQueue } from './ports';
+import { resumePausedOccurrences } from './resume';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
 
@@ -22,6 +23,8 @@ export interface TickDeps {
   audienceQueue: AudienceQueue;
   sendQueue: SendQueue;
   config: TickConfig;
+  /** SES GetAccount: lets tick resume occurrences the account paused (send's resume.ts). */
+  account?: AccountStatusReader;
 }
 
 export interface TickResult {
@@ -29,6 +32,8 @@ export interface TickResult {
   refanned: string[];
   shardsQueued: number;
   deliveriesReleased: number;
+  /** Occurrences resumed because the account can send again. */
+  resumed?: string[];
   /** Campaigns whose schedule could not be evaluated (bad cron): logged, others go on. */
   errors: { campaignId: string; message: string }[];
 }
@@ -84,6 +89,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
     }
   }
   result.deliveriesReleased = await releaseDueDeliveries(deps, now);
+  result.resumed = (await resumePausedOccurrences(deps)).resumed;
   return result;
 };
 

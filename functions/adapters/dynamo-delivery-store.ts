@@ -133,14 +133,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async createOccurrence(occurrence: Occurrence): Promise<boolean> {
-    const { stats: _stats, ...rest } = occurrence;
+    const { stats: _stats, state, pausedReason: _reason, ...rest } = occurrence;
+    const fields = Object.entries({ entity: 'occurrence', ...rest }).filter(([, v]) => v !== undefined);
     return this.conditional(() =>
       this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { ...occurrenceKey(occurrence.occurrenceId), entity: 'occurrence', ...rest },
-          // An item made earlier by stats/pause alone has no createdAt and may still be created.
+          Key: occurrenceKey(occurrence.occurrenceId),
+          // An item made earlier by stats/pause alone has no createdAt and may still be created:
+          // an update keeps its stats and a pause it holds.
+          UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :f${i}`).join(', ')}, #state = if_not_exists(#state, :state)`,
           ConditionExpression: 'attribute_not_exists(createdAt)',
+          ExpressionAttributeNames: { ...Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])), '#state': 'state' },
+          ExpressionAttributeValues: { ...Object.fromEntries(fields.map(([, v], i) => [`:f${i}`, v])), ':state': state },
         }),
       ),
     );

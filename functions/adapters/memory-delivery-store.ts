@@ -49,8 +49,15 @@ export class MemoryDeliveryStore implements DeliveryStore {
   }
 
   async createOccurrence(occurrence: Occurrence): Promise<boolean> {
-    if (this.occurrences.has(occurrence.occurrenceId)) return false;
-    this.occurrences.set(occurrence.occurrenceId, clone(occurrence));
+    // An item made earlier by stats/pause alone has no createdAt and may still be created (keeping them).
+    const earlier = this.occurrences.get(occurrence.occurrenceId);
+    if (earlier?.createdAt) return false;
+    const created = clone(occurrence);
+    if (earlier) {
+      created.stats = { ...earlier.stats, ...Object.fromEntries(Object.entries(created.stats).map(([k, n]) => [k, n + (earlier.stats[k] ?? 0)])) };
+      if (earlier.state === 'paused') Object.assign(created, { state: 'paused', pausedReason: earlier.pausedReason });
+    }
+    this.occurrences.set(occurrence.occurrenceId, created);
     return true;
   }
   async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {

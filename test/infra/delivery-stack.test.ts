@@ -131,7 +131,7 @@ describe('infra: SES', () => {
     });
   });
 
-  it('grants ses:SendEmail to send only, on the sender identity and the configuration set', () => {
+  it('grants ses:SendEmail to send only, on the sender identity and the configuration set, and GetAccount to send and tick', () => {
     const configSet = ref(id('AWS::SES::ConfigurationSet', 'Mail/ConfigurationSet'));
     const sesStatements = policyOf('Delivery/Send/Worker/Role').filter((st) => actionsOf([st]).some((a) => a.startsWith('ses:')));
     expect(sesStatements).toEqual([
@@ -145,7 +145,9 @@ describe('infra: SES', () => {
       },
       { Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' },
     ]);
-    for (const rolePath of ['Delivery/Tick/Role', 'Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
+    // tick reads the account (GetAccount) to resume occurrences the account paused; it sends nothing.
+    expect(actionsOf(policyOf('Delivery/Tick/Role')).filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetAccount']);
+    for (const rolePath of ['Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
       expect(actionsOf(policyOf(rolePath)).filter((a) => a.startsWith('ses:')), rolePath).toEqual([]);
     }
   });

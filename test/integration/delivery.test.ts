@@ -153,7 +153,9 @@ describe('delivery on dynalite and local SES', () => {
     const w = await world([makeProfile(4001)], ses, 'newsletter-d');
     await w.tick({ time: due.toISOString() });
     const work = { occurrenceId: 'newsletter-d:2026-12-01T08:00Z', campaignId: 'newsletter-d', customerIds: ['c04001'] };
-    expect((await w.send(sqsEvent([work]))).batchItemFailures).toHaveLength(1);
+    // The recipient's error is settled on its own: the record does not fail, the recipient is re-queued.
+    expect((await w.send(sqsEvent([work]))).batchItemFailures).toEqual([]);
+    expect(w.sendQueue.drain().map((m) => m.body.customerIds)).toEqual([['c04001']]);
     ses.beforeAnswer = undefined;
     const key = { occurrenceId: work.occurrenceId, customerId: 'c04001' };
     expect((await w.store.getLedger(key))?.state).toBe('sending');

@@ -74,7 +74,7 @@ export class FakeSes implements Mailer, AccountStatusReader {
       await wait(this.options.latencyMs);
     }
     this.beforeAnswer?.(mail);
-    if (fault === 'lostAnswer') return { ok: false, ...classifySesError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) };
+    if (fault === 'lostAnswer' && result.ok) return { ok: false, ...classifySesError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) };
     return result;
   }
 

@@ -22,7 +22,15 @@ export type SendClaim = { claimed: true } | { claimed: false; existing: LedgerEn
 
 /** One conditional write: no entry (or a released `claimed` one) -> `sending`, ours. */
 export const claimForSending = async (store: DeliveryStore, key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<SendClaim> => {
-  const result = await store.claim(key, owner, nowMs, leaseMs, 'sending');
+  let result;
+  try {
+    result = await store.claim(key, owner, nowMs, leaseMs, 'sending');
+  } catch (error) {
+    // The write may have landed before the error (timeout after the SDK's retries): read it.
+    const entry = await store.getLedger(key);
+    if (entry && isOurClaim(entry, owner, nowMs, 'sending')) return { claimed: true };
+    throw error;
+  }
   if (result.claimed || isOurClaim(result.existing, owner, nowMs, 'sending')) return { claimed: true };
   return result;
 };

@@ -1,6 +1,7 @@
 // The send path under faults: Lambda deadlines, a recipient's error, lost write responses, the
 // daily quota, and the automatic resume of paused occurrences.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
 import { FakeSes } from '#adapters/fake-ses';
@@ -20,6 +21,7 @@ const due = new Date('2026-12-01T08:00:30.000Z');
 const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
 let published: PublishedCampaign;
 let shop: ShopInfo;
+const publishedCampaign = () => published;
 beforeAll(async () => {
   published = await publishExampleNewsletter();
   shop = await exampleShop();
@@ -186,7 +188,26 @@ describe('delivery faults: the daily quota and resuming', () => {
   });
 });
 
-describe('delivery faults: start-up and sender names', () => {
+describe('delivery faults: start-up, metrics and sender names', () => {
+  it('publishes the outcome counts of an invocation as CloudWatch EMF metrics', async () => {
+    const metrics = new Metrics({ namespace: 'Stammkunde', serviceName: 'send' });
+    const published: Record<string, unknown>[] = [];
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
+      published.push(metrics.serializeMetrics());
+      metrics.clearMetrics();
+      return metrics;
+    });
+    const profiles = [...readers(3), makeProfile(7, { suppression: { reason: 'bounce', at: '2026-11-01T00:00:00Z' } })];
+    const sim = await createSimSend({ profiles, published: publishedCampaign(), shop, start: due, ratePerSecond: 100, metrics });
+    await sim.enqueue(profiles.map((p) => p.customerId));
+    await sim.invoke();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ sent: 3, suppressed: 1, service: 'send' });
+    const emf = published[0]!._aws as { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
+    expect(emf.CloudWatchMetrics[0]!.Namespace).toBe('Stammkunde');
+    expect(emf.CloudWatchMetrics[0]!.Metrics).toEqual(expect.arrayContaining([{ Name: 'sent', Unit: 'Count' }, { Name: 'suppressed', Unit: 'Count' }]));
+  });
+
   it('builds the handler again on the next invocation after a failed start-up', async () => {
     let builds = 0;
     const handler = lazyHandler(async () => {

@@ -17,6 +17,7 @@ import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { ShopInfo } from '#core/render';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { arrayProfiles, testLinks, testRenderer } from './delivery-fixtures';
 
 export interface SimSendOptions {
@@ -34,6 +35,8 @@ export interface SimSendOptions {
   send?: Partial<SendConfig>;
   /** Wraps the store the sender sees (fault injection). */
   wrapStore?: (store: DeliveryStore) => DeliveryStore;
+  /** Powertools Metrics the handler publishes its outcome counts to. */
+  metrics?: Metrics;
 }
 
 const quiet = new Logger({ serviceName: 'sim', logLevel: 'SILENT' });
@@ -84,6 +87,7 @@ export const createSimSend = async (options: SimSendOptions) => {
         config: { ...DEFAULT_SEND_CONFIG, from: 'Kaffeerösterei <news@shop.example>', ...options.send },
       },
       quiet,
+      options.metrics,
     );
 
   const enqueue = (customerIds: string[]) =>

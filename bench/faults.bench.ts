@@ -7,34 +7,14 @@
 // Prints sent, lost, duplicates, uncertain and the busiest second. Goal: 0 lost, 0 duplicates,
 // never above the rate. A lost SES answer is `uncertain` until SES's "Send" event proves it
 // sent (feedback.ts); the fake SES's events are applied at the end, as the feedback path would.
-import type { DeliveryStore } from '#core/delivery-store';
 import { handleSesEvent } from '#core/delivery/feedback';
-import { createSimSend } from '../test/unit/delivery-sim';
+import { createSimSend, faultyWrites, type WriteFault } from '../test/unit/delivery-sim';
 import { exampleShop, makeProfile, publishExampleNewsletter } from '../test/unit/delivery-fixtures';
 
 const due = new Date('2026-12-01T08:00:30.000Z');
 
-/**
- * Every 7th conditional write lands and loses its response (the SDK retry then fails the
- * condition); every 11th lands and then times out (the error reaches the sender).
- */
-const faultyWrites = (store: DeliveryStore): DeliveryStore => {
-  let writes = 0;
-  return new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => Promise<unknown>;
-      if (name !== 'claim' && name !== 'transition' && name !== 'takeCapSlot') return fn.bind(target);
-      return async (...args: unknown[]) => {
-        const first = await fn.apply(target, args);
-        writes++;
-        if (writes % 11 === 0) throw Object.assign(new Error('socket timed out after the write'), { name: 'TimeoutError' });
-        return writes % 7 === 0 ? fn.apply(target, args) : first;
-      };
-    },
-  });
-};
+/** Every 7th conditional write loses its response; every 11th times out after landing. */
+const faults = (write: number): WriteFault => (write % 11 === 0 ? 'throwAfter' : write % 7 === 0 ? 'loseResponse' : undefined);
 
 export async function run(): Promise<void> {
   const published = await publishExampleNewsletter();
@@ -53,7 +33,7 @@ export async function run(): Promise<void> {
       batchSize: 10,
       sesLatencyMs: 120,
       max24HourSend: Math.floor(recipients / 2),
-      wrapStore: faultyWrites,
+      wrapStore: (store) => faultyWrites(store, faults),
     });
     sim.ses.fault = (call) => (call % 97 === 0 ? 'refused' : call % 211 === 0 ? 'lostAnswer' : undefined);
     await sim.enqueue(profiles.map((p) => p.customerId));

@@ -21,6 +21,7 @@ import type { Mailer } from '#core/delivery/ports';
 import type { Profile } from '#core/profile';
 import type { DeliveryStore } from '#core/delivery-store';
 import { exampleShop, makeProfile, publishExampleNewsletter, testLinks, testRenderer } from '../unit/delivery-fixtures';
+import { faultyWrites } from '../unit/delivery-sim';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 const due = new Date('2026-12-01T08:00:30.000Z');
@@ -212,20 +213,7 @@ describe('delivery on dynalite and local SES', () => {
   it('sends each mail once on dynalite when every ledger write loses its response and the SDK retries it', async () => {
     const ses = new FakeSes({ maxSendRate: 1000 });
     const profiles = Array.from({ length: 12 }, (_, i) => makeProfile(i + 9000));
-    const losing = (store: DeliveryStore): DeliveryStore =>
-      new Proxy(store, {
-        get(target, name, receiver) {
-          const value = Reflect.get(target, name, receiver) as unknown;
-          if (typeof value !== 'function') return value;
-          const fn = value as (...args: unknown[]) => Promise<unknown>;
-          if (name !== 'claim' && name !== 'transition' && name !== 'takeCapSlot') return fn.bind(target);
-          return async (...args: unknown[]) => {
-            await fn.apply(target, args);
-            return fn.apply(target, args);
-          };
-        },
-      });
-    const w = await world(profiles, ses, 'newsletter-j', undefined, losing);
+    const w = await world(profiles, ses, 'newsletter-j', undefined, (store) => faultyWrites(store));
     await w.tick({ time: due.toISOString() });
     expect(await w.drain()).toEqual([]);
     expect(ses.accepted).toHaveLength(12);

@@ -12,10 +12,10 @@ import { SendWork, type SendWorkInput } from '#core/delivery/messages';
 import { parkWork, pauseOccurrence, resumeOccurrence, resumePausedOccurrences } from '#core/delivery/resume';
 import { sendBatchSize } from '#core/delivery/pacing';
 import type { AccountStatus } from '#core/delivery/ports';
-import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
+import type { PublishedCampaign } from '#core/delivery-store';
 import type { ShopInfo } from '#core/render';
 import { createPipeline, exampleShop, makeProfile, publishExampleNewsletter } from './delivery-fixtures';
-import { createSimSend } from './delivery-sim';
+import { createSimSend, faultyWrites } from './delivery-sim';
 
 const due = new Date('2026-12-01T08:00:30.000Z');
 const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
@@ -29,26 +29,6 @@ beforeAll(async () => {
 
 /** Readers the example segment selects (odd numbers: confirmed, subscribed). */
 const readers = (n: number, from = 1) => Array.from({ length: n }, (_, i) => makeProfile(from + 2 * i));
-
-/**
- * Every conditional write lands, then its response is lost and the SDK retries it: the retry
- * hits the condition. (A wrapper around the memory store doing the write twice.)
- */
-const losingResponses = (store: DeliveryStore): DeliveryStore =>
-  new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => Promise<unknown>;
-      if (name === 'claim' || name === 'transition' || name === 'takeCapSlot' || name === 'resumeOccurrence') {
-        return async (...args: unknown[]) => {
-          await fn.apply(target, args);
-          return fn.apply(target, args);
-        };
-      }
-      return fn.bind(target);
-    },
-  });
 
 describe('delivery faults: the Lambda deadline', () => {
   it('strands no recipient as uncertain when a slow rate meets the timeout, and sends each once', async () => {
@@ -102,7 +82,7 @@ describe('delivery faults: one recipient at a time', () => {
   it('resolves lost write responses by reading: every mail once, none left in progress', async () => {
     const ses = new FakeSes({ maxSendRate: 1000 });
     const work = SendWork.parse({ occurrenceId, campaignId: 'newsletter-monthly', customerIds: readers(20).map((x) => x.customerId) });
-    const lossy = await createPipeline({ profiles: readers(20), mailer: ses, published, shop, now: due, wrapStore: losingResponses });
+    const lossy = await createPipeline({ profiles: readers(20), mailer: ses, published, shop, now: due, wrapStore: faultyWrites });
     const result = await lossy.sender(work, 'm1');
     expect(result.tally).toEqual({ sent: 20 });
     expect(ses.accepted).toHaveLength(20);
@@ -178,7 +158,7 @@ describe('delivery faults: the daily quota and resuming', () => {
 
   it('completes a resume whose state write lost its response', async () => {
     const inner = createMemoryDeliveryStore();
-    const store = losingResponses(inner);
+    const store = faultyWrites(inner);
     const sendQueue = new MemoryWorkQueue<SendWorkInput>();
     await inner.createOccurrence({ occurrenceId: 'a:1', campaignId: 'a', scheduledAt: due.toISOString(), state: 'running', totalSegments: 1, createdAt: due.toISOString(), stats: {} });
     await pauseOccurrence({ store, clock: { now: () => due } }, 'a:1', 'paused by hand');

@@ -39,6 +39,33 @@ export interface SimSendOptions {
   metrics?: Metrics;
 }
 
+/** What happens to the n-th conditional write (1-based): its response is lost, or an error follows it. */
+export type WriteFault = 'loseResponse' | 'throwAfter' | undefined;
+
+/**
+ * A store whose conditional writes (claim, transition, cap slot, resume) land and then fail as
+ * `fault` says: `loseResponse` repeats the write (the SDK's retry, which meets its own condition)
+ * and answers with the repeat; `throwAfter` throws a timeout once the write landed.
+ */
+export const faultyWrites = (store: DeliveryStore, fault: (write: number) => WriteFault = () => 'loseResponse'): DeliveryStore => {
+  const conditional = new Set(['claim', 'transition', 'takeCapSlot', 'resumeOccurrence']);
+  let writes = 0;
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => Promise<unknown>;
+      if (!conditional.has(String(name))) return fn.bind(target);
+      return async (...args: unknown[]) => {
+        const first = await fn.apply(target, args);
+        const what = fault(++writes);
+        if (what === 'throwAfter') throw Object.assign(new Error('socket timed out after the write'), { name: 'TimeoutError' });
+        return what === 'loseResponse' ? fn.apply(target, args) : first;
+      };
+    },
+  });
+};
+
 const quiet = new Logger({ serviceName: 'sim', logLevel: 'SILENT' });
 const never = new Promise<never>(() => undefined);
 const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -35,7 +35,7 @@ describe('delivery faults: the Lambda deadline', () => {
     // 2 mails/s, 60 s timeout, ten messages of 50 per batch: a batch needs 250 s.
     const sim = await createSimSend({ profiles: readers(300), published, shop, start: due, ratePerSecond: 2, timeoutMs: 60_000, batchSize: 10 });
     await sim.enqueue(readers(300).map((p) => p.customerId));
-    await sim.run();
+    await sim.run(100);
     const report = sim.report();
     expect(report).toMatchObject({ sent: 300, lost: 0, duplicates: 0, uncertain: 0, timeouts: 0, redeliveries: 0 });
     expect(report.maxPerSecond).toBeLessThanOrEqual(2);

@@ -58,7 +58,8 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
 export const createSendDepsFromEnv = async (env: Record<string, string | undefined>): Promise<SendDeps> => {
   const config = readSendConfig(env);
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-  const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1 }));
+  // One SES call (and its recording) must fit the deadline margin: the call gives up at half of it.
+  const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1, requestTimeoutMs: (config.SEND_DEADLINE_MARGIN_SECONDS * 1000) / 2 }));
   const accountRate = config.MAX_SEND_RATE ?? (await mailer.maxSendRate());
   const rate = perSenderRate(accountRate, config.SEND_CONCURRENCY);
   return {

@@ -209,22 +209,25 @@ export class DeliveryPipeline extends Construct {
     props.mail.grantReadSendingQuota(this.send.fn);
     // tick resumes occurrences the account paused once GetAccount says SES can send again.
     props.mail.grantReadSendingQuota(this.tick);
-    Validations.of(this.send.fn.role as iam.Role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ses:GetAccount (send reads MaxSendRate and whether sending is enabled) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
-    });
+    for (const fn of [this.send.fn, this.tick]) {
+      Validations.of(fn.role as iam.Role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ses:GetAccount (send reads MaxSendRate and the quota; tick whether sending is enabled and the quota has room) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
+      });
+    }
 
     // Table calls per function, from the DeliveryStore/CustomerStore methods each one uses
     // (functions/adapters/dynamo-delivery-store.ts, dynamo-store.ts).
     // tick: listCampaigns (Query), createOccurrence (conditional Put), getOccurrence (Get),
-    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDelivery (Delete).
+    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDelivery (Delete),
+    //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
     grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
     // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan).
     grantTableActions(props.table, this.audience.fn, 'GetItem', 'Scan');
     // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
-    //   (conditional Update), held work (Put, Query, Delete).
+    //   (conditional Update), held work and pause markers (Put, Query, Delete).
     grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
   }
 }

@@ -73,6 +73,14 @@ describe('infra: audience and send queues', () => {
     expect(vars.SEND_CONCURRENCY).toBe('4');
   });
 
+  it('hands send as many messages per invocation as fit the timeout at its share of the rate', () => {
+    // 14 mails/s over 4 senders for 60 s less the 10 s margin: 175 recipients, 3 messages of 50.
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')),
+      BatchSize: 3,
+    });
+  });
+
   it('lets tick enqueue shards and deliveries, audience send work and its own continuations, send only itself', () => {
     const audienceQueue = arnOf(id('AWS::SQS::Queue', 'Delivery/Audience/Work/Queue'));
     const sendQueue = arnOf(id('AWS::SQS::Queue', 'Delivery/Send/Work/Queue'));

@@ -11,6 +11,7 @@ import { lazyHandler } from '../../functions/send/handler';
 import { SendWork, type SendWorkInput } from '#core/delivery/messages';
 import { parkWork, pauseOccurrence, resumeOccurrence, resumePausedOccurrences } from '#core/delivery/resume';
 import { sendBatchSize } from '#core/delivery/pacing';
+import { DEFAULT_TICK_CONFIG, runTick } from '#core/delivery/tick';
 import type { AccountStatus } from '#core/delivery/ports';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { ShopInfo } from '#core/render';
@@ -143,6 +144,17 @@ describe('delivery faults: the daily quota and resuming', () => {
     expect(sendQueue.messages.map((m) => m.body)).toEqual([{ occurrenceId: 'a:1', campaignId: 'a', customerIds: ['c1'], hop: 0 }]);
     expect((await store.listPausedOccurrences()).map((p) => p.occurrenceId)).toEqual(['b:1']);
     expect(await resumeOccurrence({ store, sendQueue }, 'b:1')).toBe(1);
+  });
+
+  it('lets every tick resume what the account paused once GetAccount allows sending', async () => {
+    const store = createMemoryDeliveryStore();
+    const sendQueue = new MemoryWorkQueue<SendWorkInput>();
+    const account = { accountStatus: async (): Promise<AccountStatus> => ({ sendingEnabled: true, enforcementStatus: 'PROBATION', max24HourSend: 50_000, sentLast24Hours: 10, maxSendRate: 14 }) };
+    await pauseOccurrence({ store, clock: { now: () => due } }, 'a:1', 'DailyQuotaExceeded: spent', 'account');
+    await store.holdWork({ occurrenceId: 'a:1', campaignId: 'a', customerIds: ['c1', 'c2'], hop: 0 }, 'm1');
+    const result = await runTick({ store, sendQueue, audienceQueue: new MemoryWorkQueue(), account, config: DEFAULT_TICK_CONFIG }, due);
+    expect(result.resumed).toEqual(['a:1']);
+    expect(sendQueue.messages.map((m) => m.body.customerIds)).toEqual([['c1', 'c2']]);
   });
 
   it('releases work parked after the resume listed the held work', async () => {

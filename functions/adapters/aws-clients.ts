@@ -10,6 +10,8 @@ export interface ClientOptions {
   region?: string;
   /** SDK attempts per call (default 5); SES SendEmail uses 1 so a timeout never sends twice. */
   maxAttempts?: number;
+  /** Gives up on a request after this long (send: one SES call must fit its deadline margin). */
+  requestTimeoutMs?: number;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -18,6 +20,7 @@ const base = (options: ClientOptions) => ({
   region: options.region ?? process.env.AWS_REGION ?? 'eu-central-1',
   ...(options.endpoint ? { endpoint: options.endpoint, credentials: localCredentials } : {}),
   maxAttempts: options.maxAttempts ?? 5,
+  ...(options.requestTimeoutMs ? { requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: Math.min(options.requestTimeoutMs, 3000) } } : {}),
 });
 
 export const createDocumentClient = (options: ClientOptions = {}): DynamoDBDocumentClient =>

@@ -9,6 +9,7 @@
 // |   + stats         |   (same item)             |                           | UpdateItem ADD stat_<outcome> (send, once per message)      |
 // | tick watermark    | TICK                      | WATERMARK                 | Get (tick); Update watermarkMs only forward (condition <)   |
 // | held work         | CAMPAIGN#<id>             | HELD#<suffix>#<msg key>   | Put (paused send); Query + Delete (resume)                  |
+// | pause marker      | PAUSED                    | <occurrenceId>            | Put (pause); Query pk (tick, resume); Delete (resume)       |
 // | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
 // | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query pages; BatchWrite deletes (25) |
@@ -37,6 +38,8 @@ import type {
   LedgerCondition,
   LedgerKey,
   LedgerPatch,
+  PauseCause,
+  PausedOccurrence,
   PublishedCampaign,
 } from '#core/delivery-store';
 import { parseOccurrenceId, type Occurrence, type OccurrenceState } from '#core/delivery/occurrence';
@@ -141,14 +144,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async createOccurrence(occurrence: Occurrence): Promise<boolean> {
-    const { stats: _stats, ...rest } = occurrence;
+    const { stats: _stats, state, pausedReason: _reason, ...rest } = occurrence;
+    const fields = Object.entries({ entity: 'occurrence', ...rest }).filter(([, v]) => v !== undefined);
     return this.conditional(() =>
       this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { ...occurrenceKey(occurrence.occurrenceId), entity: 'occurrence', ...rest },
-          // An item made earlier by stats/pause alone has no createdAt and may still be created.
+          Key: occurrenceKey(occurrence.occurrenceId),
+          // An item made earlier by stats/pause alone has no createdAt and may still be created:
+          // an update keeps its stats and a pause it holds.
+          UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :f${i}`).join(', ')}, #state = if_not_exists(#state, :state)`,
           ConditionExpression: 'attribute_not_exists(createdAt)',
+          ExpressionAttributeNames: { ...Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])), '#state': 'state' },
+          ExpressionAttributeValues: { ...Object.fromEntries(fields.map(([, v], i) => [`:f${i}`, v])), ':state': state },
         }),
       ),
     );
@@ -206,7 +214,20 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  async pauseOccurrence(occurrenceId: string, reason: string): Promise<boolean> {
+  async pauseOccurrence(occurrenceId: string, reason: string, cause: PauseCause = 'account', atMs = 0): Promise<boolean> {
+    // Marker first: a crash after it leaves a marker whose occurrence runs (tick clears it), never
+    // a paused occurrence tick cannot find. A person's pause is not turned into the account's.
+    await this.conditional(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'PAUSED', sk: occurrenceId, entity: 'pauseMarker', occurrenceId, reason, cause, pausedAtMs: atMs },
+          ConditionExpression: 'attribute_not_exists(pk) OR #cause <> :person OR :cause = :person',
+          ExpressionAttributeNames: { '#cause': 'cause' },
+          ExpressionAttributeValues: { ':person': 'person', ':cause': cause },
+        }),
+      ),
+    );
     return this.conditional(() =>
       this.client.send(
         new UpdateCommand({
@@ -219,6 +240,22 @@ export class DynamoDeliveryStore implements DeliveryStore {
         }),
       ),
     );
+  }
+
+  async resumeOccurrence(occurrenceId: string): Promise<boolean> {
+    const resumed = await this.setOccurrenceState(occurrenceId, ['paused'], 'running');
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: 'PAUSED', sk: occurrenceId } }));
+    return resumed;
+  }
+
+  async listPausedOccurrences(): Promise<PausedOccurrence[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'PAUSED' }, ConsistentRead: true });
+    return items.map((item) => ({
+      occurrenceId: item.occurrenceId as string,
+      reason: item.reason as string,
+      cause: item.cause as PauseCause,
+      pausedAtMs: Number(item.pausedAtMs ?? 0),
+    }));
   }
 
   async addStats(occurrenceId: string, tally: Tally): Promise<void> {
@@ -241,18 +278,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: ledgerKey(key),
           UpdateExpression:
-            'SET #state = :claimed, #owner = :owner, leaseUntilMs = :lease, claimedAtMs = :now, updatedAtMs = :now, occurrenceId = :occ, customerId = :cust, expiresAt = :exp ADD claims :one',
+            'SET #state = :as, #owner = :owner, leaseUntilMs = :lease, claimedAtMs = :now, updatedAtMs = :now, occurrenceId = :occ, customerId = :cust, expiresAt = :exp ADD claims :one',
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND leaseUntilMs < :now)',
           ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
           ExpressionAttributeValues: {
             ':claimed': 'claimed',
+            ':as': as,
             ':owner': owner,
             ':lease': nowMs + leaseMs,
             ':now': nowMs,

@@ -8,6 +8,8 @@ import type {
   LedgerCondition,
   LedgerKey,
   LedgerPatch,
+  PauseCause,
+  PausedOccurrence,
   PublishedCampaign,
 } from '#core/delivery-store';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
@@ -40,6 +42,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
   private tickWatermarkMs: number | undefined;
+  readonly pauseMarkers = new Map<string, PausedOccurrence>();
 
   async putCampaign(published: PublishedCampaign): Promise<void> {
     this.campaigns.set(published.campaign.id, clone(published));
@@ -59,8 +62,15 @@ export class MemoryDeliveryStore implements DeliveryStore {
   }
 
   async createOccurrence(occurrence: Occurrence): Promise<boolean> {
-    if (this.occurrences.has(occurrence.occurrenceId)) return false;
-    this.occurrences.set(occurrence.occurrenceId, clone(occurrence));
+    // An item made earlier by stats/pause alone has no createdAt and may still be created (keeping them).
+    const earlier = this.occurrences.get(occurrence.occurrenceId);
+    if (earlier?.createdAt) return false;
+    const created = clone(occurrence);
+    if (earlier) {
+      created.stats = { ...earlier.stats, ...Object.fromEntries(Object.entries(created.stats).map(([k, n]) => [k, n + (earlier.stats[k] ?? 0)])) };
+      if (earlier.state === 'paused') Object.assign(created, { state: 'paused', pausedReason: earlier.pausedReason });
+    }
+    this.occurrences.set(occurrence.occurrenceId, created);
     return true;
   }
   async getOccurrence(occurrenceId: string): Promise<Occurrence | undefined> {
@@ -95,24 +105,35 @@ export class MemoryDeliveryStore implements DeliveryStore {
     }
     return found;
   }
-  async pauseOccurrence(occurrenceId: string, reason: string): Promise<boolean> {
+  async pauseOccurrence(occurrenceId: string, reason: string, cause: PauseCause = 'account', atMs = 0): Promise<boolean> {
+    // Marker first (as on DynamoDB): a crash after it leaves a marker tick clears, never a pause tick cannot see.
+    const marker = this.pauseMarkers.get(occurrenceId);
+    if (!(marker?.cause === 'person' && cause === 'account')) this.pauseMarkers.set(occurrenceId, { occurrenceId, reason, cause, pausedAtMs: atMs });
     const found = this.upsertOccurrence(occurrenceId);
     if (found.state === 'paused') return false;
     found.state = 'paused';
     found.pausedReason = reason;
     return true;
   }
+  async resumeOccurrence(occurrenceId: string): Promise<boolean> {
+    const resumed = await this.setOccurrenceState(occurrenceId, ['paused'], 'running');
+    this.pauseMarkers.delete(occurrenceId);
+    return resumed;
+  }
+  async listPausedOccurrences(): Promise<PausedOccurrence[]> {
+    return [...this.pauseMarkers.values()].map(clone);
+  }
   async addStats(occurrenceId: string, tally: Tally): Promise<void> {
     const found = this.upsertOccurrence(occurrenceId);
     for (const [outcome, n] of Object.entries(tally)) found.stats[outcome] = (found.stats[outcome] ?? 0) + (n ?? 0);
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
     const existing = this.ledger.get(ledgerId(key));
     if (existing && !(existing.state === 'claimed' && existing.leaseUntilMs < nowMs)) return { claimed: false, existing: { ...existing } };
     const entry: LedgerEntry = {
       ...key,
-      state: 'claimed',
+      state: as,
       owner,
       leaseUntilMs: nowMs + leaseMs,
       claimedAtMs: nowMs,

@@ -54,6 +54,18 @@ export interface LedgerPatch {
   atMs: number;
 }
 
+/** Who paused an occurrence: the account (SES paused or quota spent; tick resumes it when SES can
+ * send again) or a person (`stammkunde pause`; only a person resumes it). */
+export type PauseCause = 'account' | 'person';
+
+/** The marker item tick lists to find paused occurrences without reading every occurrence. */
+export interface PausedOccurrence {
+  occurrenceId: string;
+  reason: string;
+  cause: PauseCause;
+  pausedAtMs: number;
+}
+
 /** A mail due at a time (triggered campaigns, delays): released by tick into the send queue. */
 export interface DueDelivery {
   deliveryId: string;
@@ -85,8 +97,11 @@ export interface DeliveryStore {
   /** Atomic ADD of outcome counts to the occurrence's stats (creates the item when missing). */
   addStats(occurrenceId: string, tally: Tally): Promise<void>;
 
-  /** Claims when no entry exists or a `claimed` entry's lease ended before nowMs. */
-  claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
+  /**
+   * Claims when no entry exists or a `claimed` entry's lease ended before nowMs. The send path
+   * claims straight `as: 'sending'` right before its SES call (one write instead of two).
+   */
+  claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as?: 'claimed' | 'sending'): Promise<ClaimResult>;
   transition(key: LedgerKey, condition: LedgerCondition, patch: LedgerPatch): Promise<boolean>;
   getLedger(key: LedgerKey): Promise<LedgerEntry | undefined>;
 
@@ -94,8 +109,16 @@ export interface DeliveryStore {
   /** Conditional: the slot still holds `expected` (undefined: empty). */
   takeCapSlot(customerId: string, index: number, expected: string | undefined, value: string): Promise<boolean>;
 
-  /** Conditional on the state not being `paused` already (a missing item counts as running). */
-  pauseOccurrence(occurrenceId: string, reason: string): Promise<boolean>;
+  /**
+   * Conditional on the state not being `paused` already (a missing item counts as running). Also
+   * writes the pause marker listPausedOccurrences reads; a person's marker is never replaced by
+   * the account's (tick must not resume what a person paused).
+   */
+  pauseOccurrence(occurrenceId: string, reason: string, cause?: PauseCause, atMs?: number): Promise<boolean>;
+  /** Conditional paused -> running, then removes the pause marker; false when it was not paused. */
+  resumeOccurrence(occurrenceId: string): Promise<boolean>;
+  /** The pause markers (a marker whose occurrence already runs is a leftover to resume again). */
+  listPausedOccurrences(): Promise<PausedOccurrence[]>;
 
   /** Parks send work of a paused occurrence; `key` makes parking a redelivered message idempotent. */
   holdWork(work: SendWork, key: string): Promise<void>;

@@ -36,6 +36,11 @@ export const SendEnv = z.object({
   FREQUENCY_CAP_DAYS: envInt(7, 1, 365),
   /** Must exceed the function timeout. */
   LEASE_SECONDS: envInt(300, 10, 43_200),
+  /**
+   * No recipient is started with less time left in the invocation: one SES call (its request
+   * timeout) plus recording the answer and handing back the rest. Must stay below the timeout.
+   */
+  SEND_DEADLINE_MARGIN_SECONDS: envInt(10, 1, 600),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

@@ -1,13 +1,18 @@
 // The send Lambda (SQS, up to 100 recipients per message): partial batch failures per record;
 // the pacing limiter lives at module scope so it spans invocations of a warm instance. Thin:
 // rules are in core/delivery/send.ts. Its bundle has no mjml (render.ts renders precompiled Liquid).
+// The Lambda context's remaining time is the sender's deadline; the outcome counts leave as
+// CloudWatch EMF metrics (Powertools Metrics).
 import { createLogger } from '#adapters/logger';
 import { randomUUID } from 'node:crypto';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createSender, DEFAULT_SEND_CONFIG, type SendDeps } from '#core/delivery/send';
 import { SendWork } from '#core/delivery/messages';
 import { processRecords } from '#core/delivery/batch';
-import { createRateLimiter, perSenderRate } from '#core/delivery/pacing';
+import { mergeTally, type Tally } from '#core/delivery/outcomes';
+import { NO_DEADLINE, type Deadline } from '#core/delivery/ports';
+import { createRateLimiter, perSenderRate, sendParallelism } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import { createSignedUnsubscribeLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
@@ -18,21 +23,34 @@ import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
 import { readSendConfig } from './config';
 
-export type SendHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+export type SendHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
-export const createSendHandler = (deps: SendDeps, logger = createLogger('send')): SendHandler => {
+/** Outcome counts of one invocation as EMF metrics (namespace Stammkunde, one metric per outcome). */
+const publishOutcomes = (metrics: Metrics, tally: Tally): void => {
+  const entries = Object.entries(tally).filter(([, n]) => (n ?? 0) > 0);
+  if (entries.length === 0) return;
+  for (const [outcome, n] of entries) metrics.addMetric(outcome, MetricUnit.Count, n ?? 0);
+  metrics.publishStoredMetrics();
+};
+
+export const createSendHandler = (deps: SendDeps, logger = createLogger('send'), metrics?: Metrics): SendHandler => {
   const send = createSender(deps);
-  return async (event) => {
+  return async (event, context) => {
+    const deadline: Deadline = context ? { remainingMs: () => context.getRemainingTimeInMillis() } : NO_DEADLINE;
+    const tally: Tally = {};
     const { batchItemFailures, failures } = await processRecords(
       event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
       SendWork,
       async (work, record) => {
-        const result = await send(work, record.messageId);
+        const { failures: lost, ...result } = await send(work, record.messageId, deadline);
+        mergeTally(tally, result.tally);
         logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
+        for (const failure of lost) logger.warn('recipient not sent', { occurrenceId: work.occurrenceId, customerId: failure.customerId, reason: failure.reason });
         if (result.paused) logger.warn('occurrence paused', { occurrenceId: work.occurrenceId, reason: result.paused });
       },
     );
     for (const failure of failures) logger.error('send record failed', { messageId: failure.messageId, reason: failure.reason });
+    if (metrics) publishOutcomes(metrics, tally);
     return { batchItemFailures };
   };
 };
@@ -41,25 +59,28 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'))
 export const createSendDepsFromEnv = async (env: Record<string, string | undefined>): Promise<SendDeps> => {
   const config = readSendConfig(env);
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-  const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1 }));
+  // One SES call (and its recording) must fit the deadline margin: the call gives up at half of it.
+  const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1, requestTimeoutMs: (config.SEND_DEADLINE_MARGIN_SECONDS * 1000) / 2 }));
   const accountRate = config.MAX_SEND_RATE ?? (await mailer.maxSendRate());
   // Signing keys from Secrets Manager, reloaded every maxAge while the loaded ring keeps signing.
   const keys = await liveKeyRing(keySourceFromEnv(config), {
     refreshSeconds: config.TOKEN_KEYS_MAX_AGE_SECONDS,
     onError: (error) => createLogger('send').error('token keys reload failed; signing with the keys loaded before', { error }),
   });
+  const rate = perSenderRate(accountRate, config.SEND_CONCURRENCY);
   return {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     profiles: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
     mailer,
     renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO }),
     links: createSignedUnsubscribeLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, ring: () => keys.current() }),
+    account: mailer,
     limiter: createRateLimiter({
-      ratePerSecond: perSenderRate(accountRate, config.SEND_CONCURRENCY),
+      ratePerSecond: rate,
       now: () => performance.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     }),
-    pool: createPool(config.SEND_PARALLELISM),
+    pool: createPool(sendParallelism(rate, config.SEND_PARALLELISM)),
     sendQueue: new SqsWorkQueue(createSqsClient(config.SQS_ENDPOINT), config.SEND_QUEUE_URL),
     clock: { now: () => new Date() },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -73,12 +94,23 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
       frequencyCap: config.FREQUENCY_CAP,
       capWindowMs: config.FREQUENCY_CAP_DAYS * 86_400_000,
       leaseMs: config.LEASE_SECONDS * 1000,
+      deadlineMarginMs: config.SEND_DEADLINE_MARGIN_SECONDS * 1000,
     },
   };
 };
 
-let lazy: Promise<SendHandler> | undefined;
-export const handler: SendHandler = async (event) => {
-  lazy ??= createSendDepsFromEnv(process.env).then((deps) => createSendHandler(deps));
-  return (await lazy)(event);
+/** Builds the handler once per instance; a failed start-up (GetAccount, config) is retried next time. */
+export const lazyHandler = (build: () => Promise<SendHandler>): SendHandler => {
+  let pending: Promise<SendHandler> | undefined;
+  return async (event, context) => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return (await pending)(event, context);
+  };
 };
+
+export const handler: SendHandler = lazyHandler(() =>
+  createSendDepsFromEnv(process.env).then((deps) => createSendHandler(deps, createLogger('send'), new Metrics({ namespace: 'Stammkunde', serviceName: 'send' }))),
+);

@@ -2,10 +2,11 @@
 import { createLogger } from '#adapters/logger';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
-import { createDocumentClient } from '#adapters/aws-clients';
+import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { DynamoProfileCounter } from '#adapters/profile-count';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { SesMailer } from '#adapters/ses-mailer';
 import { readTickConfig } from './config';
 
 /** The target input the construct gives Scheduler: `{ "scheduledTime": "<aws.scheduler.scheduled-time>" }`. */
@@ -45,6 +46,7 @@ export const handler: TickHandler = (event) => {
       store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
+      account: new SesMailer(createSesClient()),
       config: {
         ...DEFAULT_TICK_CONFIG,
         totalSegments: config.AUDIENCE_SEGMENTS ?? DEFAULT_TICK_CONFIG.totalSegments,

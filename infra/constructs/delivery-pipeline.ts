@@ -20,6 +20,8 @@ import { grantTableActions, grantTableDescribe, grantTableIndexQuery, grantTable
 import { DEFAULT_AUDIENCE_CONCURRENCY } from '#core/delivery/audience';
 import { PROFILE_INDEX } from '#adapters/table';
 import { DeadLetterQueue } from './work-queue';
+import { sendBatchSize } from '#core/delivery/pacing';
+import { RECIPIENTS_PER_MESSAGE } from '#core/delivery/messages';
 
 /** What the mail templates show about the shop (send's SHOP_INFO). */
 export interface ShopInfo {
@@ -127,7 +129,15 @@ export class DeliveryPipeline extends Construct {
       description: 'Gates, exactly-once claim, render and SES SendEmail per recipient',
       timeout: sendTimeout,
       memorySize: 1024,
-      batchSize: 10,
+      // A batch fits the timeout at this instance's share of the rate (SES's production default
+      // 14/s when the rate is read at run time); what does not fit is handed back, not lost.
+      batchSize: sendBatchSize({
+        ratePerSecond: props.maxSendRate ?? 14,
+        concurrency: sendConcurrency,
+        timeoutSeconds: sendTimeout.toSeconds(),
+        marginSeconds: 10,
+        recipientsPerMessage: RECIPIENTS_PER_MESSAGE,
+      }),
       maxConcurrency: sendConcurrency,
       environment: {
         TABLE_NAME: tableName,
@@ -225,18 +235,23 @@ export class DeliveryPipeline extends Construct {
     this.grantTokenKeysRead(this.send.fn);
     props.mail.grantSendEmail(this.send.fn);
     props.mail.grantReadSendingQuota(this.send.fn);
-    Validations.of(this.send.fn.role as iam.Role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ses:GetAccount (send reads MaxSendRate and whether sending is enabled) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
-    });
+    // tick resumes occurrences the account paused once GetAccount says SES can send again.
+    props.mail.grantReadSendingQuota(this.tick);
+    for (const fn of [this.send.fn, this.tick]) {
+      Validations.of(fn.role as iam.Role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ses:GetAccount (send reads MaxSendRate and the quota; tick whether sending is enabled and the quota has room) has no resource type in IAM, so "*" is the only possible resource; the statement allows that one read-only action.',
+      });
+    }
 
     // Table calls per function, from the DeliveryStore/CustomerStore methods each one uses
     // (functions/adapters/dynamo-delivery-store.ts, dynamo-store.ts).
     // tick: listCampaigns (Query), createOccurrence (conditional Put), getOccurrence (Get),
     //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDeliveries
-    //   (BatchWriteItem deletes), the profile count for the shard count (DescribeTable).
-    grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query');
+    //   (BatchWriteItem deletes), the profile count for the shard count (DescribeTable),
+    //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
+    grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
     if (props.audienceSegments === undefined) grantTableDescribe(props.table, this.tick);
     // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan of the sparse
@@ -244,7 +259,7 @@ export class DeliveryPipeline extends Construct {
     grantTableActions(props.table, this.audience.fn, 'GetItem');
     grantTableIndexScan(props.table, this.audience.fn, PROFILE_INDEX.indexName);
     // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
-    //   (conditional Update), held work (Put, Query, Delete).
+    //   (conditional Update), held work and pause markers (Put, Query, Delete).
     grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
   }
 

@@ -99,6 +99,14 @@ describe('infra: audience and send queues', () => {
     expect(vars.SEND_CONCURRENCY).toBe('4');
   });
 
+  it('hands send as many messages per invocation as fit the timeout at its share of the rate', () => {
+    // 14 mails/s over 4 senders for 60 s less the 10 s margin: 175 recipients, 3 messages of 50.
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')),
+      BatchSize: 3,
+    });
+  });
+
   it('lets tick enqueue shards and deliveries, audience send work and its own continuations, send only itself', () => {
     const audienceQueue = arnOf(id('AWS::SQS::Queue', 'Delivery/Audience/Work/Queue'));
     const sendQueue = arnOf(id('AWS::SQS::Queue', 'Delivery/Send/Work/Queue'));
@@ -157,7 +165,7 @@ describe('infra: SES', () => {
     });
   });
 
-  it('grants ses:SendEmail to send only, on the sender identity and the configuration set', () => {
+  it('grants ses:SendEmail to send only, on the sender identity and the configuration set, and GetAccount to send and tick', () => {
     const configSet = ref(id('AWS::SES::ConfigurationSet', 'Mail/ConfigurationSet'));
     const sesStatements = policyOf('Delivery/Send/Worker/Role').filter((st) => actionsOf([st]).some((a) => a.startsWith('ses:')));
     expect(sesStatements).toEqual([
@@ -171,7 +179,9 @@ describe('infra: SES', () => {
       },
       { Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' },
     ]);
-    for (const rolePath of ['Delivery/Tick/Role', 'Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
+    // tick reads the account (GetAccount) to resume occurrences the account paused; it sends nothing.
+    expect(actionsOf(policyOf('Delivery/Tick/Role')).filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetAccount']);
+    for (const rolePath of ['Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
       expect(actionsOf(policyOf(rolePath)).filter((a) => a.startsWith('ses:')), rolePath).toEqual([]);
     }
   });
@@ -232,7 +242,7 @@ describe('infra: delivery configuration', () => {
         .filter((st) => actionsOf([st]).some((a) => a.startsWith('dynamodb:')))
         .map((st) => ({ actions: actionsOf([st]), resource: st.Resource }));
     expect(tableActions('Delivery/Tick/Role')).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi3']] } },
       { actions: ['dynamodb:DescribeTable'], resource: table },
     ]);

@@ -19,7 +19,9 @@ import { compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams
 import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
 import type { Mailer } from '#core/delivery/ports';
 import type { Profile } from '#core/profile';
+import type { DeliveryStore } from '#core/delivery-store';
 import { exampleShop, makeProfile, publishExampleNewsletter, testLinks, testRenderer } from '../unit/delivery-fixtures';
+import { faultyWrites } from '../unit/delivery-sim';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 const due = new Date('2026-12-01T08:00:30.000Z');
@@ -46,7 +48,7 @@ interface World {
 }
 
 /** The real handlers on dynalite; queues in memory; mail to local SES or a fake. */
-const world = async (profiles: Profile[], mailer: Mailer, campaignId = 'newsletter-monthly'): Promise<World> => {
+const world = async (profiles: Profile[], mailer: Mailer, campaignId = 'newsletter-monthly', from = 'Kaffee Morgenrot <news@shop.example>', wrap?: (store: DeliveryStore) => DeliveryStore): Promise<World> => {
   // A table per scenario: the audience scans the whole table.
   const tableName = `delivery-${campaignId}`;
   await createTable(aws.dynamoEndpoint, tableName);
@@ -64,7 +66,7 @@ const world = async (profiles: Profile[], mailer: Mailer, campaignId = 'newslett
   const audience = createAudienceHandler({ store, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG }, quiet);
   const send = createSendHandler(
     {
-      store,
+      store: wrap ? wrap(store) : store,
       profiles: people,
       mailer,
       renderer: testRenderer(await exampleShop()),
@@ -76,7 +78,7 @@ const world = async (profiles: Profile[], mailer: Mailer, campaignId = 'newslett
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
       random: () => 0.5,
       newOwner: () => `owner-${++owners}`,
-      config: { ...DEFAULT_SEND_CONFIG, from: 'Kaffee Morgenrot <news@shop.example>', configurationSet: 'stammkunde' },
+      config: { ...DEFAULT_SEND_CONFIG, from, configurationSet: 'stammkunde' },
     },
     quiet,
   );
@@ -94,6 +96,7 @@ const world = async (profiles: Profile[], mailer: Mailer, campaignId = 'newslett
 };
 
 interface StoredEmail {
+  from: string;
   destination: { to: string[] };
   subject: string;
   headers?: { name: string; value: string }[];
@@ -153,7 +156,9 @@ describe('delivery on dynalite and local SES', () => {
     const w = await world([makeProfile(4001)], ses, 'newsletter-d');
     await w.tick({ scheduledTime: due.toISOString() });
     const work = { occurrenceId: 'newsletter-d:2026-12-01T08:00Z', campaignId: 'newsletter-d', customerIds: ['c04001'] };
-    expect((await w.send(sqsEvent([work]))).batchItemFailures).toHaveLength(1);
+    // The recipient's error is settled on its own: the record does not fail, the recipient is re-queued.
+    expect((await w.send(sqsEvent([work]))).batchItemFailures).toEqual([]);
+    expect(w.sendQueue.drain().map((m) => m.body.customerIds)).toEqual([['c04001']]);
     ses.beforeAnswer = undefined;
     const key = { occurrenceId: work.occurrenceId, customerId: 'c04001' };
     expect((await w.store.getLedger(key))?.state).toBe('sending');
@@ -195,6 +200,24 @@ describe('delivery on dynalite and local SES', () => {
     expect(new Set(ses.accepted.map((a) => a.mail.to)).size).toBe(20);
     expect(ses.accepted).toHaveLength(20);
     expect(await w.store.listHeldWork(occurrence!.occurrenceId)).toEqual([]);
+  });
+
+  it('hands SES a sender name with umlauts as RFC 2047 encoded-words', async () => {
+    const w = await world([makeProfile(8001)], new SesMailer(createSesClient({ endpoint: aws.sesEndpoint, maxAttempts: 1 })), 'newsletter-i', 'Kaffeerösterei Müller <news@shop.example>');
+    await w.tick({ scheduledTime: due.toISOString() });
+    expect(await w.drain()).toEqual([]);
+    const [email] = await sesStore();
+    expect(email?.from).toBe(`=?UTF-8?B?${Buffer.from('Kaffeerösterei Müller').toString('base64')}?= <news@shop.example>`);
+  });
+
+  it('sends each mail once on dynalite when every ledger write loses its response and the SDK retries it', async () => {
+    const ses = new FakeSes({ maxSendRate: 1000 });
+    const profiles = Array.from({ length: 12 }, (_, i) => makeProfile(i + 9000));
+    const w = await world(profiles, ses, 'newsletter-j', undefined, (store) => faultyWrites(store));
+    await w.tick({ scheduledTime: due.toISOString() });
+    expect(await w.drain()).toEqual([]);
+    expect(ses.accepted).toHaveLength(12);
+    expect((await w.store.listOccurrences('newsletter-j'))[0]?.stats).toEqual({ sent: 12 });
   });
 
   it('retries through a fake SES that throttles above its rate and loses no mail', async () => {

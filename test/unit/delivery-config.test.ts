@@ -16,7 +16,7 @@ const sendEnv = {
 describe('delivery: handler config', () => {
   it('reads the send environment with its defaults', () => {
     const config = readSendConfig(sendEnv);
-    expect(config).toMatchObject({ FREQUENCY_CAP: 3, FREQUENCY_CAP_DAYS: 7, LEASE_SECONDS: 300, SEND_CONCURRENCY: 1, SEND_PARALLELISM: 32 });
+    expect(config).toMatchObject({ FREQUENCY_CAP: 3, FREQUENCY_CAP_DAYS: 7, LEASE_SECONDS: 300, SEND_CONCURRENCY: 1, SEND_PARALLELISM: 32, SEND_DEADLINE_MARGIN_SECONDS: 10 });
     expect(config.MAX_SEND_RATE).toBeUndefined();
     expect(config.SHOP_INFO.name).toBe('Shop');
     expect(config).toMatchObject({ TOKEN_KEYS_SECRET: sendEnv.TOKEN_KEYS_SECRET, TOKEN_KEYS_MAX_AGE_SECONDS: 300 });

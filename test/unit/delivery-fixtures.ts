@@ -78,7 +78,8 @@ import { createPool } from '#core/delivery/pool';
 import { compilePublishedAudience } from '#core/delivery/seams';
 import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
 import { SendWork as SendWorkSchema } from '#core/delivery/messages';
-import type { Mailer } from '#core/delivery/ports';
+import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
+import type { DeliveryStore } from '#core/delivery-store';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -89,6 +90,9 @@ export interface PipelineOptions {
   ratePerSecond?: number;
   send?: Partial<SendConfig>;
   totalSegments?: number;
+  /** Wraps the store the sender sees (fault injection). */
+  wrapStore?: (store: DeliveryStore) => DeliveryStore;
+  account?: AccountStatusReader;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -104,7 +108,8 @@ export const createPipeline = async (options: PipelineOptions) => {
   const audience = createAudienceWorker({ store, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG });
   let owners = 0;
   const sender = createSender({
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
+    ...(options.account ? { account: options.account } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),

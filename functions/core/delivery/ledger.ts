@@ -1,19 +1,20 @@
 // The send ledger's state machine: one entry per (occurrence, recipient). Pure rules over an
 // entry and `now`; the stores apply them as conditional writes (no transactions).
 //
-//   (none) --claim--> claimed --markSending--> sending --SES accepted--> sent        (final)
-//                       |  ^                      |--SES throttled/paused--> claimed (released, lease 0)
-//                       |  '--lease expired: another sender re-claims (owner changes)
-//                       |--gate/cap/render says no--> skipped | failed             (final)
-//                       sending --SES rejected--> failed                           (final)
-//                       sending --ambiguous error, or lease expired--> uncertain   (final; never resent)
-//                       uncertain/sending --SES "Send" event (feedback)--> sent
+//   (none) --claim as sending (token in hand, time left)--> sending --SES accepted--> sent (final)
+//                  sending --SES throttled/paused/quota--> claimed (released, lease 0)
+//                  claimed (lease ended) --claim as sending (any sender)--> sending
+//                  sending --SES rejected--> failed                                 (final)
+//                  sending --ambiguous error, or lease expired--> uncertain         (final; never resent)
+//                  uncertain/sending --SES "Send" event (feedback)--> sent
 //
-// Why two states before SES: a crash while `claimed` happened before any SES call, so the lease
-// lets another sender recover the recipient; a crash while `sending` may have happened after SES
-// accepted the mail, and since SendEmail has no idempotency key the only rule that never sends
-// twice is to never resend it. That window is one SES call long; its victims are counted as
-// `uncertain`, and the feedback handler turns them into `sent` when SES reports the send.
+// The send path claims straight into `sending`, right before its SES call, and only once it holds
+// a rate token and the invocation has time left for the call and its recording (recipient.ts).
+// So a crash or timeout before that point leaves no entry and the redelivery simply sends. A
+// crash while `sending` may have happened after SES accepted the mail, and since SendEmail has no
+// idempotency key the only rule that never sends twice is to never resend it. That window is one
+// SES call long; its victims are counted as `uncertain`, and the feedback handler turns them into
+// `sent` when SES reports the send. (`claim` as `claimed` remains for callers that reserve first.)
 export type LedgerState = 'claimed' | 'sending' | 'sent' | 'skipped' | 'failed' | 'uncertain';
 
 export interface LedgerEntry {

@@ -13,6 +13,8 @@ export const OUTCOMES = [
   'uncertain',
   'held',
   'retried',
+  'deferred',
+  'errored',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
@@ -32,6 +34,9 @@ export type Outcome = (typeof OUTCOMES)[number];
  *   and before recording the answer. Never resent; feedback may later prove it `sent`.
  * - held: the occurrence is paused; the work is parked until it resumes.
  * - retried: throttled beyond the in-process retries; re-queued with a delay, counted once per hop.
+ * - deferred: not started because the invocation's time ran out; handed back as a fresh message
+ *   (no hop, no receive count), counted once per hand-back.
+ * - errored: a store or network error before SES took the mail; re-queued like `retried`.
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

@@ -49,3 +49,22 @@ export const backoffMs = (attempt: number, baseMs: number, maxMs: number, random
  */
 export const perSenderRate = (accountMaxSendRate: number, senders: number, utilization = 1): number =>
   (accountMaxSendRate * utilization) / Math.max(1, senders);
+
+/**
+ * SES calls in flight per instance: enough to keep the rate busy through SES latency, few enough
+ * that recipients queued for a token never wait past the deadline margin (a token wait is
+ * in-flight / rate seconds).
+ */
+export const sendParallelism = (ratePerSecond: number, maxParallelism: number, latencySeconds = 0.5): number =>
+  Math.max(1, Math.min(maxParallelism, Math.ceil(ratePerSecond * Math.max(1, latencySeconds * 2))));
+
+/**
+ * Send messages per invocation (the event source batch size) so that a batch fits the timeout at
+ * this instance's share of the rate: (timeout - margin) * rate / recipients per message, 1..10.
+ * A batch that still does not fit is not lost: the sender hands back what it could not start.
+ */
+export const sendBatchSize = (options: { ratePerSecond: number; concurrency: number; timeoutSeconds: number; marginSeconds: number; recipientsPerMessage: number }): number => {
+  const perInstance = options.ratePerSecond / Math.max(1, options.concurrency);
+  const fits = Math.floor(((options.timeoutSeconds - options.marginSeconds) * perInstance) / options.recipientsPerMessage);
+  return Math.max(1, Math.min(10, fits));
+};

@@ -25,18 +25,51 @@ export interface OutgoingMail {
 /**
  * Why SES did not take a mail, classified by the mailer adapter:
  * - throttled: not accepted, try again later (rate exceeded);
- * - paused: the account cannot send (SendingPaused, AccountSuspended, daily quota) — retrying
- *   burns nothing but time, so the occurrence pauses;
+ * - paused: the account cannot send (SendingPaused, AccountSuspended) — retrying burns nothing
+ *   but time, so the occurrence pauses;
+ * - quota: the account's 24-hour quota is spent ("Daily message quota exceeded", which SES sends
+ *   as a throttling error): the occurrence pauses until the quota has room again;
  * - rejected: this mail will never be accepted (bad address, message rejected);
  * - ambiguous: the request may have reached SES (timeout, 5xx, connection reset) — never resent.
  */
-export type MailFailureKind = 'throttled' | 'paused' | 'rejected' | 'ambiguous';
+export type MailFailureKind = 'throttled' | 'paused' | 'quota' | 'rejected' | 'ambiguous';
 
 export type MailResult = { ok: true; messageId: string } | { ok: false; kind: MailFailureKind; reason: string };
 
 export interface Mailer {
   send(mail: OutgoingMail): Promise<MailResult>;
 }
+
+/** What SES GetAccount says about the account's ability to send. */
+export interface AccountStatus {
+  sendingEnabled: boolean;
+  /** HEALTHY, PROBATION or SHUTDOWN (SES enforcement status). */
+  enforcementStatus: string;
+  max24HourSend: number;
+  sentLast24Hours: number;
+  maxSendRate: number;
+}
+
+export interface AccountStatusReader {
+  accountStatus(): Promise<AccountStatus>;
+}
+
+/** The account may send now: enabled, not shut down, and room left in the 24-hour quota. */
+export const accountCanSend = (status: AccountStatus): boolean =>
+  status.sendingEnabled && status.enforcementStatus !== 'SHUTDOWN' && status.sentLast24Hours < status.max24HourSend;
+
+/** The account's 24-hour quota is spent (a throttling error with this status is not a rate issue). */
+export const quotaExhausted = (status: AccountStatus): boolean => status.max24HourSend > 0 && status.sentLast24Hours >= status.max24HourSend;
+
+/**
+ * Time left in the current invocation (the Lambda's getRemainingTimeInMillis; a simulated clock
+ * in tests). The sender starts no recipient whose SES call and recording might not fit.
+ */
+export interface Deadline {
+  remainingMs(): number;
+}
+
+export const NO_DEADLINE: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };
 
 export interface QueuedMessage<T> {
   body: T;

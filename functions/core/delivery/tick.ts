@@ -7,7 +7,8 @@
 // Due times older than the catch-up limit are stored as `missed` with their reason instead of
 // being sent a day late; at most `maxOccurrencesPerTick` are handled per tick, the rest next tick.
 import type { CampaignSummary, DeliveryStore, DueDelivery } from '#core/delivery-store';
-import type { AudienceQueue, ProfileCounter, SendQueue } from './ports';
+import type { AccountStatusReader, AudienceQueue, ProfileCounter, SendQueue } from './ports';
+import { resumePausedOccurrences } from './resume';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
 import { audienceShardsFor } from './audience';
@@ -43,6 +44,8 @@ export interface TickDeps {
   config: TickConfig;
   /** When given, an occurrence gets audienceShardsFor(profile count) shards instead of config.totalSegments. */
   profileCounter?: ProfileCounter;
+  /** SES GetAccount: lets tick resume occurrences the account paused (send's resume.ts). */
+  account?: AccountStatusReader;
 }
 
 export interface TickResult {
@@ -56,6 +59,8 @@ export interface TickResult {
   watermark: string;
   /** True when the per-tick bound left due times before `now` for the next tick. */
   backlog: boolean;
+  /** Occurrences resumed because the account can send again. */
+  resumed?: string[];
   /** Campaigns whose schedule could not be evaluated (bad cron): logged, others go on. */
   errors: { campaignId: string; message: string }[];
 }
@@ -160,6 +165,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   const releaseCapped = watermark > releaseFrom + MAX_RELEASE_WINDOW_MS;
   if (releaseCapped) watermark = releaseFrom + MAX_RELEASE_WINDOW_MS;
   result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
+  result.resumed = (await resumePausedOccurrences(deps)).resumed;
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
   result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
   result.backlog = until < now.getTime() || releaseCapped;

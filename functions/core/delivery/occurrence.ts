@@ -13,6 +13,8 @@ export interface Occurrence {
   state: OccurrenceState;
   totalSegments: number;
   createdAt: string;
+  /** The published campaign version it was created with: it sends that one to the end. */
+  campaignVersion?: number;
   /** Why the occurrence is paused (e.g. "SendingPausedException: ..."), shown to the marketer. */
   pausedReason?: string;
   /** Outcome counters (see outcomes.ts), added atomically by the senders. */

@@ -3,7 +3,7 @@
 // the result. Exactly once per (occurrence, recipient): see ledger.ts for the state machine and
 // why a crash mid-SES-call yields `uncertain`, never a second mail.
 import type { Clock } from '#core/clock';
-import type { DeliveryStore, LedgerKey, PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, type DeliveryStore, type LedgerKey, type PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { MailRenderer, Mailer, OutgoingMail, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
@@ -100,12 +100,13 @@ export const createSender = (deps: SendDeps) => {
   const nowMs = () => deps.clock.now().getTime();
   const { config, store } = deps;
 
-  const campaignFor = async (campaignId: string): Promise<PublishedCampaign> => {
-    const cached = campaigns.get(campaignId);
+  const campaignFor = async (campaignId: string, version: number | undefined): Promise<PublishedCampaign> => {
+    const cacheKey = `${campaignId}@${version ?? 'current'}`;
+    const cached = campaigns.get(cacheKey);
     if (cached && nowMs() - cached.loadedAtMs < config.campaignCacheMs) return cached.published;
-    const published = await store.getCampaign(campaignId);
-    if (!published) throw new Error(`campaign "${campaignId}" is not published`);
-    campaigns.set(campaignId, { published, loadedAtMs: nowMs() });
+    const published = await readOccurrenceCampaign(store, campaignId, version);
+    if (!published) throw new Error(`campaign "${campaignId}"${version === undefined ? '' : ` version ${version}`} is not published`);
+    campaigns.set(cacheKey, { published, loadedAtMs: nowMs() });
     return published;
   };
 
@@ -237,8 +238,8 @@ export const createSender = (deps: SendDeps) => {
   /** Processes one send message. Throws only when the message should go back to SQS. */
   return async (work: SendWork, messageKey: string): Promise<SendWorkResult> => {
     const tally: Tally = {};
-    const published = await campaignFor(work.campaignId);
     const occurrence = await store.getOccurrence(work.occurrenceId);
+    const published = await campaignFor(work.campaignId, occurrence?.campaignVersion);
     const ids = [...new Set(work.customerIds)];
     if (occurrence?.state === 'paused') {
       await store.holdWork({ ...work, customerIds: ids }, messageKey);

@@ -69,6 +69,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
         state: 'created',
         totalSegments: deps.config.totalSegments,
         createdAt: now.toISOString(),
+        ...(summary.version !== undefined ? { campaignVersion: summary.version } : {}),
         stats: {},
       };
       if (await deps.store.createOccurrence(occurrence)) {

@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = {
   shopInfo: 'stammkunde:shopInfo',
   maxSendRate: 'stammkunde:maxSendRate',
   protectData: 'stammkunde:protectData',
+  createEmailIdentity: 'stammkunde:createEmailIdentity',
 } as const;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -40,6 +41,8 @@ export const StackConfig = z.object({
   maxSendRate: numberish.pipe(z.number().positive()).optional(),
   /** Keep the table on stack deletion and enable deletion protection. Default true. */
   protectData: booleanish.optional(),
+  /** Create the SES domain identity with Easy DKIM in the stack (outputs DkimRecord1..3). Default false. */
+  createEmailIdentity: booleanish.optional(),
 });
 export type StackConfig = z.infer<typeof StackConfig>;
 

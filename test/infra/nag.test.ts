@@ -51,11 +51,11 @@ describe('infra: cdk-nag AwsSolutions', () => {
 
   it('acknowledges only the two IAM5 findings IAM cannot narrow, the two service DLQs and the token secret rotation', () => {
     expect(acknowledgements(s.stack).map((ack) => `${ack.path} ${ack.id.replace(/^annotation::/i, '')}`).sort()).toEqual([
-      expect.stringMatching(/^Stammkunde\/Delivery\/ScheduleRole AwsSolutions-IAM5\[Resource::<DeliveryTickFunction[0-9A-F]{8}\.Arn>:\*\]$/),
-      'Stammkunde/Delivery/Send/Worker/Role AwsSolutions-IAM5[Resource::*]',
-      'Stammkunde/Delivery/TickDeadLetters/Queue AwsSolutions-SQS3',
-      'Stammkunde/Delivery/TokenSecret AwsSolutions-SMG4',
-      'Stammkunde/FeedbackDeadLetters/Queue AwsSolutions-SQS3',
+      expect.stringMatching(/^Stammkunde\/Default\/Delivery\/ScheduleRole AwsSolutions-IAM5\[Resource::<DeliveryTickFunction[0-9A-F]{8}\.Arn>:\*\]$/),
+      'Stammkunde/Default/Delivery/Send/Worker/Role AwsSolutions-IAM5[Resource::*]',
+      'Stammkunde/Default/Delivery/TickDeadLetters/Queue AwsSolutions-SQS3',
+      'Stammkunde/Default/Delivery/TokenSecret AwsSolutions-SMG4',
+      'Stammkunde/Default/FeedbackDeadLetters/Queue AwsSolutions-SQS3',
     ]);
   });
 

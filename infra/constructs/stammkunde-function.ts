@@ -107,6 +107,8 @@ export class StammkundeFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
+        // esbuild's per-file report is noise in `cdk synth --quiet`; `-c stammkunde:verboseBundling=true` shows it.
+        logLevel: [true, 'true'].includes(this.node.tryGetContext('stammkunde:verboseBundling') as boolean | string) ? nodejs.LogLevel.INFO : nodejs.LogLevel.ERROR,
         // Bundle the AWS SDK too: the function then runs the SDK versions the tests ran against,
         // not whichever the Lambda runtime happens to ship.
         bundleAwsSDK: true,

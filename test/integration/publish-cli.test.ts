@@ -43,6 +43,11 @@ describe('cli: stammkunde publish, campaigns, pause', () => {
     expect(stderr).toBe('stammkunde: give exactly one of --table <name> or --stack <name>\n');
   }, 60_000);
 
+  it('fails naming the ways to give a region when none is set anywhere', async () => {
+    const { code, stderr } = await cli(['campaigns', '--table', 'cli-table'], { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' });
+    expect({ code, stderr }).toEqual({ code: 1, stderr: 'stammkunde: no AWS region: pass --region, set AWS_REGION, or set a region in your AWS profile\n' });
+  }, 60_000);
+
   it('fails with one line and no stack trace when the table does not exist', async () => {
     const { code, stderr } = await cli(['campaigns', '--table', 'missing-table']);
     expect(code).toBe(1);

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { CampaignHold, CampaignSummary, DeliveryStore, PublishedCampaign, PublishedDefinition } from '#core/delivery-store';
+import { SCHEDULED_KINDS } from '#core/delivery/tick';
 import { segmentReferences, type SegmentRule } from '#core/segment';
 import { campaignRules, type Workspace } from '#core/workspace';
 
@@ -204,7 +205,7 @@ export interface PublishedRow {
   status: CampaignSummary['status'];
   version?: number;
   publishedAt: string;
-  /** Only for active scheduled campaigns. */
+  /** Only for active campaigns whose occurrences tick makes from their schedule (delivered kinds). */
   nextDueAt?: string;
 }
 
@@ -213,7 +214,7 @@ export const listPublished = async (store: DeliveryStore, now: Date): Promise<Pu
   (await store.listCampaigns())
     .sort((a, b) => cmp(a.campaignId, b.campaignId))
     .map((s) => {
-      const next = s.status === 'active' && s.schedule ? nextDueAt(s.schedule, now) : undefined;
+      const next = s.status === 'active' && s.schedule && SCHEDULED_KINDS.has(s.kind) ? nextDueAt(s.schedule, now) : undefined;
       return {
         campaignId: s.campaignId,
         kind: s.kind,

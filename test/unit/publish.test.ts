@@ -105,6 +105,17 @@ describe('publish: campaigns, pause, resume, archive', () => {
     ]);
   });
 
+  it('shows no next due time for a kind tick does not schedule yet', async () => {
+    const store = createMemoryDeliveryStore();
+    const local = await campaignsFolder();
+    const newsletter = (await local.prepare()).campaigns[0]!.campaign;
+    await local.write('discount.json', { ...JSON.parse(await (await import('node:fs/promises')).readFile('campaigns/winback-discount.json', 'utf8')), audience: newsletter.audience });
+    await publishSet(store, await local.prepare());
+    const rows = await listPublished(store, new Date('2026-11-15T12:00:00Z'));
+    expect(rows.find((r) => r.kind === 'discount')?.nextDueAt).toBeUndefined();
+    expect(rows.find((r) => r.kind === 'newsletter')?.nextDueAt).toBe('2026-12-01T08:00:00.000Z');
+  });
+
   it('starts no occurrence while a campaign is paused or archived, and again after resume', async () => {
     const set = await folder.prepare();
     const p = await createPipeline({ profiles: [makeProfile(1)], mailer: new OutboxMailer(), published: set.campaigns[0]!, shop: await exampleShop(), now: due });

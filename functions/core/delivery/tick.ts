@@ -34,7 +34,7 @@ export interface TickResult {
 }
 
 /** Campaign kinds whose occurrences tick makes from a schedule (others: later issues). */
-const SCHEDULED_KINDS = new Set(['newsletter']);
+export const SCHEDULED_KINDS = new Set(['newsletter']);
 
 const fanOut = async (deps: TickDeps, occurrence: Occurrence): Promise<number> => {
   const shards: AudienceShard[] = [];

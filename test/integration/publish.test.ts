@@ -94,6 +94,18 @@ describe('publish: against DynamoDB with the real client', () => {
   });
 });
 
+describe('pause and resume of one occurrence on DynamoDB', () => {
+  it('pauses an occurrence by id and asks for the send queue to resume it', async () => {
+    const table = await freshTable();
+    const store = createDynamoDeliveryStore({ client, tableName: table });
+    const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
+    await store.createOccurrence({ occurrenceId, campaignId: 'newsletter-monthly', scheduledAt: '2026-12-01T08:00:00.000Z', state: 'running', totalSegments: 1, createdAt: '2026-12-01T08:00:05.000Z', campaignVersion: 2, stats: {} });
+    expect(await runControl('pause', occurrenceId, { table }, { documentClient: client })).toMatch(/^occurrence newsletter-monthly:2026-12-01T08:00Z paused/);
+    expect(await store.getOccurrence(occurrenceId)).toMatchObject({ state: 'paused', campaignVersion: 2, pausedReason: 'paused by marketer (stammkunde pause)' });
+    await expect(runControl('resume', occurrenceId, { table }, { documentClient: client })).rejects.toThrow('resuming an occurrence needs the send queue: pass --stack, or --send-queue <url>');
+  });
+});
+
 describe('publish --stack', () => {
   const cloudFormation = mockClient(CloudFormationClient);
   afterEach(() => cloudFormation.reset());

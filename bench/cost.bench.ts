@@ -97,7 +97,7 @@ export async function run(): Promise<void> {
   });
   try {
     for (const queue of [runtime.queues.events, runtime.queues.audience, runtime.queues.send]) counter.attachQueue(queue);
-    await runtime.publish([await publishExampleNewsletter()]);
+    await runtime.publish({ campaigns: [await publishExampleNewsletter()], segments: [], rewardCatalogs: [] });
     // Seeding is not measured: the profiles are written through the store as ingest would.
     const profiles = Array.from({ length: customers }, (_, i) => makeProfile(i));
     for (let i = 0; i < profiles.length; i += 50) {

@@ -5,6 +5,9 @@
 // |-------------------|---------------------------|---------------------------|-------------------------------------------------------------|
 // | campaign catalog  | CAMPAIGNS                 | CAMPAIGN#<id>             | Query pk (tick, every minute; small: no content)            |
 // | published campaign| CAMPAIGN#<id>             | PUBLISHED                 | Get (audience, send; cached per container)                  |
+// | campaign version  | CAMPAIGN#<id>             | VERSION#<000042>          | Put attribute_not_exists (publish); Get (occurrence's version); Query + Delete beyond the last N |
+// | campaign hold     | CAMPAIGNS                 | CAMPAIGN#<id>             | attribute `hold` on the catalog item (pause/archive), kept by publish |
+// | segment / catalog | DEFINITIONS               | <segment|rewardCatalog>#<id> | Put (publish); Query (publish's diff)                    |
 // | occurrence        | CAMPAIGN#<id>             | OCC#<suffix>              | Put attribute_not_exists (tick); Get; Query begins_with OCC# |
 // |   + stats         |   (same item)             |                           | UpdateItem ADD stat_<outcome> (send, once per message)      |
 // | tick watermark    | TICK                      | WATERMARK                 | Get (tick); Update watermarkMs only forward (condition <)   |
@@ -30,8 +33,11 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { summarizeCampaign } from '#core/delivery-store';
 import type {
+  CampaignHold,
   CampaignSummary,
+  CampaignVersionInfo,
   ClaimResult,
   DeliveryStore,
   DueDelivery,
@@ -41,6 +47,7 @@ import type {
   PauseCause,
   PausedOccurrence,
   PublishedCampaign,
+  PublishedDefinition,
 } from '#core/delivery-store';
 import { parseOccurrenceId, type Occurrence, type OccurrenceState } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS, type LedgerEntry } from '#core/delivery/ledger';
@@ -61,6 +68,8 @@ const occurrenceKey = (occurrenceId: string) => {
 const ledgerKey = (key: LedgerKey) => ({ pk: `SEND#${key.occurrenceId}#${key.customerId}`, sk: 'LEDGER' });
 const capKey = (customerId: string) => ({ pk: `CAP#${customerId}`, sk: 'CAP' });
 const TICK_WATERMARK_KEY = { pk: 'TICK', sk: 'WATERMARK' };
+const versionKey = (campaignId: string, version: number) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `VERSION#${String(version).padStart(6, '0')}` });
+const catalogKey = (campaignId: string) => ({ pk: 'CAMPAIGNS', sk: `CAMPAIGN#${campaignId}` });
 const STAT_PREFIX = 'stat_';
 /** BatchWriteItem takes at most 25 requests per call. */
 const BATCH_WRITE_LIMIT = 25;
@@ -95,14 +104,78 @@ export class DynamoDeliveryStore implements DeliveryStore {
     const { campaign } = published;
     // Definition first, catalog entry second: tick never sees a campaign it cannot load.
     await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `CAMPAIGN#${campaign.id}`, sk: 'PUBLISHED', entity: 'campaign', published } }));
-    const summary: CampaignSummary = {
-      campaignId: campaign.id,
-      kind: campaign.kind,
-      status: campaign.status,
-      ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
-      publishedAt: published.publishedAt,
-    };
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: 'CAMPAIGNS', sk: `CAMPAIGN#${campaign.id}`, entity: 'campaignSummary', summary } }));
+    // An update, not a put: a marketer's hold (attribute `hold`) survives a publish.
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: catalogKey(campaign.id),
+        UpdateExpression: 'SET entity = :entity, summary = :summary',
+        ExpressionAttributeValues: { ':entity': 'campaignSummary', ':summary': summarizeCampaign(published) },
+      }),
+    );
+  }
+
+  async putCampaignVersion(published: PublishedCampaign & { version: number }, keepVersions: number): Promise<boolean> {
+    const { campaign, version } = published;
+    const created = await this.conditional(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...versionKey(campaign.id, version), entity: 'campaignVersion', version, publishedAt: published.publishedAt, contentHash: published.contentHash, published },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (!created) return false;
+    await this.putCampaign(published);
+    for (const old of await this.listCampaignVersions(campaign.id)) {
+      if (old.version <= version - keepVersions) await this.client.send(new DeleteCommand({ TableName: this.table, Key: versionKey(campaign.id, old.version) }));
+    }
+    return true;
+  }
+
+  async getCampaignVersion(campaignId: string, version: number): Promise<PublishedCampaign | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: versionKey(campaignId, version) }));
+    return Item?.published as PublishedCampaign | undefined;
+  }
+
+  async listCampaignVersions(campaignId: string): Promise<CampaignVersionInfo[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':v': 'VERSION#' },
+      ProjectionExpression: '#v, publishedAt, contentHash',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      version: item.version as number,
+      publishedAt: item.publishedAt as string,
+      ...(typeof item.contentHash === 'string' ? { contentHash: item.contentHash } : {}),
+    }));
+  }
+
+  async setCampaignHold(campaignId: string, hold: CampaignHold | undefined): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: catalogKey(campaignId),
+          UpdateExpression: hold ? 'SET #hold = :hold' : 'REMOVE #hold',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#hold': 'hold' },
+          ...(hold ? { ExpressionAttributeValues: { ':hold': hold } } : {}),
+        }),
+      ),
+    );
+  }
+
+  async putDefinition(definition: PublishedDefinition): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: 'DEFINITIONS', sk: `${definition.type}#${definition.id}`, entity: 'definition', definition } }));
+  }
+
+  async listDefinitions(type: PublishedDefinition['type']): Promise<PublishedDefinition[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)', ExpressionAttributeValues: { ':pk': 'DEFINITIONS', ':t': `${type}#` } });
+    return items.map((item) => item.definition as PublishedDefinition);
   }
 
   async getCampaign(campaignId: string): Promise<PublishedCampaign | undefined> {
@@ -123,7 +196,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   async listCampaigns(): Promise<CampaignSummary[]> {
     const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CAMPAIGNS' } });
-    return items.map((item) => item.summary as CampaignSummary);
+    return items.map((item) => {
+      const summary = item.summary as CampaignSummary;
+      const hold = item.hold as CampaignHold | undefined;
+      return hold ? { ...summary, status: hold, hold } : summary;
+    });
   }
 
   private toOccurrence(item: Record<string, unknown>): Occurrence | undefined {
@@ -139,6 +216,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
       createdAt: item.createdAt,
       ...(typeof item.pausedReason === 'string' ? { pausedReason: item.pausedReason } : {}),
       ...(typeof item.missedReason === 'string' ? { missedReason: item.missedReason } : {}),
+      ...(typeof item.campaignVersion === 'number' ? { campaignVersion: item.campaignVersion } : {}),
       stats,
     };
   }

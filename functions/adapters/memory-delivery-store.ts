@@ -1,7 +1,10 @@
 // In-memory twin of dynamo-delivery-store.ts with the same conditional semantics (claims,
 // transitions, cap slots, occurrence creation), for unit tests, replay and benchmarks.
+import { summarizeCampaign } from '#core/delivery-store';
 import type {
+  CampaignHold,
   CampaignSummary,
+  CampaignVersionInfo,
   ClaimResult,
   DeliveryStore,
   DueDelivery,
@@ -11,6 +14,7 @@ import type {
   PauseCause,
   PausedOccurrence,
   PublishedCampaign,
+  PublishedDefinition,
 } from '#core/delivery-store';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
 import type { LedgerEntry } from '#core/delivery/ledger';
@@ -34,6 +38,9 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 export class MemoryDeliveryStore implements DeliveryStore {
   readonly campaigns = new Map<string, PublishedCampaign>();
+  readonly campaignVersions = new Map<string, Map<number, PublishedCampaign>>();
+  readonly campaignHolds = new Map<string, CampaignHold>();
+  readonly definitions = new Map<string, PublishedDefinition>();
   readonly occurrences = new Map<string, Occurrence>();
   readonly ledger = new Map<string, LedgerEntry>();
   readonly capSlots = new Map<string, (string | undefined)[]>();
@@ -52,13 +59,39 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return found && clone(found);
   }
   async listCampaigns(): Promise<CampaignSummary[]> {
-    return [...this.campaigns.values()].map(({ campaign, publishedAt }) => ({
-      campaignId: campaign.id,
-      kind: campaign.kind,
-      status: campaign.status,
-      ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
-      publishedAt,
-    }));
+    return [...this.campaigns.values()].map((published) => summarizeCampaign(published, this.campaignHolds.get(published.campaign.id)));
+  }
+  async putCampaignVersion(published: PublishedCampaign & { version: number }, keepVersions: number): Promise<boolean> {
+    const id = published.campaign.id;
+    const versions = this.campaignVersions.get(id) ?? new Map<number, PublishedCampaign>();
+    if (versions.has(published.version)) return false;
+    versions.set(published.version, clone(published));
+    this.campaignVersions.set(id, versions);
+    this.campaigns.set(id, clone(published));
+    const newest = Math.max(...versions.keys());
+    for (const version of [...versions.keys()]) if (version <= newest - keepVersions) versions.delete(version);
+    return true;
+  }
+  async getCampaignVersion(campaignId: string, version: number): Promise<PublishedCampaign | undefined> {
+    const found = this.campaignVersions.get(campaignId)?.get(version);
+    return found && clone(found);
+  }
+  async listCampaignVersions(campaignId: string): Promise<CampaignVersionInfo[]> {
+    return [...(this.campaignVersions.get(campaignId)?.values() ?? [])]
+      .map((p) => ({ version: p.version ?? 0, publishedAt: p.publishedAt, ...(p.contentHash ? { contentHash: p.contentHash } : {}) }))
+      .sort((a, b) => a.version - b.version);
+  }
+  async setCampaignHold(campaignId: string, hold: CampaignHold | undefined): Promise<boolean> {
+    if (!this.campaigns.has(campaignId)) return false;
+    if (hold) this.campaignHolds.set(campaignId, hold);
+    else this.campaignHolds.delete(campaignId);
+    return true;
+  }
+  async putDefinition(definition: PublishedDefinition): Promise<void> {
+    this.definitions.set(`${definition.type}#${definition.id}`, clone(definition));
+  }
+  async listDefinitions(type: PublishedDefinition['type']): Promise<PublishedDefinition[]> {
+    return [...this.definitions.values()].filter((d) => d.type === type).map(clone).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async createOccurrence(occurrence: Occurrence): Promise<boolean> {

@@ -17,7 +17,7 @@
 // verifying while the old key stays in the secret; remove a key only when its links may break
 // (unsubscribe links carry no expiry, so normally never).
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '#core/events';
 import { envInt } from '#core/delivery/env';
 import type { SigningKey, SigningKeyRing } from '#core/tokens';

@@ -6,6 +6,12 @@ import { commands } from '#cli/commands/index';
 // would otherwise interrupt every command's output (Lambda runs Node 24).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `stammkunde replay ... | head`: the reader went away; there is nobody left to tell, so exit quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command()
   .name('stammkunde')
   .description('Stammkunde: campaigns, segments and retention mail for online shops')

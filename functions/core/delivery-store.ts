@@ -19,16 +19,65 @@ export interface PublishedCampaign {
   /** The precompiled template (D's compile output), opaque to the delivery path. */
   template?: unknown;
   publishedAt: string;
+  /** Publish's version counter (1, 2, ...); absent for campaigns written without publish. */
+  version?: number;
+  /** sha256 of campaign + referenced segments + template: publish writes only when it changes. */
+  contentHash?: string;
+}
+
+/** A marketer's hold on a published campaign (`stammkunde pause|archive`); publish keeps it. */
+export type CampaignHold = 'paused' | 'archived';
+
+/** One stored version of a campaign (the last N are kept for audit and rollback). */
+export interface CampaignVersionInfo {
+  version: number;
+  publishedAt: string;
+  contentHash?: string;
 }
 
 /** The catalog entry tick reads every minute: small, without content. */
 export interface CampaignSummary {
   campaignId: string;
   kind: Campaign['kind'];
-  status: Campaign['status'];
+  /** What tick acts on: the hold when there is one, otherwise the file's status. */
+  status: Campaign['status'] | CampaignHold;
   schedule?: Schedule;
   publishedAt: string;
+  version?: number;
+  contentHash?: string;
+  hold?: CampaignHold;
 }
+
+/** A segment or reward catalog as published (campaigns embed the segments they use). */
+export interface PublishedDefinition {
+  type: 'segment' | 'rewardCatalog';
+  id: string;
+  value: unknown;
+  contentHash: string;
+  publishedAt: string;
+}
+
+/** The catalog entry of a published campaign; `hold` overrides the file's status for tick. */
+export const summarizeCampaign = (published: PublishedCampaign, hold?: CampaignHold): CampaignSummary => {
+  const { campaign } = published;
+  return {
+    campaignId: campaign.id,
+    kind: campaign.kind,
+    status: hold ?? campaign.status,
+    ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
+    publishedAt: published.publishedAt,
+    ...(published.version !== undefined ? { version: published.version } : {}),
+    ...(published.contentHash !== undefined ? { contentHash: published.contentHash } : {}),
+    ...(hold ? { hold } : {}),
+  };
+};
+
+/**
+ * The campaign an occurrence sends: the version it was created with (so a publish mid-occurrence
+ * changes only the next one), or the current one for occurrences made before versions existed.
+ */
+export const readOccurrenceCampaign = (store: Pick<DeliveryStore, 'getCampaign' | 'getCampaignVersion'>, campaignId: string, version: number | undefined) =>
+  version === undefined ? store.getCampaign(campaignId) : store.getCampaignVersion(campaignId, version);
 
 export interface LedgerKey {
   occurrenceId: string;
@@ -79,6 +128,21 @@ export interface DeliveryStore {
   putCampaign(published: PublishedCampaign): Promise<void>;
   getCampaign(campaignId: string): Promise<PublishedCampaign | undefined>;
   listCampaigns(): Promise<CampaignSummary[]>;
+  /**
+   * Publish: stores `published` as version `published.version` (conditional: false when that
+   * version exists, i.e. someone else published first), makes it the current one, keeps the
+   * catalog entry's hold, and deletes versions older than the newest `keepVersions`.
+   */
+  putCampaignVersion(published: PublishedCampaign & { version: number }, keepVersions: number): Promise<boolean>;
+  /** A stored version (what a running occurrence sends), or undefined when pruned or never written. */
+  getCampaignVersion(campaignId: string, version: number): Promise<PublishedCampaign | undefined>;
+  /** Stored versions, oldest first. */
+  listCampaignVersions(campaignId: string): Promise<CampaignVersionInfo[]>;
+  /** Sets or clears (undefined) the hold on the catalog entry; false when the campaign is not published. */
+  setCampaignHold(campaignId: string, hold: CampaignHold | undefined): Promise<boolean>;
+  /** Published segments and reward catalogs by id, with their content hash (publish's diff). */
+  putDefinition(definition: PublishedDefinition): Promise<void>;
+  listDefinitions(type: PublishedDefinition['type']): Promise<PublishedDefinition[]>;
 
   /** Conditional put: true only for the one caller that created it. */
   createOccurrence(occurrence: Occurrence): Promise<boolean>;

@@ -207,7 +207,7 @@ export const validateWorkspace = (files: readonly SourceFile[], options: Validat
 };
 
 /** Rules a campaign holds, with their paths: the inline audience rule and the trigger condition. */
-const campaignRules = (campaign: Campaign): { rule: SegmentRule; path: (string | number)[] }[] => {
+export const campaignRules = (campaign: Campaign): { rule: SegmentRule; path: (string | number)[] }[] => {
   const rules: { rule: SegmentRule; path: (string | number)[] }[] = [];
   if (campaign.audience.rule) rules.push({ rule: campaign.audience.rule, path: ['audience', 'rule'] });
   if (campaign.kind === 'triggered' && campaign.trigger.when) rules.push({ rule: campaign.trigger.when, path: ['trigger', 'when'] });

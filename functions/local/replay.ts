@@ -13,13 +13,14 @@
 // campaigns, once built, must add their due minutes to this set.)
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadWorkspace } from '#local/load-files';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { Outcome } from '#core/delivery/outcomes';
 import { dueTimes } from '#core/delivery/occurrence';
 import { parseShopEvent, SHOP_EVENT_SOURCE } from '#core/events';
-import { compileCampaignTemplates, loadShopInfo } from '../compile/compile-template';
+import type { PublishSet } from '#core/publish';
+import { loadShopInfo } from '../compile/compile-template';
+import { preparePublish } from '../compile/publish-set';
 import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
 import type { LocalAws } from './servers';
@@ -188,41 +189,29 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   text: sent.mail.text,
 });
 
-export type PreparedCampaigns = { ok: false; problems: string[] } | { ok: true; published: PublishedCampaign[]; skipped: SkippedCampaign[] };
+export type PreparedCampaigns =
+  | { ok: false; problems: string[] }
+  | { ok: true; set: PublishSet; published: PublishedCampaign[]; skipped: SkippedCampaign[] };
 
 /**
- * Loads and validates a campaigns folder and compiles the templates of the campaigns whose kind
- * is delivered (once, as publish does); other kinds and inactive campaigns come back as skipped.
- * Invalid files give validate's `file: path: message` lines.
+ * Loads, validates and compiles a campaigns folder exactly as `stammkunde publish` does
+ * (compile/publish-set.ts), so nothing runs here that publish would refuse. `set` is what gets
+ * published into the runtime's table; `published` the campaigns the delivery path sends today
+ * (delivered kinds, active), the others come back as skipped.
  */
 export const prepareCampaigns = async (dir: string, options: { templatesDir: string; publishedAt: Date }): Promise<PreparedCampaigns> => {
-  const { workspace, problems } = await loadWorkspace([dir], { templatesDir: options.templatesDir });
-  if (problems.length > 0) return { ok: false, problems: problems.map((p) => `${p.file}: ${p.path}: ${p.message}`) };
-  if (workspace.campaigns.size === 0) return { ok: false, problems: [`${dir}: (root): no campaign files found`] };
-
-  const segments = Object.fromEntries([...workspace.segments.values()].map(({ value }) => [value.id, value.rule]));
-  const campaigns = [...workspace.campaigns.values()].map((c) => c.value).sort((a, b) => cmp(a.id, b.id));
+  const prepared = await preparePublish([dir], options);
+  if (!prepared.ok) return prepared;
+  if (prepared.set.campaigns.length === 0) return { ok: false, problems: [`${dir}: (root): no campaign files found`] };
   const skipped: SkippedCampaign[] = [];
   const published: PublishedCampaign[] = [];
-  const compileProblems: string[] = [];
-  for (const campaign of campaigns) {
-    if (!DELIVERED_KINDS.includes(campaign.kind)) {
-      skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `delivery of ${campaign.kind} campaigns is not built yet` });
-      continue;
-    }
-    if (campaign.status !== 'active') {
-      skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `status is ${campaign.status}` });
-      continue;
-    }
-    try {
-      const template = await compileCampaignTemplates(campaign, { templatesDir: options.templatesDir });
-      published.push({ campaign, segments, template, publishedAt: options.publishedAt.toISOString() });
-    } catch (error) {
-      compileProblems.push(`${workspace.campaigns.get(campaign.id)?.file ?? campaign.id}: template: ${(error as Error).message}`);
-    }
+  for (const p of prepared.set.campaigns) {
+    const { campaign } = p;
+    if (!DELIVERED_KINDS.includes(campaign.kind)) skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `delivery of ${campaign.kind} campaigns is not built yet` });
+    else if (campaign.status !== 'active') skipped.push({ campaignId: campaign.id, kind: campaign.kind, reason: `status is ${campaign.status}` });
+    else published.push(p);
   }
-  if (compileProblems.length > 0) return { ok: false, problems: compileProblems };
-  return { ok: true, published, skipped };
+  return { ok: true, set: prepared.set, published, skipped };
 };
 
 /** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */
@@ -240,7 +229,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const customersText = options.customers ? await read('--customers', options.customers) : '';
   const unreadable = [eventsText, customersText].flatMap((t) => (typeof t === 'string' ? [] : [t.problem]));
   if (unreadable.length > 0) return { ok: false, problems: unreadable };
-  const { published, skipped } = prepared;
+  const { set, published, skipped } = prepared;
 
   // Inputs: customers first (registered at `from`), then the events in time order (stable).
   const badLines: BadLine[] = [];
@@ -289,7 +278,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
   try {
-    await runtime.publish(published);
+    await runtime.publish(set);
     bar?.start(feed.length + tickMinutes.length, 0, { day: from.toISOString().slice(0, 10) });
     let next = 0;
     let progressed = 0;

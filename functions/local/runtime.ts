@@ -21,7 +21,8 @@ import { createMemoryStore } from '#adapters/memory-store';
 import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import type { CampaignKind } from '#core/campaign';
-import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
+import type { DeliveryStore } from '#core/delivery-store';
+import { publishSet, type PublishPlan, type PublishSet } from '#core/publish';
 import { DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
 import type { AudienceShard, SendWork } from '#core/delivery/messages';
 import { createRateLimiter } from '#core/delivery/pacing';
@@ -116,8 +117,8 @@ export interface Runtime {
   readonly delivery: DeliveryStore;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
-  /** Writes published campaigns (what `stammkunde publish` writes on AWS). */
-  publish(campaigns: readonly PublishedCampaign[]): Promise<void>;
+  /** Publishes a prepared folder with the very code `stammkunde publish` runs on AWS (core/publish.ts). */
+  publish(set: PublishSet): Promise<PublishPlan>;
   /**
    * The customer clicks the double opt-in link: a pending consent becomes confirmed. Stands in
    * for the confirm path of the track function (not built yet); once per (customer, proof time).
@@ -265,9 +266,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     delivery,
     ...(aws ? { aws } : {}),
-    async publish(campaigns) {
-      for (const published of campaigns) await delivery.putCampaign(published);
-    },
+    publish: (set) => publishSet(delivery, set),
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);
       if (profile?.consent.status !== 'pending') return false;

@@ -1,6 +1,7 @@
 // StammkundeFunction: one Lambda from `functions/<folder>/handler.ts`, bundled with the local
 // esbuild (no Docker) into an ES module for Node 24 on arm64, with the Powertools environment,
 // its own log group with a retention, and a role that may write only to that log group.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -105,7 +106,8 @@ export class StammkundeFunction extends Construct {
       entry: `${PROJECT_ROOT}functions/${props.folder}/handler.ts`,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      // npm never publishes package-lock.json: installed as a shop's dependency, package.json stands in (all is bundled anyway).
+      depsLockFilePath: existsSync(`${PROJECT_ROOT}package-lock.json`) ? `${PROJECT_ROOT}package-lock.json` : `${PROJECT_ROOT}package.json`,
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -129,6 +131,8 @@ export class StammkundeFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         minify: BUNDLE_MINIFY,
         sourceMap: BUNDLE_SOURCE_MAP,
+        // esbuild's per-file report is noise in `cdk synth --quiet`; `-c stammkunde:verboseBundling=true` shows it.
+        logLevel: [true, 'true'].includes(this.node.tryGetContext('stammkunde:verboseBundling') as boolean | string) ? nodejs.LogLevel.INFO : nodejs.LogLevel.ERROR,
         // Bundle the AWS SDK too: the function then runs the SDK versions the tests ran against,
         // not whichever the Lambda runtime happens to ship.
         bundleAwsSDK: true,

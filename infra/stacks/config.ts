@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = {
   shopInfo: 'stammkunde:shopInfo',
   maxSendRate: 'stammkunde:maxSendRate',
   protectData: 'stammkunde:protectData',
+  createEmailIdentity: 'stammkunde:createEmailIdentity',
 } as const;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -33,15 +34,24 @@ export const StackConfig = z.object({
   /** Reply-To of every mail. Defaults to senderAddress. */
   replyToAddress: z.email().optional(),
   /** HTTPS origin of the track app: unsubscribe and click links start with it. */
-  publicBaseUrl: z.url({ protocol: /^https$/ }),
+  publicBaseUrl: z.url({ protocol: /^https$/, error: 'must be https (https://mail.shop.example)' }),
   /** Shop name, URL, imprint and address for the mail templates. */
   shopInfo: ShopInfo,
   /** Mails per second; overrides the account's MaxSendRate that send reads from SES. */
   maxSendRate: numberish.pipe(z.number().positive()).optional(),
   /** Keep the table on stack deletion and enable deletion protection. Default true. */
   protectData: booleanish.optional(),
+  /** Create the SES domain identity with Easy DKIM in the stack (outputs DkimRecord1..3). Default false. */
+  createEmailIdentity: booleanish.optional(),
 });
 export type StackConfig = z.infer<typeof StackConfig>;
+
+export class StackConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'StackConfigError';
+  }
+}
 
 /** Reads and validates the context; throws one line per bad key, named as in cdk.json. */
 export const readStackConfig = (scope: Construct): StackConfig => {
@@ -55,9 +65,12 @@ export const readStackConfig = (scope: Construct): StackConfig => {
     const lines = parsed.error.issues.map((issue) => {
       const field = String(issue.path[0]) as keyof typeof CONTEXT_KEYS;
       const inner = issue.path.slice(1).map(String);
-      return `context "${CONTEXT_KEYS[field] ?? field}"${inner.length ? ` ${inner.join('.')}` : ''}: ${issue.message}`;
+      const value = raw[field];
+      const shown = inner.length === 0 && (typeof value === 'string' || typeof value === 'number') ? ` ${JSON.stringify(value)}` : '';
+      return `context "${CONTEXT_KEYS[field] ?? field}"${shown}${inner.length ? ` ${inner.join('.')}` : ''}: ${issue.message}`;
     });
-    throw new Error(`Invalid Stammkunde configuration:\n${lines.join('\n')}`);
+    // One line per bad key; infra/bin/app.ts prints them without a stack trace.
+    throw new StackConfigError(lines);
   }
   return parsed.data;
 };

@@ -52,13 +52,13 @@ describe('infra: cdk-nag AwsSolutions', () => {
   it('acknowledges only the IAM5 findings IAM cannot narrow (schedule invoke, GetAccount for audience, send and tick), the two service DLQs and the token secret rotation', () => {
     expect(acknowledgements(s.stack).map((ack) => `${ack.path} ${ack.id.replace(/^annotation::/i, '')}`).sort()).toEqual([
       // ses:GetAccount: audience reads the rate for its back-pressure when none is configured.
-      'Stammkunde/Delivery/Audience/Worker/Role AwsSolutions-IAM5[Resource::*]',
-      expect.stringMatching(/^Stammkunde\/Delivery\/ScheduleRole AwsSolutions-IAM5\[Resource::<DeliveryTickFunction[0-9A-F]{8}\.Arn>:\*\]$/),
-      'Stammkunde/Delivery/Send/Worker/Role AwsSolutions-IAM5[Resource::*]',
-      'Stammkunde/Delivery/Tick/Role AwsSolutions-IAM5[Resource::*]',
-      'Stammkunde/Delivery/TickDeadLetters/Queue AwsSolutions-SQS3',
-      'Stammkunde/Delivery/TokenSecret AwsSolutions-SMG4',
-      'Stammkunde/FeedbackDeadLetters/Queue AwsSolutions-SQS3',
+      'Stammkunde/Default/Delivery/Audience/Worker/Role AwsSolutions-IAM5[Resource::*]',
+      expect.stringMatching(/^Stammkunde\/Default\/Delivery\/ScheduleRole AwsSolutions-IAM5\[Resource::<DeliveryTickFunction[0-9A-F]{8}\.Arn>:\*\]$/),
+      'Stammkunde/Default/Delivery/Send/Worker/Role AwsSolutions-IAM5[Resource::*]',
+      'Stammkunde/Default/Delivery/Tick/Role AwsSolutions-IAM5[Resource::*]',
+      'Stammkunde/Default/Delivery/TickDeadLetters/Queue AwsSolutions-SQS3',
+      'Stammkunde/Default/Delivery/TokenSecret AwsSolutions-SMG4',
+      'Stammkunde/Default/FeedbackDeadLetters/Queue AwsSolutions-SQS3',
     ]);
   });
 

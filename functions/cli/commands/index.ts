@@ -6,6 +6,9 @@ import { register as preview } from '#cli/commands/preview';
 import { register as demo } from '#cli/commands/demo';
 import { register as replay } from '#cli/commands/replay';
 import { register as local } from '#cli/commands/local';
+import { register as publish } from '#cli/commands/publish';
+import { register as campaigns } from '#cli/commands/campaigns';
+import { register as pauseResumeArchive } from '#cli/commands/pause';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,4 +19,7 @@ export const commands: RegisterCommand[] = [
   demo,
   replay,
   local,
+  publish,
+  campaigns,
+  pauseResumeArchive,
 ];

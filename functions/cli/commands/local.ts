@@ -122,7 +122,7 @@ export const startLocal = async (options: LocalOptions): Promise<LocalInstance> 
     onSent: (sent) => log(`sent ${sent.campaignId} (${sent.occurrenceId}) to customer ${sent.customerId}: ${sent.messageId}`),
   });
   try {
-    await runtime.publish(prepared.published);
+    await runtime.publish(prepared.set);
     runtime.startLive({ onTickError: (error) => log(`tick failed: ${error instanceof Error ? error.message : String(error)}`) });
     const app = createLocalApp(runtime);
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

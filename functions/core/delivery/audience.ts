@@ -4,7 +4,7 @@
 // its cursor before the function would time out, and, with a send rate configured, once it has
 // queued what its share of the rate sends in `maxDelaySeconds`: the continuation is delayed by
 // that time, so the audience never fills the send queue faster than SES drains it (README "At scale").
-import type { DeliveryStore } from '#core/delivery-store';
+import { readOccurrenceCampaign, type DeliveryStore } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { AudienceCompiler, ProfileShardScanner, SendQueue } from './ports';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
@@ -90,8 +90,8 @@ type Predicate = (profile: Profile, atEpochMs: number) => boolean;
 export const createAudienceWorker = (deps: AudienceDeps) => {
   const predicates = new Map<string, Predicate>();
 
-  const predicateFor = async (campaignId: string): Promise<Predicate> => {
-    const published = await deps.store.getCampaign(campaignId);
+  const predicateFor = async (campaignId: string, version: number | undefined): Promise<Predicate> => {
+    const published = await readOccurrenceCampaign(deps.store, campaignId, version);
     if (!published) throw new Error(`campaign "${campaignId}" is not published`);
     const cacheKey = `${campaignId}@${published.publishedAt}`;
     let predicate = predicates.get(cacheKey);
@@ -106,7 +106,7 @@ export const createAudienceWorker = (deps: AudienceDeps) => {
   return async (shard: AudienceShard, remainingMs: () => number = () => Infinity): Promise<AudienceResult> => {
     const occurrence = await deps.store.getOccurrence(shard.occurrenceId);
     if (!occurrence) throw new Error(`occurrence "${shard.occurrenceId}" does not exist`);
-    const predicate = await predicateFor(shard.campaignId);
+    const predicate = await predicateFor(shard.campaignId, occurrence.campaignVersion);
     // Segments are evaluated at the scheduled time, so a replay or a late shard picks the same people.
     const atMs = new Date(occurrence.scheduledAt).getTime();
     const result: AudienceResult = { scanned: 0, matched: 0, messages: 0, continued: false };

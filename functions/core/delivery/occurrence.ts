@@ -15,6 +15,8 @@ export interface Occurrence {
   state: OccurrenceState;
   totalSegments: number;
   createdAt: string;
+  /** The published campaign version it was created with: it sends that one to the end. */
+  campaignVersion?: number;
   /** Why the occurrence is paused (e.g. "SendingPausedException: ..."), shown to the marketer. */
   pausedReason?: string;
   /** Why a `missed` occurrence was not sent (due time, the tick that first saw it, the limit). */

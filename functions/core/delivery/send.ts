@@ -7,7 +7,7 @@
 // Exactly once per (occurrence, recipient): see ledger.ts for the state machine and
 // ledger-writes.ts for how a lost write response is resolved.
 import type { Clock } from '#core/clock';
-import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, type DeliveryStore, type PublishedCampaign } from '#core/delivery-store';
 import type { AccountStatusReader, Deadline, MailRenderer, Mailer, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
 import type { RateLimiter } from './pacing';
@@ -119,12 +119,13 @@ export const createSender = (deps: SendDeps) => {
   const nowMs = () => deps.clock.now().getTime();
   const { config, store } = deps;
 
-  const campaignFor = async (campaignId: string): Promise<PublishedCampaign> => {
-    const cached = campaigns.get(campaignId);
+  const campaignFor = async (campaignId: string, version: number | undefined): Promise<PublishedCampaign> => {
+    const cacheKey = `${campaignId}@${version ?? 'current'}`;
+    const cached = campaigns.get(cacheKey);
     if (cached && nowMs() - cached.loadedAtMs < config.campaignCacheMs) return cached.published;
-    const published = await store.getCampaign(campaignId);
-    if (!published) throw new Error(`campaign "${campaignId}" is not published`);
-    campaigns.set(campaignId, { published, loadedAtMs: nowMs() });
+    const published = await readOccurrenceCampaign(store, campaignId, version);
+    if (!published) throw new Error(`campaign "${campaignId}"${version === undefined ? '' : ` version ${version}`} is not published`);
+    campaigns.set(cacheKey, { published, loadedAtMs: nowMs() });
     return published;
   };
 
@@ -134,8 +135,8 @@ export const createSender = (deps: SendDeps) => {
    */
   return async (work: SendWork, messageKey: string, deadline: Deadline = NO_DEADLINE): Promise<SendWorkResult> => {
     // 1. load
-    const published = await campaignFor(work.campaignId);
     const occurrence = await store.getOccurrence(work.occurrenceId);
+    const published = await campaignFor(work.campaignId, occurrence?.campaignVersion);
     const ids = [...new Set(work.customerIds)];
     if (occurrence?.state === 'paused') {
       const tally = addOutcome({}, 'held', ids.length);

@@ -66,7 +66,7 @@ export interface TickResult {
 }
 
 /** Campaign kinds whose occurrences tick makes from a schedule (others: later issues). */
-const SCHEDULED_KINDS = new Set(['newsletter']);
+export const SCHEDULED_KINDS = new Set(['newsletter']);
 
 const fanOut = async (deps: TickDeps, occurrence: Occurrence): Promise<number> => {
   const shards: AudienceShard[] = [];
@@ -92,7 +92,9 @@ interface DueTime {
 const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: TickResult['errors']): Promise<DueTime[]> => {
   const due: DueTime[] = [];
   for (const summary of await deps.store.listCampaigns()) {
-    if (summary.status !== 'active' || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
+    // A paused campaign's due times are recorded `missed` (visible, with the reason), not sent
+    // later on resume; drafts and archived campaigns have no occurrences.
+    if ((summary.status !== 'active' && summary.status !== 'paused') || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
     try {
       for (const at of dueTimes(summary.schedule, from, now, deps.config.maxOccurrencesPerTick)) due.push({ summary, at });
     } catch (error) {
@@ -113,12 +115,18 @@ const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date
     campaignId: summary.campaignId,
     scheduledAt: at.toISOString(),
     state: 'created',
-    totalSegments: at.getTime() <= now.getTime() - deps.config.catchUpLimitMs ? deps.config.totalSegments : await totalSegments(),
+    totalSegments: summary.status === 'paused' || at.getTime() <= now.getTime() - deps.config.catchUpLimitMs ? deps.config.totalSegments : await totalSegments(),
     createdAt: now.toISOString(),
+    ...(summary.version !== undefined ? { campaignVersion: summary.version } : {}),
     stats: {},
   };
-  if (at.getTime() <= now.getTime() - deps.config.catchUpLimitMs) {
-    const missedReason = `due ${occurrence.scheduledAt}, first reached by the tick of ${now.toISOString()}: later than the catch-up limit of ${hours(deps.config.catchUpLimitMs)}, not sent`;
+  const missedReason =
+    summary.status === 'paused'
+      ? `due ${occurrence.scheduledAt} while the campaign was paused: not sent`
+      : at.getTime() <= now.getTime() - deps.config.catchUpLimitMs
+        ? `due ${occurrence.scheduledAt}, first reached by the tick of ${now.toISOString()}: later than the catch-up limit of ${hours(deps.config.catchUpLimitMs)}, not sent`
+        : undefined;
+  if (missedReason !== undefined) {
     if (await deps.store.createOccurrence({ ...occurrence, state: 'missed', missedReason })) result.missed.push(occurrence.occurrenceId);
     return true;
   }

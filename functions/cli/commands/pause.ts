@@ -1,0 +1,41 @@
+// `stammkunde pause|resume <campaignId | occurrenceId>` and `stammkunde archive <campaignId>`
+// (--table | --stack): a campaign's hold (no new occurrences), or one occurrence's sending
+// (core/campaign-control.ts). Resuming an occurrence queues its held mails: it needs the send
+// queue, from the stack outputs or --send-queue.
+import type { Command } from 'commander';
+import { archive, pause, resume } from '#core/campaign-control';
+import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
+
+export type ControlAction = 'pause' | 'resume' | 'archive';
+
+export const runControl = async (action: ControlAction, id: string, flags: TargetFlags, clients: AwsClients = {}): Promise<string> => {
+  const target = await resolveTarget(flags, clients);
+  try {
+    if (action === 'pause') return await pause(target.store, id);
+    if (action === 'archive') return await archive(target.store, id);
+    return await resume({ store: target.store, ...(target.sendQueue ? { sendQueue: target.sendQueue } : {}) }, id);
+  } finally {
+    target.close();
+  }
+};
+
+const descriptions: Record<ControlAction, string> = {
+  pause: 'pause a campaign (no new occurrences) or one occurrence (<campaignId>:<suffix>: its remaining mails are held)',
+  resume: 'resume a paused or archived campaign, or a paused occurrence (its held mails are queued again)',
+  archive: 'archive a campaign: no new occurrences; its occurrences and stats stay',
+};
+
+export const register = (program: Command): void => {
+  for (const action of ['pause', 'resume', 'archive'] as const) {
+    const command = addTargetOptions(
+      program
+        .command(action)
+        .description(descriptions[action])
+        .argument(action === 'archive' ? '<campaignId>' : '<id>', action === 'archive' ? 'campaign id' : 'campaign id or occurrence id'),
+    );
+    if (action === 'resume') command.option('--send-queue <url>', 'the send queue URL (read from the stack outputs with --stack)');
+    command.action(async (id: string, flags: TargetFlags) => {
+      console.log(await runControl(action, id, flags));
+    });
+  }
+};

@@ -1,0 +1,241 @@
+// Stammkunde: the whole engine as one L3 construct a shop embeds in its own CDK app (DESIGN §1).
+//   shop backend -> EventBridge bus -> rule (routes.shopEvents) -> events queue (+DLQ) -> ingest
+//   Scheduler (every minute) -> tick -> audience queue -> audience -> send queue -> send -> SES
+//   SES events (default bus) -> rule (routes.sesFeedback) -> feedback (async invoke, +DLQ)
+// The rule patterns come from functions/core/routes.ts, shared with the embedded runtime's bus.
+//
+//   new Stammkunde(this, 'Stammkunde', {
+//     sender: 'Kaffeerösterei <news@shop.example>',
+//     publicBaseUrl: 'https://mail.shop.example',
+//     shopInfo: { name, url, imprint, address },
+//   }).grantPutEvents(shopBackendRole);
+//
+// Child ids are stable (Data, ShopBus, Ingest, Mail, Delivery, Feedback, ...): renaming one
+// replaces the resource, and for Data that is the customers' table.
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
+import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
+import { MailSending } from './mail-sending';
+import { QueueWorker } from './queue-worker';
+import { StammkundeFunction } from './stammkunde-function';
+import { StammkundeTable } from './stammkunde-table';
+import { DeadLetterQueue } from './work-queue';
+
+export type { ShopInfo };
+
+export interface StammkundeProps {
+  /** From address of every mail: "news@shop.example" or "Shop <news@shop.example>". */
+  readonly sender: string;
+  /**
+   * The SES identity (domain or address) mails are sent as; SendEmail is granted on it only.
+   * @default - the domain of `sender`
+   */
+  readonly senderIdentity?: string;
+  /**
+   * Create the SES domain identity (Easy DKIM, 2048-bit) here instead of using one verified
+   * elsewhere. Its three DKIM CNAME records appear as the outputs `DkimRecord1..3` unless
+   * `hostedZone` is given, which gets them directly.
+   * @default false
+   */
+  readonly createEmailIdentity?: boolean;
+  /**
+   * Route 53 public hosted zone of the sender domain; with `createEmailIdentity` the DKIM
+   * records are written into it.
+   * @default - no records are written; add the DkimRecord outputs at your DNS provider
+   */
+  readonly hostedZone?: route53.IPublicHostedZone;
+  /** HTTPS origin of the customer endpoint: unsubscribe, preference and confirm links start with it. */
+  readonly publicBaseUrl: string;
+  /** Shop name, URL, imprint and address for the mail templates. */
+  readonly shopInfo: ShopInfo;
+  /**
+   * Reply-To of every mail.
+   * @default - no Reply-To: replies go to the sender address
+   */
+  readonly replyToAddress?: string;
+  /**
+   * Mails per second, instead of the account's MaxSendRate that send reads from SES.
+   * @default - the account's MaxSendRate
+   */
+  readonly maxSendRate?: number;
+  /**
+   * Keep the table when the stack is deleted and refuse DeleteTable (customer data).
+   * @default true
+   */
+  readonly protectData?: boolean;
+}
+
+/** Converts a shared route pattern into the CDK's event pattern shape. */
+export const toCdkEventPattern = (pattern: EventPattern): events.EventPattern => ({
+  source: [...pattern.source],
+  detailType: [...pattern['detail-type']],
+  ...(pattern.detail ? { detail: { ...pattern.detail } } : {}),
+});
+
+/** The mailbox part of "Name <box@domain>" or "box@domain". */
+const mailboxOf = (sender: string): string => /<([^<>]+)>\s*$/.exec(sender)?.[1] ?? sender.trim();
+
+/** Checks the props a synth can check, with one line naming the prop (never "Invalid URL" with a stack). */
+const checkProps = (props: StammkundeProps): void => {
+  let url: URL | undefined;
+  try {
+    url = new URL(props.publicBaseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:') throw new Error(`Stammkunde publicBaseUrl "${props.publicBaseUrl}" must be https (https://mail.shop.example)`);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(mailboxOf(props.sender))) throw new Error(`Stammkunde sender "${props.sender}" must be an address such as "news@shop.example" or "Shop <news@shop.example>"`);
+};
+
+export class Stammkunde extends Construct {
+  public readonly table: StammkundeTable;
+  public readonly shopBus: events.EventBus;
+  public readonly ingest: QueueWorker;
+  public readonly mail: MailSending;
+  public readonly delivery: DeliveryPipeline;
+  public readonly feedback: nodejs.NodejsFunction;
+  public readonly feedbackDeadLetters: DeadLetterQueue;
+  /** Set when `createEmailIdentity` is true. */
+  public readonly emailIdentity?: ses.EmailIdentity;
+
+  constructor(scope: Construct, id: string, props: StammkundeProps) {
+    super(scope, id);
+    checkProps(props);
+    const protectData = props.protectData ?? true;
+    const identityName = props.senderIdentity ?? mailboxOf(props.sender).split('@')[1]!;
+
+    this.table = new StammkundeTable(this, 'Data', {
+      deletionProtection: protectData,
+      ...(protectData ? {} : { removalPolicy: RemovalPolicy.DESTROY }),
+    });
+
+    this.shopBus = new events.EventBus(this, 'ShopBus', {
+      description: 'Shop events (CustomerRegistered, OrderPlaced, ...) put by the shop backend',
+    });
+
+    this.ingest = new QueueWorker(this, 'Ingest', {
+      folder: 'ingest',
+      description: 'Applies shop events to customer profiles, points and tiers, once per event id',
+      timeout: Duration.seconds(30),
+      environment: { TABLE_NAME: this.table.tableName },
+    });
+    // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
+    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections).
+    // No Query/Scan, no index access.
+    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'PutItem', 'UpdateItem');
+
+    new events.Rule(this, 'ShopEventsRule', {
+      eventBus: this.shopBus,
+      description: 'routes.shopEvents: the shop events ingest applies',
+      eventPattern: toCdkEventPattern(routes.shopEvents.pattern),
+      targets: [
+        new targets.SqsQueue(this.ingest.queue, {
+          // Events EventBridge could not put into the queue land with the ingest failures.
+          deadLetterQueue: this.ingest.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    let identity: ses.IEmailIdentity;
+    if (props.createEmailIdentity) {
+      this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
+        identity: props.hostedZone ? ses.Identity.publicHostedZone(props.hostedZone) : ses.Identity.domain(identityName),
+        dkimSigning: true,
+        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+      });
+      identity = this.emailIdentity;
+      if (!props.hostedZone) {
+        this.emailIdentity.dkimRecords.forEach((record, i) => {
+          new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `DKIM record ${i + 1} of 3 to add to the DNS of ${identityName}` });
+        });
+      }
+    } else {
+      identity = ses.EmailIdentity.fromEmailIdentityName(this, 'SenderIdentity', identityName);
+    }
+    this.mail = new MailSending(this, 'Mail', { identity });
+
+    this.delivery = new DeliveryPipeline(this, 'Delivery', {
+      table: this.table.table,
+      mail: this.mail,
+      senderAddress: props.sender,
+      publicBaseUrl: props.publicBaseUrl,
+      shopInfo: props.shopInfo,
+      ...(props.replyToAddress ? { replyToAddress: props.replyToAddress } : {}),
+      ...(props.maxSendRate !== undefined ? { maxSendRate: props.maxSendRate } : {}),
+    });
+
+    // feedback takes the EventBridge event itself (functions/feedback/handler.ts), so the rule
+    // invokes it directly (asynchronously). One DLQ catches both kinds of failure: events
+    // EventBridge could not deliver, and invocations that failed after Lambda's async retries.
+    const feedback = new StammkundeFunction(this, 'Feedback', {
+      folder: 'feedback',
+      description: 'SES bounces and complaints -> suppression; deliveries and failures -> ledger and stats',
+      timeout: Duration.seconds(30),
+      environment: { TABLE_NAME: this.table.tableName },
+    });
+    this.feedback = feedback.fn;
+    this.feedbackDeadLetters = new DeadLetterQueue(this, 'FeedbackDeadLetters', {
+      serviceDeadLetterReason:
+        'This queue is the dead-letter queue of the SES feedback rule target and of the feedback function\'s asynchronous invocations, not of an SQS queue that cdk-nag could see.',
+    });
+    this.feedback.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.feedbackDeadLetters.queue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    // feedback: applyAtomically for suppression (BatchGet + conditional Put), ledger transition
+    // and stats (Get, conditional Update).
+    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
+
+    new events.Rule(this, 'SesFeedbackRule', {
+      eventBus: this.mail.eventBus,
+      description: 'routes.sesFeedback: SES events of the Stammkunde configuration set',
+      eventPattern: toCdkEventPattern(sesFeedbackPattern(this.mail.configurationSet.configurationSetName)),
+      targets: [
+        new targets.LambdaFunction(this.feedback, {
+          deadLetterQueue: this.feedbackDeadLetters.queue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    new CfnOutput(this, 'ShopEventBusName', {
+      value: this.shopBus.eventBusName,
+      description: `Shop backends PutEvents here with source "${routes.shopEvents.pattern.source[0]}"`,
+    });
+    new CfnOutput(this, 'ShopEventBusArn', { value: this.shopBus.eventBusArn, description: 'The shop bus ARN, for the shop backend\'s events:PutEvents policy' });
+    // `stammkunde publish --stack` reads these two (functions/cli/aws-target.ts OUTPUT_KEYS).
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
+    new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+  }
+
+  /** Lets the shop backend put its events on the shop bus (events:PutEvents on this bus only). */
+  public grantPutEvents(grantee: iam.IGrantable): iam.Grant {
+    return this.shopBus.grantPutEventsTo(grantee);
+  }
+
+  /**
+   * Lets a CI role run `stammkunde publish`, `campaigns`, `pause`, `resume` and `archive`: the table
+   * calls of the publish and control paths (no Scan, no profile reads), DescribeStacks for
+   * `--stack`, and SendMessage to the send queue for resuming an occurrence.
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    const table = this.table.grantItemActions(grantee, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+    this.delivery.send.grantSendMessages(grantee);
+    // AWS::StackId is this stack's full ARN (with its id): no wildcard for cdk-nag to question.
+    iam.Grant.addToPrincipal({ grantee, actions: ['cloudformation:DescribeStacks'], resourceArns: [Stack.of(this).stackId] });
+    return table;
+  }
+}

@@ -22,6 +22,7 @@ import type { ConsentProof, CustomerRegistered, CustomerUpdated, ShopEvent } fro
 import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import type { Consent, OrderSummary, Profile, Tier } from '#core/profile';
+import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -34,7 +35,9 @@ export const PLACEHOLDER_TIME_ZONE = 'UTC';
 export type OwnEvent =
   | { type: 'TierChanged'; id: string; customerId: string; from: Tier; to: Tier; at: string; causeEventId: string }
   | { type: 'ConsentGiven'; id: string; customerId: string; at: string; source: string; causeEventId: string }
-  | { type: 'ConsentWithdrawn'; id: string; customerId: string; at: string; source: string; causeEventId: string };
+  | { type: 'ConsentWithdrawn'; id: string; customerId: string; at: string; source: string; causeEventId: string }
+  /** Double opt-in confirmed (track /confirm) or a proven confirmation imported; cause = token id or event id. */
+  | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string };
 
 export interface ApplyResult {
   profile: Profile;
@@ -92,12 +95,18 @@ const applyConsent = (
   consent: Consent,
   proof: ConsentProof,
   emailChanged: boolean,
-  own: (kind: 'ConsentGiven' | 'ConsentWithdrawn', proof: ConsentProof) => void,
+  own: (kind: 'ConsentGiven' | 'ConsentWithdrawn' | 'ConsentConfirmed', proof: ConsentProof) => void,
 ): Consent => {
   const proofAt = utc(proof.at);
   if (consent.proof && !later(utc(consent.proof.at), proofAt)) return consent; // a late, older proof
+  if (predatesWithdrawal(consent, proofAt)) return consent; // the customer unsubscribed after it
   if (proof.marketing) {
     if (consent.status === 'confirmed' && !emailChanged) return consent; // already double-opted-in
+    if (isProvenConfirmation(proof)) {
+      // A list migrated with its proof: confirmed without another opt-in mail.
+      own('ConsentConfirmed', proof);
+      return importedConsent(proof, proofAt);
+    }
     if (consent.status !== 'pending') own('ConsentGiven', proof);
     return { status: 'pending', proof: { ...proof, at: proofAt } };
   }

@@ -19,8 +19,9 @@ export interface TokenPayload {
   expiresAt?: string;
   /** confirm: the consent request it confirms (the pending proof's time); a newer request voids it. */
   requestAt?: string;
-  /** click: the index of the link in the campaign's stored link table. */
+  /** click: the index of the link in the campaign's stored link table, and the table's content locale. */
   link?: number;
+  locale?: string;
 }
 
 export interface SigningKey {
@@ -75,6 +76,7 @@ const isPayload = (value: unknown): value is TokenPayload => {
     optionalString('occurrenceId') &&
     optionalString('expiresAt') &&
     optionalString('requestAt') &&
+    optionalString('locale') &&
     (v.link === undefined || (Number.isInteger(v.link) && (v.link as number) >= 0))
   );
 };

@@ -1,0 +1,30 @@
+// The track function's environment, read once through zod; a bad value names the variable.
+import { z } from 'zod';
+import { envInt, parseEnv } from '#core/delivery/env';
+import { ShopInfo } from '#core/render';
+
+export const TrackEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  /** Shop name, url, imprint, address for the pages' footer, as JSON. */
+  SHOP_INFO: z.string().transform((text, ctx) => {
+    try {
+      return ShopInfo.parse(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be JSON {name, url, imprint, address, email?}: ${(error as Error).message.slice(0, 200)}` });
+      return z.NEVER;
+    }
+  }),
+  /** HMAC key of the links (the same key the send function signs with). */
+  TOKEN_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  TOKEN_SECRET: z.string().min(32),
+  /** Bus for our own events (ConsentConfirmed, ConsentWithdrawn); unset: history only. */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Comma-separated topics the preference centre always lists. */
+  TOPICS: z.string().default('newsletter').transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean)),
+  /** Requests per client address per minute and instance. */
+  REQUESTS_PER_MINUTE: envInt(60, 1, 100_000),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+export type TrackEnv = z.infer<typeof TrackEnv>;
+
+export const readTrackConfig = (env: Record<string, string | undefined>): TrackEnv => parseEnv('track', TrackEnv, env);

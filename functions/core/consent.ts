@@ -13,8 +13,8 @@ import type { ConsentProof } from '#core/events';
 import type { OwnEvent } from '#core/ingest';
 import type { Consent, ConsentConfirmation, Profile } from '#core/profile';
 
-/** The built-in confirmation campaign; the dot keeps it apart from every marketer's slug. */
-export const CONFIRMATION_CAMPAIGN_ID = 'system.consent-confirmation';
+/** The built-in confirmation campaign; the underscore keeps it apart from every marketer's slug (and SES tags keep it as is). */
+export const CONFIRMATION_CAMPAIGN_ID = 'system_consent-confirmation';
 /** Its topic: not a subscription anyone can turn on or off. */
 export const CONFIRMATION_TOPIC = 'consent-confirmation';
 /** How long a confirm link stays valid by default. */

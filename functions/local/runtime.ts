@@ -25,7 +25,14 @@ import type { AudienceShard, SendWork } from '#core/delivery/messages';
 import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from '#core/delivery/ports';
-import { createSignedUnsubscribeLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import { createSignedLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import type { Hono } from 'hono';
+import type { OwnEvent } from '#core/ingest';
+import { createDynamoClickStore } from '#adapters/dynamo-click-store';
+import { createMemoryClickStore } from '#adapters/memory-click-store';
+import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { createTrackApp, type ClickRecorder } from '../track/app';
+import { prepareSystemCampaigns } from '../compile/system-campaigns';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
 import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/delivery/tick';
 import { defaultLoyaltyConfig } from '#core/loyalty';
@@ -69,8 +76,19 @@ export interface RuntimeOptions {
   idNamespace?: string;
   shop: ShopInfo;
   from: string;
+  /** Base of every link in mail (unsubscribe, preferences, confirm, clicks): where the track app is served. */
   unsubscribeBaseUrl: string;
   signingKey: SigningKey;
+  /**
+   * The double opt-in through the pipeline: ingest asks for the confirmation mail, the built-in
+   * confirmation campaign is published. Off for replay (a shop's history holds no clicks; see
+   * confirmConsent). @default false
+   */
+  doubleOptIn?: boolean;
+  /** Days a confirm link stays valid. @default 7 */
+  confirmTtlDays?: number;
+  /** Templates folder for the built-in campaigns. @default templates/ of the repository */
+  templatesDir?: string;
   /** SES calls per second across the send consumer. @default 1,000,000 (local servers do not throttle) */
   sendRatePerSecond?: number;
   /** Overrides of the send configuration (frequency cap etc.). */
@@ -102,11 +120,16 @@ export interface Runtime {
   readonly delivery: DeliveryStore;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
+  /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
+  readonly track: Hono;
+  /** Our own events the track app emitted (ConsentConfirmed, ConsentWithdrawn), in order. */
+  readonly ownEvents: readonly OwnEvent[];
   /** Writes published campaigns (what `stammkunde publish` writes on AWS). */
   publish(campaigns: readonly PublishedCampaign[]): Promise<void>;
   /**
-   * The customer clicks the double opt-in link: a pending consent becomes confirmed. Stands in
-   * for the confirm path of the track function (not built yet); once per (customer, proof time).
+   * Simulates the customer's click on the double opt-in link: a confirm token for the pending
+   * request is POSTed to the track app, so the proof is recorded exactly as for a real click
+   * (user agent "stammkunde-simulated-click", no IP). True when it confirmed now.
    */
   confirmConsent(customerId: string): Promise<boolean>;
   /** One tick at the clock's current minute, as EventBridge Scheduler invokes it. */
@@ -168,6 +191,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const documentClient = aws ? createDocumentClient({ endpoint: aws.dynamoEndpoint, region: 'local' }) : undefined;
   const sesClient = aws ? createSesClient({ endpoint: aws.sesEndpoint, region: 'local', maxAttempts: 1 }) : undefined;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
+  const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
   const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
@@ -192,8 +216,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
 
   const logLevel = options.logLevel ?? 'WARN';
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel });
+  const doubleOptIn = options.doubleOptIn ?? false;
   queues.events.setConsumer(
-    createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest') }),
+    createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest'), ...(doubleOptIn ? { deliveries: delivery } : {}) }),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
   );
 
@@ -211,12 +236,27 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     logger('audience'),
   );
   const owners = sequentialIds(`${namespace}:owner`);
+  const links = createSignedLinks({ baseUrl: options.unsubscribeBaseUrl, key: options.signingKey, ...(options.confirmTtlDays ? { confirmTtlDays: options.confirmTtlDays } : {}) });
+  const ring = { current: options.signingKey, accepted: [options.signingKey] };
+  const ownEvents = createMemoryEventBus();
+  const track = createTrackApp({
+    customers,
+    campaigns: delivery,
+    clicks,
+    events: ownEvents,
+    keys: () => ring,
+    clock,
+    shop: options.shop,
+    // One person on a laptop (or a replay's simulated clicks) is no scanner.
+    requestsPerMinute: 1_000_000,
+    logger: logger('track'),
+  });
   const sendHandler = createSendHandler({
     store: delivery,
     profiles: people,
     mailer,
-    renderer: createTemplateMailRenderer({ shop: options.shop }),
-    links: createSignedUnsubscribeLinks({ baseUrl: options.unsubscribeBaseUrl, key: options.signingKey }),
+    renderer: createTemplateMailRenderer({ shop: options.shop, ...links }),
+    links,
     limiter: createRateLimiter({ ratePerSecond: options.sendRatePerSecond ?? 1_000_000, now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
     pool: createPool(32),
     sendQueue,
@@ -230,6 +270,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   queues.audience.setConsumer(audienceHandler, { batchSize: 10, concurrency: 4, functionName: 'audience' });
   queues.send.setConsumer(sendHandler, { batchSize: 10, concurrency: 4, functionName: 'send' });
 
+  if (doubleOptIn) await delivery.putCampaign((await prepareSystemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() }))[0]!);
+
   let tickTimer: TimerHandle | undefined;
   let live = false;
   const work = [queues.events, queues.audience, queues.send];
@@ -242,18 +284,19 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     delivery,
     ...(aws ? { aws } : {}),
+    track,
+    ownEvents: ownEvents.published,
     async publish(campaigns) {
       for (const published of campaigns) await delivery.putCampaign(published);
     },
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);
-      if (profile?.consent.status !== 'pending') return false;
-      const outcome = await customers.applyAtomically(customerId, `confirm:${profile.consent.proof?.at ?? ''}`, (current) =>
-        current?.consent.status === 'pending'
-          ? { profile: { ...current, consent: { ...current.consent, status: 'confirmed', confirmedAt: clock.now().toISOString() } }, ownEvents: [] }
-          : undefined,
-      );
-      return outcome.status === 'applied';
+      const requestAt = profile?.consent.proof?.at;
+      if (profile?.consent.status !== 'pending' || requestAt === undefined) return false;
+      // The path below the link base, as the track app routes it wherever it is mounted.
+      const path = links.confirmUrl({ customerId, requestAt, at: clock.now() }).slice(options.unsubscribeBaseUrl.replace(/\/+$/, '').length);
+      const response = await track.request(path, { method: 'POST', headers: { 'user-agent': 'stammkunde-simulated-click' } });
+      return response.status === 200 && (await customers.getProfile(customerId))?.consent.status === 'confirmed';
     },
     tick: () => tickHandler({ time: clock.now().toISOString() }),
     async settle() {

@@ -18,6 +18,8 @@ export const SendEnv = z.object({
   /** HMAC key for unsubscribe tokens (id for rotation, secret >= 32 bytes). */
   TOKEN_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   TOKEN_SECRET: z.string().min(32),
+  /** Days a double opt-in confirm link stays valid. */
+  CONFIRM_TTL_DAYS: envInt(7, 1, 60),
   /** Shop name, url, imprint, address for the templates, as JSON. */
   SHOP_INFO: z.string().transform((text, ctx) => {
     try {

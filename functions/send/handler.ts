@@ -9,7 +9,7 @@ import { SendWork } from '#core/delivery/messages';
 import { processRecords } from '#core/delivery/batch';
 import { createRateLimiter, perSenderRate } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
-import { createSignedUnsubscribeLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
+import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
@@ -42,12 +42,14 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1 }));
   const accountRate = config.MAX_SEND_RATE ?? (await mailer.maxSendRate());
+  const links = createSignedLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, key: { id: config.TOKEN_KEY_ID, secret: config.TOKEN_SECRET }, confirmTtlDays: config.CONFIRM_TTL_DAYS });
   return {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     profiles: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
     mailer,
-    renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO }),
-    links: createSignedUnsubscribeLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, key: { id: config.TOKEN_KEY_ID, secret: config.TOKEN_SECRET } }),
+    // Unsubscribe, preference centre (its own token), double opt-in and click links: one key.
+    renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO, ...links }),
+    links,
     limiter: createRateLimiter({
       ratePerSecond: perSenderRate(accountRate, config.SEND_CONCURRENCY),
       now: () => performance.now(),

@@ -48,7 +48,7 @@ describe('consent: double opt-in', () => {
 
   it('asks for one confirmation mail per consent request, with a deterministic occurrence', () => {
     const request = confirmationRequest(pending.profile, pending.ownEvents, new Date('2026-03-01T10:00:05Z'));
-    expect(request?.occurrenceId).toBe('system.consent-confirmation:c1:2026-03-01T10:00:00.000Z');
+    expect(request?.occurrenceId).toBe('system_consent-confirmation:c1:2026-03-01T10:00:00.000Z');
     const again = applyEvent(pending.profile, registered({}, 'e2'), defaultLoyaltyConfig);
     expect(confirmationRequest(again.profile, again.ownEvents, new Date())).toBeUndefined();
   });

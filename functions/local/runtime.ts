@@ -26,7 +26,7 @@ import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from '#core/delivery/ports';
 import { createSignedLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { OwnEvent } from '#core/ingest';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
@@ -89,6 +89,8 @@ export interface RuntimeOptions {
   confirmTtlDays?: number;
   /** Templates folder for the built-in campaigns. @default templates/ of the repository */
   templatesDir?: string;
+  /** The caller's address for the track app (proof of confirmation), from the HTTP server serving it. */
+  clientIp?: (c: Context) => string | undefined;
   /** SES calls per second across the send consumer. @default 1,000,000 (local servers do not throttle) */
   sendRatePerSecond?: number;
   /** Overrides of the send configuration (frequency cap etc.). */
@@ -249,6 +251,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     shop: options.shop,
     // One person on a laptop (or a replay's simulated clicks) is no scanner.
     requestsPerMinute: 1_000_000,
+    ...(options.clientIp ? { clientIp: options.clientIp } : {}),
     logger: logger('track'),
   });
   const sendHandler = createSendHandler({

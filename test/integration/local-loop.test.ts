@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startLocal, type LocalInstance } from '#cli/commands/local';
+import { runImport } from '#cli/commands/import';
 
 interface StoredMail { subject: string; destination: { to: string[] }; body: { html?: string }; headers?: { name: string; value: string }[] }
 
@@ -64,6 +65,16 @@ describe('stammkunde local: EventBridge PutEvents API', () => {
     const entry = { ...registered('plain-1'), Detail: JSON.parse(registered('plain-1').Detail) as unknown };
     const response = await fetch(`${local.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entry) });
     expect(((await response.json()) as { FailedEntryCount: number }).FailedEntryCount).toBe(0);
+  });
+
+  it('imports a CSV through the same API: proven confirmations confirmed, the rest pending', async () => {
+    const outcome = await runImport('test/fixtures/import/customers.csv', { dryRun: false, endpoint: local.url });
+    expect(outcome.lines.at(-1)).toBe('imported: 3 customers (2 confirmed with proof, 1 pending double opt-in), 1 bad rows');
+    await local.runtime.settle();
+    expect((await local.runtime.customers.getProfile('imp-1'))?.consent.confirmation).toMatchObject({ method: 'imported', ip: '203.0.113.1' });
+    expect((await local.runtime.customers.getProfile('imp-2'))?.consent.status).toBe('pending');
+    expect((await local.runtime.customers.getProfile('imp-4'))?.consent.confirmation?.proofRef).toBe('pinpoint-export-77');
+    expect(await local.runtime.customers.getProfile('imp-3')).toBeUndefined();
   });
 
   it('fails with one clear line when the port is busy', async () => {

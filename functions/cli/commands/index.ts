@@ -6,6 +6,7 @@ import { register as preview } from '#cli/commands/preview';
 import { register as demo } from '#cli/commands/demo';
 import { register as replay } from '#cli/commands/replay';
 import { register as local } from '#cli/commands/local';
+import { register as importCustomers } from '#cli/commands/import';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   demo,
   replay,
   local,
+  importCustomers,
 ];

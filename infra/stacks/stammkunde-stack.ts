@@ -11,6 +11,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
+import { CustomerEndpoint } from '../constructs/customer-endpoint';
 import { DeliveryPipeline } from '../constructs/delivery-pipeline';
 import { MailSending } from '../constructs/mail-sending';
 import { QueueWorker } from '../constructs/queue-worker';
@@ -43,6 +44,16 @@ export interface StammkundeStackProps extends StackProps {
    * @default true
    */
   readonly protectData?: boolean;
+  /**
+   * The shop's own host for mail links, served by CloudFront in front of the customer endpoint.
+   * @default - the Function URL
+   */
+  readonly linkDomain?: string;
+  /**
+   * ACM certificate (us-east-1) for `linkDomain`.
+   * @default - none
+   */
+  readonly linkCertificateArn?: string;
 }
 
 /** Converts a shared route pattern into the CDK's event pattern shape. */
@@ -58,6 +69,7 @@ export class StammkundeStack extends Stack {
   public readonly ingest: QueueWorker;
   public readonly mail: MailSending;
   public readonly delivery: DeliveryPipeline;
+  public readonly customerEndpoint: CustomerEndpoint;
   public readonly feedback: nodejs.NodejsFunction;
   public readonly feedbackDeadLetters: DeadLetterQueue;
 
@@ -110,6 +122,16 @@ export class StammkundeStack extends Stack {
       shopInfo: props.shopInfo,
       ...(props.replyToAddress ? { replyToAddress: props.replyToAddress } : {}),
       ...(props.maxSendRate !== undefined ? { maxSendRate: props.maxSendRate } : {}),
+    });
+
+    // The links in every mail (unsubscribe, preferences, double opt-in, clicks); its own events
+    // go on the shop bus with source "stammkunde", which the shop-events rule does not match.
+    this.customerEndpoint = new CustomerEndpoint(this, 'CustomerEndpoint', {
+      table: this.table.table,
+      tokenSecret: this.delivery.tokenSecret,
+      shopInfo: props.shopInfo,
+      eventBus: this.shopBus,
+      ...(props.linkDomain && props.linkCertificateArn ? { domainName: props.linkDomain, certificateArn: props.linkCertificateArn } : {}),
     });
 
     // feedback takes the EventBridge event itself (functions/feedback/handler.ts), so the rule

@@ -56,7 +56,7 @@ const t = {
   save: same('Speichern', 'Save'),
   saved: same('Gespeichert.', 'Saved.'),
   unsubscribeEverything: same('Von allen Werbe-E-Mails abmelden', 'Unsubscribe from all marketing emails'),
-  consentHeading: same('Ihre Einwilligung', 'Your consent'),
+  consentHeading: de('Ihre Einwilligung', 'Deine Einwilligung', 'Your consent'),
   consentGiven: de(
     'Sie haben am {date} eingewilligt (über: {source}).',
     'Du hast am {date} eingewilligt (über: {source}).',

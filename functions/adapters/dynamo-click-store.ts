@@ -4,6 +4,7 @@
 // |--------------|-------------------------------------|-------------|---------------------------------------------------------|
 // | first click  | CLICK#<occurrenceId>#<customerId>   | LINK#<n>    | Put attribute_not_exists (one per mail and link); TTL    |
 // | click counts | CAMPAIGN#<campaignId>               | CLICKS#<occurrence suffix> | UpdateItem ADD link_<n> :1, only after a first click |
+// | first open   | CLICK#<occurrenceId>#<customerId>   | OPEN        | Put attribute_not_exists; then ADD opens :1 on the counts (pixel, off by default) |
 //
 // The first-click item keeps a repeated click (or a scanner following the link twice) out of the
 // count; it expires with the send ledger's retention.
@@ -18,13 +19,14 @@ export interface DynamoClickStoreOptions {
   tableName: string;
 }
 
-export const createDynamoClickStore = ({ client, tableName }: DynamoClickStoreOptions): ClickRecorder => ({
-  async recordClick({ occurrenceId, customerId, campaignId, link, atMs }) {
+export const createDynamoClickStore = ({ client, tableName }: DynamoClickStoreOptions): ClickRecorder => {
+  /** The first-time marker, then the counter: a crash in between loses one count, never doubles one. */
+  const first = async (occurrenceId: string, customerId: string, campaignId: string, sk: string, counter: string, atMs: number): Promise<boolean> => {
     try {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: `CLICK#${occurrenceId}#${customerId}`, sk: `LINK#${link}`, entity: 'click', at: new Date(atMs).toISOString(), expiresAt: Math.floor((atMs + LEDGER_RETENTION_MS) / 1000) },
+          Item: { pk: `CLICK#${occurrenceId}#${customerId}`, sk, entity: 'click', at: new Date(atMs).toISOString(), expiresAt: Math.floor((atMs + LEDGER_RETENTION_MS) / 1000) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -38,10 +40,14 @@ export const createDynamoClickStore = ({ client, tableName }: DynamoClickStoreOp
         TableName: tableName,
         Key: { pk: `CAMPAIGN#${campaignId}`, sk: `CLICKS#${suffix}` },
         UpdateExpression: 'ADD #n :one',
-        ExpressionAttributeNames: { '#n': `link_${link}` },
+        ExpressionAttributeNames: { '#n': counter },
         ExpressionAttributeValues: { ':one': 1 },
       }),
     );
     return true;
-  },
-});
+  };
+  return {
+    recordClick: ({ occurrenceId, customerId, campaignId, link, atMs }) => first(occurrenceId, customerId, campaignId, `LINK#${link}`, `link_${link}`, atMs),
+    recordOpen: ({ occurrenceId, customerId, campaignId, atMs }) => first(occurrenceId, customerId, campaignId, 'OPEN', 'opens', atMs),
+  };
+};

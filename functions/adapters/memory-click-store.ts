@@ -9,7 +9,14 @@ export interface MemoryClickStore extends ClickRecorder {
 export const createMemoryClickStore = (): MemoryClickStore => {
   const seen = new Set<string>();
   const counts = new Map<string, Record<number, number>>();
+  const opens = new Set<string>();
   return {
+    async recordOpen({ occurrenceId, customerId }) {
+      const key = JSON.stringify([occurrenceId, customerId]);
+      if (opens.has(key)) return false;
+      opens.add(key);
+      return true;
+    },
     async recordClick({ occurrenceId, customerId, link }) {
       const key = JSON.stringify([occurrenceId, customerId, link]);
       if (seen.has(key)) return false;

@@ -6,7 +6,7 @@
 // Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open';
 
 export interface TokenPayload {
   purpose: TokenPurpose;
@@ -46,7 +46,7 @@ export type VerifyResult =
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open'];
 
 const mac = (key: SigningKey, signed: string): Buffer => createHmac('sha256', key.secret).update(signed).digest();
 

@@ -20,6 +20,8 @@ export const SendEnv = z.object({
   TOKEN_SECRET: z.string().min(32),
   /** Days a double opt-in confirm link stays valid. */
   CONFIRM_TTL_DAYS: envInt(7, 1, 60),
+  /** Put an open pixel in marketing mail (the track function must serve it: its OPEN_PIXEL). */
+  OPEN_PIXEL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Shop name, url, imprint, address for the templates, as JSON. */
   SHOP_INFO: z.string().transform((text, ctx) => {
     try {

@@ -42,7 +42,7 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const mailer = new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT, maxAttempts: 1 }));
   const accountRate = config.MAX_SEND_RATE ?? (await mailer.maxSendRate());
-  const links = createSignedLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, key: { id: config.TOKEN_KEY_ID, secret: config.TOKEN_SECRET }, confirmTtlDays: config.CONFIRM_TTL_DAYS });
+  const links = createSignedLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, key: { id: config.TOKEN_KEY_ID, secret: config.TOKEN_SECRET }, confirmTtlDays: config.CONFIRM_TTL_DAYS, openPixel: config.OPEN_PIXEL });
   return {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     profiles: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),

@@ -27,6 +27,8 @@ import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLangua
 export interface ClickRecorder {
   /** True only for the first click of this recipient on this link of this occurrence. */
   recordClick(click: { occurrenceId: string; customerId: string; campaignId: string; link: number; atMs: number }): Promise<boolean>;
+  /** True only for the first open of this mail (the optional pixel). */
+  recordOpen(open: { occurrenceId: string; customerId: string; campaignId: string; atMs: number }): Promise<boolean>;
 }
 
 /** Our own events onto the bus (adapters/event-bus.ts, memory twin beside it). */
@@ -49,6 +51,12 @@ export interface TrackDeps {
   clientIp?: (c: Context) => string | undefined;
   /** Requests per client address per minute, per instance. @default 60 */
   requestsPerMinute?: number;
+  /**
+   * Serve the open pixel (`/o/<token>`). Off by default: Apple Mail Privacy Protection fetches
+   * every image on delivery, so opens mostly count proxies; mail then carries no pixel either.
+   * @default false
+   */
+  openPixel?: boolean;
   /** How long a published campaign's link table is cached. @default 60 s */
   campaignCacheMs?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -314,6 +322,18 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     return c.redirect(entry.url, 302);
+  });
+
+  // A transparent 1x1 GIF.
+  const PIXEL = Uint8Array.from(Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'));
+  app.get('/o/:token', async (c) => {
+    if (!deps.openPixel) return short(c, 404, browserLang(c), 'notFoundTitle', 'notFound');
+    const v = await verify(c, 'open');
+    if (!v.ok) return refuse(c, v);
+    const { campaignId, occurrenceId, customerId } = v.payload;
+    if (campaignId && occurrenceId && c.req.method !== 'HEAD') await deps.clicks.recordOpen({ occurrenceId, customerId, campaignId, atMs: clock.now().getTime() });
+    const headers = { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' };
+    return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(PIXEL, 200, headers);
   });
 
   app.notFound((c) => short(c, 404, browserLang(c), 'notFoundTitle', 'notFound'));

@@ -23,6 +23,8 @@ export const TrackEnv = z.object({
   TOPICS: z.string().default('newsletter').transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean)),
   /** Requests per client address per minute and instance. */
   REQUESTS_PER_MINUTE: envInt(60, 1, 100_000),
+  /** Serve the open pixel (off by default: Apple Mail Privacy Protection makes opens unreliable). */
+  OPEN_PIXEL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
 export type TrackEnv = z.infer<typeof TrackEnv>;

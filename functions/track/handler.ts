@@ -45,6 +45,7 @@ export const createTrackHandler = (config: TrackEnv, keys: () => SigningKeyRing 
     topics: config.TOPICS,
     clientIp: lambdaClientIp,
     requestsPerMinute: config.REQUESTS_PER_MINUTE,
+    openPixel: config.OPEN_PIXEL,
     logger: createLogger('track'),
   });
   return handle(app);

@@ -50,6 +50,12 @@ export interface CustomerEndpointProps {
    */
   readonly requestsPerMinute?: number;
   /**
+   * Serve the open pixel at /o/<token> (the send function's OPEN_PIXEL must match to embed it).
+   * Off: Apple Mail Privacy Protection fetches every image on delivery, so opens mostly count proxies.
+   * @default false
+   */
+  readonly openPixel?: boolean;
+  /**
    * Instances that may run at once: the ceiling of what a link scanner can cost.
    * @default 10
    */
@@ -93,6 +99,7 @@ export class CustomerEndpoint extends Construct {
         TOKEN_SECRET: props.tokenSecret.secretValue.unsafeUnwrap(),
         TOPICS: (props.topics ?? ['newsletter']).join(','),
         REQUESTS_PER_MINUTE: String(props.requestsPerMinute ?? 60),
+        OPEN_PIXEL: String(props.openPixel ?? false),
         ...(props.eventBus ? { EVENT_BUS_NAME: props.eventBus.eventBusName } : {}),
       },
     });

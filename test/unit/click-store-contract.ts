@@ -19,6 +19,13 @@ export const clickStoreContract = (name: string, make: () => Promise<ClickRecord
       expect(await store.recordClick({ ...click, customerId: 'c2' })).toBe(true);
     });
 
+    it('counts the first open of a mail once, apart from its clicks', async () => {
+      const store = await make();
+      await store.recordClick(click);
+      expect(await store.recordOpen({ ...click, customerId: 'c5' })).toBe(true);
+      expect(await store.recordOpen({ ...click, customerId: 'c5' })).toBe(false);
+    });
+
     it('counts one first click when the same click arrives five times at once', async () => {
       const store = await make();
       const results = await Promise.all(Array.from({ length: 5 }, () => store.recordClick({ ...click, customerId: 'c9' })));

@@ -235,3 +235,20 @@ describe('track: clicks', () => {
     expect((await t.app.request(`/c/${t.click(t.dyn.index)}`)).status).toBe(404);
   });
 });
+
+describe('track: open pixel', () => {
+  const open = () => token({ purpose: 'open', campaignId: 'nl', occurrenceId: 'nl:2026-03-01T08:00Z' });
+
+  it('serves no pixel by default', async () => {
+    const t = await setup();
+    expect((await t.app.request(`/o/${open()}`)).status).toBe(404);
+  });
+
+  it('serves a GIF and counts the first open when switched on', async () => {
+    const t = await setup(registered(), { openPixel: true });
+    const res = await t.app.request(`/o/${open()}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(await t.clicks.recordOpen({ occurrenceId: 'nl:2026-03-01T08:00Z', customerId: 'c1', campaignId: 'nl', atMs: 0 })).toBe(false);
+  });
+});

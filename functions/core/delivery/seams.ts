@@ -35,6 +35,8 @@ export interface RecipientLinks {
   confirmUrl?: (input: { customerId: string; requestAt: string; at: Date }) => string;
   /** Click tracking: a web link of the stored link table, by index. */
   clickUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string; locale: string; link: number }) => string;
+  /** The open pixel's URL; absent (the default) = no pixel in mail. */
+  openPixelUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string }) => string;
 }
 
 const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -67,6 +69,10 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
           html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
         }
       }
+      if (options.openPixelUrl && campaign.capClass === 'marketing') {
+        const pixel = attribute(options.openPixelUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId }));
+        html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
+      }
       return { subject: mail.subject, html, text: mail.text };
     },
   };
@@ -76,7 +82,13 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
  * Every signed link of a mail: unsubscribe (no expiry, RFC 8058), preferences (its own token),
  * confirm (expires after `confirmTtlDays`, bound to the consent request) and clicks.
  */
-export const createSignedLinks = (options: { baseUrl: string; key: SigningKey; confirmTtlDays?: number }): UnsubscribeLinks & Required<RecipientLinks> => {
+export const createSignedLinks = (options: {
+  baseUrl: string;
+  key: SigningKey;
+  confirmTtlDays?: number;
+  /** Put an open pixel in marketing mail (off by default: Apple Mail Privacy Protection). */
+  openPixel?: boolean;
+}): UnsubscribeLinks & Required<Omit<RecipientLinks, 'openPixelUrl'>> & Pick<RecipientLinks, 'openPixelUrl'> => {
   const base = options.baseUrl.replace(/\/+$/, '');
   const ttlMs = (options.confirmTtlDays ?? DEFAULT_CONFIRM_TTL_DAYS) * 24 * 3600 * 1000;
   return {
@@ -86,6 +98,9 @@ export const createSignedLinks = (options: { baseUrl: string; key: SigningKey; c
       `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, options.key)}`,
     clickUrl: ({ customerId, campaignId, occurrenceId, locale, link }) =>
       `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link }, options.key)}`,
+    ...(options.openPixel
+      ? { openPixelUrl: ({ customerId, campaignId, occurrenceId }: { customerId: string; campaignId: string; occurrenceId: string }) => `${base}/o/${signToken({ purpose: 'open', customerId, campaignId, occurrenceId }, options.key)}` }
+      : {}),
   };
 };
 

@@ -13,13 +13,18 @@ import type { SigningKeyRing } from '#core/tokens';
 import { createTrackApp } from './app';
 import { readTrackConfig, type TrackEnv } from './config';
 
-/** The caller's address as Lambda saw it (Function URL requestContext; behind CloudFront, X-Forwarded-For). */
+/**
+ * The caller's address: behind CloudFront the viewer's (CloudFront-Viewer-Address, "ip:port",
+ * which the distribution's origin request policy forwards), otherwise the Function URL's sourceIp.
+ * X-Forwarded-For is not used: its first entries are whatever the client wrote.
+ */
 export const lambdaClientIp = (c: Context): string | undefined => {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  const viewer = c.req.header('cloudfront-viewer-address');
+  if (viewer) return viewer.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   try {
-    return getConnInfo(c).remote.address ?? forwarded;
+    return getConnInfo(c).remote.address;
   } catch {
-    return forwarded;
+    return undefined;
   }
 };
 

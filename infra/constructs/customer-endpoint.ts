@@ -124,10 +124,16 @@ export class CustomerEndpoint extends Construct {
           origin: new origins.FunctionUrlOrigin(this.functionUrl),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-          // Every page is per token and per state: nothing is cached; the viewer's address and
-          // user agent reach the function (proof of confirmation).
+          // Every page is per token and per state: nothing is cached. The viewer's address and
+          // user agent reach the function (proof of confirmation, rate limit); not the Host
+          // header, which the Function URL must see as its own.
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          originRequestPolicy: new cloudfront.OriginRequestPolicy(this, 'ForwardViewer', {
+            comment: 'Stammkunde customer endpoint: viewer address, user agent, language and form content type',
+            headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('CloudFront-Viewer-Address', 'User-Agent', 'Accept-Language', 'Content-Type'),
+            queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+          }),
         },
       });
       Validations.of(this.distribution).acknowledge(

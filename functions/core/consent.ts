@@ -44,6 +44,9 @@ export const importedConsent = (proof: ConsentProof, proofAt: string): Consent =
   return { status: 'confirmed', proof: { ...proof, at: proofAt }, confirmedAt, confirmation };
 };
 
+/** Identifies the open consent request: its own time after an email change, else the proof's time. */
+export const requestKeyOf = (consent: Consent): string | undefined => consent.requestedAt ?? consent.proof?.at;
+
 /** The occurrence of one consent request's confirmation mail: the ledger sends it once. */
 export const confirmationOccurrenceId = (customerId: string, requestAt: string): string => `${CONFIRMATION_CAMPAIGN_ID}:${customerId}:${requestAt}`;
 
@@ -57,7 +60,7 @@ export const confirmationRequest = (
   ownEvents: readonly OwnEvent[],
   now: Date,
 ): { deliveryId: string; dueAt: string; occurrenceId: string; campaignId: string; customerId: string } | undefined => {
-  const requestAt = profile.consent.proof?.at;
+  const requestAt = requestKeyOf(profile.consent);
   if (profile.consent.status !== 'pending' || requestAt === undefined || profile.placeholder || !profile.email) return undefined;
   if (!ownEvents.some((e) => e.type === 'ConsentGiven')) return undefined;
   const occurrenceId = confirmationOccurrenceId(profile.customerId, requestAt);
@@ -86,9 +89,9 @@ export type ConfirmOutcome =
 /** The double opt-in click: records the proof and confirms, once per consent request. */
 export const confirmConsent = (profile: Profile, request: ConfirmRequest): ConfirmOutcome => {
   const { consent } = profile;
-  if (consent.proof?.at !== request.requestAt) return { kind: 'void' };
+  if (requestKeyOf(consent) !== request.requestAt) return { kind: 'void' };
   if (consent.status === 'confirmed') return { kind: 'already' };
-  if (consent.status !== 'pending') return { kind: 'void' };
+  if (consent.status !== 'pending' || !consent.proof) return { kind: 'void' };
   const at = request.at.toISOString();
   const confirmation: ConsentConfirmation = { method: 'double-opt-in', at, tokenId: request.tokenId, source: consent.proof.source };
   if (request.ip) confirmation.ip = request.ip.slice(0, 64);

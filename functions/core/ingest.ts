@@ -140,8 +140,9 @@ const applyCustomer = (
   let consent = profile.consent;
   if (emailChanged && consent.status === 'confirmed' && !detail.consent) {
     // The confirmation was for the old address: ask the new one again.
-    consent = { ...consent, status: 'pending' };
+    consent = { ...consent, status: 'pending', requestedAt: utc(event.time) };
     delete consent.confirmedAt;
+    delete consent.confirmation;
     ownEvents.push({ type: 'ConsentGiven', id: `${event.id}#ConsentGiven`, customerId: profile.customerId, at: utc(event.time), source: consent.proof?.source ?? 'email-change', causeEventId: event.id });
   }
   if (detail.consent) {

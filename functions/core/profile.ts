@@ -13,6 +13,11 @@ export interface Consent {
   proof?: ConsentProof;
   confirmedAt?: string;
   withdrawnAt?: string;
+  /**
+   * When the open confirmation request was made, if not at the proof's time: a changed email
+   * address asks again (core/consent.ts requestKeyOf), so links to the old address are void.
+   */
+  requestedAt?: string;
   /** How the confirmation was proven: the double opt-in click, or an imported record. */
   confirmation?: ConsentConfirmation;
 }

@@ -28,6 +28,7 @@ import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from 
 import { createSignedLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
 import type { Context, Hono } from 'hono';
 import type { OwnEvent } from '#core/ingest';
+import { requestKeyOf } from '#core/consent';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
@@ -294,7 +295,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     },
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);
-      const requestAt = profile?.consent.proof?.at;
+      const requestAt = profile ? requestKeyOf(profile.consent) : undefined;
       if (profile?.consent.status !== 'pending' || requestAt === undefined) return false;
       // The path below the link base, as the track app routes it wherever it is mounted.
       const path = links.confirmUrl({ customerId, requestAt, at: clock.now() }).slice(options.unsubscribeBaseUrl.replace(/\/+$/, '').length);

@@ -18,7 +18,7 @@ import type { Profile } from '#core/profile';
 import type { ShopInfo } from '#core/render';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
 import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
-import { changePreferences, confirmConsent, CONFIRMATION_TOPIC, type PreferenceChange } from '#core/consent';
+import { changePreferences, confirmConsent, CONFIRMATION_TOPIC, requestKeyOf, type PreferenceChange } from '#core/consent';
 import { signToken, tokenId, verifyToken, type SigningKeyRing, type TokenPayload, type TokenPurpose } from '#core/tokens';
 import { CompiledTemplate } from '#core/render';
 import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLanguage, text, topicLabel, type PageLanguage, type TextKey } from './pages';
@@ -254,7 +254,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     if (!profile || profile.placeholder) return neutral(c);
     const lang = langOf(profile);
     const title = text(lang, 'confirmTitle');
-    if (profile.consent.proof?.at !== v.payload.requestAt) return html(c, 400, page(lang, shop, title, `<p>${text(lang, 'confirmVoid')}</p>`));
+    if (requestKeyOf(profile.consent) !== v.payload.requestAt) return html(c, 400, page(lang, shop, title, `<p>${text(lang, 'confirmVoid')}</p>`));
     if (profile.consent.status === 'confirmed') return html(c, 200, page(lang, shop, title, `<p class="status" role="status">${text(lang, 'confirmed')}</p>`));
     if (profile.consent.status !== 'pending') return html(c, 400, page(lang, shop, title, `<p>${text(lang, 'confirmVoid')}</p>`));
     const body =

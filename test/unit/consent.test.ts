@@ -119,3 +119,16 @@ describe('consent: transactional rule', () => {
     expect(Campaign.safeParse(triggered).success).toBe(true);
   });
 });
+
+describe('consent: a changed email address', () => {
+  it('asks the new address in a new request, and voids the old confirm link', () => {
+    const pending = applyEvent(undefined, registered({}), defaultLoyaltyConfig).profile;
+    const confirmed = confirmConsent(pending, { requestAt: '2026-03-01T10:00:00.000Z', at: new Date('2026-03-01T11:00:00Z'), tokenId: 't1' });
+    if (confirmed.kind !== 'confirmed') throw new Error('not confirmed');
+    const moved = applyEvent(confirmed.profile, { id: 'e5', time: '2026-04-01T09:00:00Z', type: 'CustomerUpdated', detail: { customerId: 'c1', email: 'new@example.com' } } as ShopEvent, defaultLoyaltyConfig);
+    const request = confirmationRequest(moved.profile, moved.ownEvents, new Date('2026-04-01T09:00:01Z'));
+    expect(request?.occurrenceId).toBe('system_consent-confirmation:c1:2026-04-01T09:00:00.000Z');
+    expect(confirmConsent(moved.profile, { requestAt: '2026-03-01T10:00:00.000Z', at: new Date(), tokenId: 't1' }).kind).toBe('void');
+    expect(confirmConsent(moved.profile, { requestAt: '2026-04-01T09:00:00.000Z', at: new Date(), tokenId: 't2' }).kind).toBe('confirmed');
+  });
+});

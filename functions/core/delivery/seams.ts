@@ -6,7 +6,7 @@ import { TemplateRenderer, buildRenderVariables, pickContentLocale, type Compile
 import { signToken, type SigningKey } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
-import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS } from '#core/consent';
+import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
 import type { AudienceCompiler, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
 
 /** Compiles the campaign's audience (segment reference or inline rule) once per published version. */
@@ -54,7 +54,7 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
         unsubscribe: unsubscribeUrl,
         preferences: options.preferencesUrl?.(profile.customerId) ?? unsubscribeUrl,
       };
-      const requestAt = profile.consent.proof?.at;
+      const requestAt = requestKeyOf(profile.consent);
       if (campaign.id === CONFIRMATION_CAMPAIGN_ID && options.confirmUrl && requestAt) {
         links.confirm = options.confirmUrl({ customerId: profile.customerId, requestAt, at });
       }

@@ -1,19 +1,11 @@
 // The track function's environment, read once through zod; a bad value names the variable.
 import { z } from 'zod';
-import { envInt, parseEnv } from '#core/delivery/env';
-import { ShopInfo } from '#core/render';
+import { envInt, envShopInfo, parseEnv } from '#core/delivery/env';
 
 export const TrackEnv = z.object({
   TABLE_NAME: z.string().min(1),
   /** Shop name, url, imprint, address for the pages' footer, as JSON. */
-  SHOP_INFO: z.string().transform((text, ctx) => {
-    try {
-      return ShopInfo.parse(JSON.parse(text));
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `must be JSON {name, url, imprint, address, email?}: ${(error as Error).message.slice(0, 200)}` });
-      return z.NEVER;
-    }
-  }),
+  SHOP_INFO: envShopInfo(),
   /** HMAC key of the links (the same key the send function signs with). */
   TOKEN_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   TOKEN_SECRET: z.string().min(32),

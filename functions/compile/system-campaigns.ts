@@ -7,7 +7,7 @@
 // Its id has an underscore, which no marketer's slug can have, so it never collides with a campaign file.
 import type { Campaign } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
-import { CONFIRMATION_CAMPAIGN_ID, CONFIRMATION_TOPIC } from '#core/consent';
+import { CONFIRMATION_CAMPAIGN_ID, CONFIRMATION_TOPIC, TRANSACTIONAL_LAYOUT } from '#core/consent';
 import { compileCampaignTemplates, type CompileOptions } from './compile-template';
 
 const informal = (du: string, sie: string) => `{% if customer.formality == "informal" %}${du}{% else %}${sie}{% endif %}`;
@@ -23,7 +23,7 @@ export const confirmationCampaign = (): Campaign => ({
   trigger: { event: 'CustomerRegistered', delay: {} },
   audience: { rule: { type: 'not', rule: { type: 'tier', in: ['bronze', 'silver', 'gold'] } } },
   template: {
-    layout: 'transactional',
+    layout: TRANSACTIONAL_LAYOUT,
     defaultLocale: 'en',
     content: {
       de: {

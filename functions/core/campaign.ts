@@ -7,7 +7,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { Locale, TimeZone, Cents, Currency, IsoTime, isLocaleKey } from '#core/events';
 import type { ShopDetailType } from '#core/events';
 import { SegmentRule, Slug } from '#core/segment';
-import { transactionalProblem } from '#core/consent';
+import { capClassProblems } from '#core/consent';
 
 export { Slug };
 
@@ -178,9 +178,8 @@ const common = {
 };
 
 /** Consent cannot be bypassed: `transactional` only on order-event triggers (core/consent.ts). */
-const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event: string } }, ctx: z.RefinementCtx): void => {
-  const problem = transactionalProblem(campaign);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['capClass'], message: problem });
+const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event: string }; template: { layout: string } }, ctx: z.RefinementCtx): void => {
+  for (const problem of capClassProblems(campaign)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
 };
 
 export const NewsletterCampaign = z.object({ ...common, kind: z.literal('newsletter'), schedule: Schedule }).strict().superRefine(checkCapClass);

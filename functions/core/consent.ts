@@ -22,11 +22,33 @@ export const DEFAULT_CONFIRM_TTL_DAYS = 7;
 /** Trigger events that make an order follow-up: the only place `transactional` is allowed. */
 export const ORDER_TRIGGER_EVENTS: readonly string[] = ['OrderPlaced', 'OrderRefunded', 'FirstOrderPlaced'];
 
-/** A campaign's capClass problem, or undefined when the class is allowed (the rule behind validate). */
-export const transactionalProblem = (campaign: { kind: string; capClass?: string; trigger?: { event: string } }): string | undefined => {
-  if (campaign.capClass !== 'transactional') return undefined;
-  if (campaign.kind === 'triggered' && campaign.trigger && ORDER_TRIGGER_EVENTS.includes(campaign.trigger.event)) return undefined;
-  return `"transactional" is only allowed for triggered campaigns on order events (${ORDER_TRIGGER_EVENTS.join(', ')}); marketing mail needs consent, so use "marketing"`;
+/** The layout without the "you agreed" line and unsubscribe links: transactional mail only. */
+export const TRANSACTIONAL_LAYOUT = 'transactional';
+
+/**
+ * A campaign's consent-class problems (the rule behind validate), each with its field:
+ * transactional only on order-event triggers and with the transactional layout; marketing never
+ * with that layout, which lacks the unsubscribe and preference links.
+ */
+export const capClassProblems = (campaign: {
+  kind: string;
+  capClass?: string;
+  trigger?: { event: string };
+  template: { layout: string };
+}): { path: string[]; message: string }[] => {
+  const transactional = campaign.capClass === 'transactional';
+  if (!transactional) {
+    return campaign.template.layout === TRANSACTIONAL_LAYOUT
+      ? [{ path: ['template', 'layout'], message: `"${TRANSACTIONAL_LAYOUT}" has no unsubscribe or preference links; marketing mail needs a layout with them` }]
+      : [];
+  }
+  const problems: { path: string[]; message: string }[] = [];
+  if (campaign.kind !== 'triggered' || !campaign.trigger || !ORDER_TRIGGER_EVENTS.includes(campaign.trigger.event)) {
+    problems.push({ path: ['capClass'], message: `"transactional" is only allowed for triggered campaigns on order events (${ORDER_TRIGGER_EVENTS.join(', ')}); marketing mail needs consent, so use "marketing"` });
+  } else if (campaign.template.layout !== TRANSACTIONAL_LAYOUT) {
+    problems.push({ path: ['template', 'layout'], message: `transactional mail must use the "${TRANSACTIONAL_LAYOUT}" layout: it carries no "you agreed to receive this" footer` });
+  }
+  return problems;
 };
 
 /** A migrated confirmation counts only with its proof: when, where, and an IP or a record reference. */

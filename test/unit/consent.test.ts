@@ -113,10 +113,22 @@ describe('consent: transactional rule', () => {
     expect(Campaign.safeParse(triggered).success).toBe(false);
   });
 
-  it('allows capClass "transactional" for an order follow-up', () => {
+  it('allows capClass "transactional" for an order follow-up in the transactional layout', () => {
     const triggered = { ...newsletter({ capClass: 'transactional', kind: 'triggered', trigger: { event: 'OrderPlaced', delay: { days: 3 } } }) } as Record<string, unknown>;
     delete triggered.schedule;
+    triggered.template = { ...(triggered.template as object), layout: 'transactional' };
     expect(Campaign.safeParse(triggered).success).toBe(true);
+  });
+
+  it('rejects an order follow-up in a layout with the "you agreed" footer, naming template.layout', () => {
+    const triggered = { ...newsletter({ capClass: 'transactional', kind: 'triggered', trigger: { event: 'OrderPlaced' } }) } as Record<string, unknown>;
+    delete triggered.schedule;
+    expect(Campaign.safeParse(triggered).error?.issues.map((i) => i.path.join('.'))).toEqual(['template.layout']);
+  });
+
+  it('rejects marketing mail in the transactional layout, which has no unsubscribe links', () => {
+    const parsed = Campaign.safeParse(newsletter({ template: { layout: 'transactional', defaultLocale: 'de', content: { de: { subject: 's', preheader: 'p', blocks: [{ type: 'text', text: 't' }] } } } }));
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['template.layout']);
   });
 });
 

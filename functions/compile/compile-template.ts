@@ -48,7 +48,7 @@ export interface CompileOptions {
 }
 
 /** Variables a URL may consist of alone (links that are not written into the campaign). */
-const LINK_VARIABLES = new Set(['links.unsubscribe', 'links.preferences', 'reward.link', 'shop.url']);
+const LINK_VARIABLES = new Set(['links.unsubscribe', 'links.preferences', 'links.confirm', 'reward.link', 'shop.url']);
 const ALLOWED_SCHEME = /^(https?:\/\/|mailto:)/i;
 const LIQUID = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 

@@ -2,10 +2,12 @@
 // preparation `stammkunde publish`, `stammkunde local` and replay share. Invalid files give
 // validate's `file: path: message` lines and no set; MJML runs here, once per campaign and locale.
 import { loadWorkspace } from '#local/load-files';
-import { buildPublishSet, type PublishSet } from '#core/publish';
+import { buildPublishSet, contentHash, type PublishSet } from '#core/publish';
+import type { PublishedCampaign } from '#core/delivery-store';
 import type { Workspace } from '#core/workspace';
 import { formatProblem } from '#cli/commands/validate';
 import { compileCampaignTemplates } from './compile-template';
+import { prepareSystemCampaigns } from './system-campaigns';
 
 export type PreparedPublish = { ok: false; problems: string[] } | { ok: true; set: PublishSet; workspace: Workspace };
 
@@ -28,3 +30,14 @@ export const preparePublish = async (paths: readonly string[], options: { templa
   if (compileProblems.length > 0) return { ok: false, problems: compileProblems };
   return { ok: true, set: buildPublishSet(workspace, templates, options.publishedAt), workspace };
 };
+
+/**
+ * The built-in campaigns (the double opt-in confirmation mail), compiled and hashed as publish
+ * writes them. `stammkunde publish` writes them beside every folder (a deployed stack must be able
+ * to send what ingest asks for); their ids start with "system_", which campaign ids cannot.
+ */
+export const systemCampaigns = async (options: { templatesDir?: string; publishedAt: Date }): Promise<PublishedCampaign[]> =>
+  (await prepareSystemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: options.publishedAt })).map((system) => ({
+    ...system,
+    contentHash: contentHash({ campaign: system.campaign, segments: system.segments, template: system.template }),
+  }));

@@ -7,6 +7,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { Locale, TimeZone, Cents, Currency, IsoTime, isLocaleKey } from '#core/events';
 import type { ShopDetailType } from '#core/events';
 import { SegmentRule, Slug } from '#core/segment';
+import { capClassProblems } from '#core/consent';
 
 export { Slug };
 
@@ -176,17 +177,25 @@ const common = {
   capClass: z.enum(['marketing', 'transactional']).default('marketing'),
 };
 
-export const NewsletterCampaign = z.object({ ...common, kind: z.literal('newsletter'), schedule: Schedule }).strict();
+/** Consent cannot be bypassed: `transactional` only on order-event triggers (core/consent.ts). */
+const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event: string }; template: { layout: string } }, ctx: z.RefinementCtx): void => {
+  for (const problem of capClassProblems(campaign)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+};
+
+export const NewsletterCampaign = z.object({ ...common, kind: z.literal('newsletter'), schedule: Schedule }).strict().superRefine(checkCapClass);
 export const SeasonalCampaign = z
   .object({ ...common, kind: z.literal('seasonal'), occasion: Occasion, sendAt: LocalTime.default('09:00') })
-  .strict();
-export const TriggeredCampaign = z.object({ ...common, kind: z.literal('triggered'), trigger: Trigger }).strict();
+  .strict()
+  .superRefine(checkCapClass);
+export const TriggeredCampaign = z.object({ ...common, kind: z.literal('triggered'), trigger: Trigger }).strict().superRefine(checkCapClass);
 export const DiscountCampaign = z
   .object({ ...common, kind: z.literal('discount'), schedule: Schedule, coupon: CouponSpec })
-  .strict();
+  .strict()
+  .superRefine(checkCapClass);
 export const ReferralCampaign = z
   .object({ ...common, kind: z.literal('referral'), schedule: Schedule, rewards: Slug.describe('a reward catalog id') })
-  .strict();
+  .strict()
+  .superRefine(checkCapClass);
 
 export const Campaign = z.discriminatedUnion('kind', [
   NewsletterCampaign,

@@ -55,6 +55,16 @@ export const ConsentProof = z.object({
   source: z.string().min(1).max(200),
   ip: z.string().max(64).optional(),
   text: z.string().max(2000).optional(),
+  /** Version of the consent wording shown (e.g. "2026-03"), kept with the proof. */
+  textVersion: z.string().max(64).optional(),
+  /**
+   * Migrating a list: "confirmed" is accepted only with confirmedAt, source and ip or proofRef
+   * (core/consent.ts isProvenConfirmation); anything less stays pending and gets the double opt-in.
+   */
+  status: z.enum(['pending', 'confirmed']).optional(),
+  confirmedAt: IsoTime.optional(),
+  /** Where the earlier provider keeps the confirmation record (an export id, a URL). */
+  proofRef: z.string().min(1).max(500).optional(),
 });
 export type ConsentProof = z.infer<typeof ConsentProof>;
 

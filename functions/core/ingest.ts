@@ -27,6 +27,7 @@ import type { ConsentProof, CustomerRegistered, CustomerUpdated, ShopEvent } fro
 import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
+import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -40,7 +41,9 @@ export const PLACEHOLDER_TIME_ZONE = 'UTC';
 export type OwnEvent =
   | { type: 'TierChanged'; id: string; customerId: string; from: Tier; to: Tier; at: string; causeEventId: string }
   | { type: 'ConsentGiven'; id: string; customerId: string; at: string; source: string; causeEventId: string }
-  | { type: 'ConsentWithdrawn'; id: string; customerId: string; at: string; source: string; causeEventId: string };
+  | { type: 'ConsentWithdrawn'; id: string; customerId: string; at: string; source: string; causeEventId: string }
+  /** Double opt-in confirmed (track /confirm) or a proven confirmation imported; cause = token id or event id. */
+  | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string };
 
 export interface ApplyResult {
   profile: Profile;
@@ -99,12 +102,18 @@ const applyConsent = (
   consent: Consent,
   proof: ConsentProof,
   emailChanged: boolean,
-  own: (kind: 'ConsentGiven' | 'ConsentWithdrawn', proof: ConsentProof) => void,
+  own: (kind: 'ConsentGiven' | 'ConsentWithdrawn' | 'ConsentConfirmed', proof: ConsentProof) => void,
 ): Consent => {
   const proofAt = utc(proof.at);
   if (consent.proof && !later(utc(consent.proof.at), proofAt)) return consent; // a late, older proof
+  if (predatesWithdrawal(consent, proofAt)) return consent; // the customer unsubscribed after it
   if (proof.marketing) {
     if (consent.status === 'confirmed' && !emailChanged) return consent; // already double-opted-in
+    if (isProvenConfirmation(proof)) {
+      // A list migrated with its proof: confirmed without another opt-in mail.
+      own('ConsentConfirmed', proof);
+      return importedConsent(proof, proofAt);
+    }
     if (consent.status !== 'pending') own('ConsentGiven', proof);
     return { status: 'pending', proof: { ...proof, at: proofAt } };
   }
@@ -138,8 +147,9 @@ const applyCustomer = (
   let consent = profile.consent;
   if (emailChanged && consent.status === 'confirmed' && !detail.consent) {
     // The confirmation was for the old address: ask the new one again.
-    consent = { ...consent, status: 'pending' };
+    consent = { ...consent, status: 'pending', requestedAt: utc(event.time) };
     delete consent.confirmedAt;
+    delete consent.confirmation;
     ownEvents.push({ type: 'ConsentGiven', id: `${event.id}#ConsentGiven`, customerId: profile.customerId, at: utc(event.time), source: consent.proof?.source ?? 'email-change', causeEventId: event.id });
   }
   if (detail.consent) {

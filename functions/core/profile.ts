@@ -13,6 +13,29 @@ export interface Consent {
   proof?: ConsentProof;
   confirmedAt?: string;
   withdrawnAt?: string;
+  /**
+   * When the open confirmation request was made, if not at the proof's time: a changed email
+   * address asks again (core/consent.ts requestKeyOf), so links to the old address are void.
+   */
+  requestedAt?: string;
+  /** How the confirmation was proven: the double opt-in click, or an imported record. */
+  confirmation?: ConsentConfirmation;
+}
+
+/** The proof kept when consent is confirmed (core/consent.ts). */
+export interface ConsentConfirmation {
+  method: 'double-opt-in' | 'imported';
+  at: string;
+  ip?: string;
+  userAgent?: string;
+  /** tokens.ts tokenId of the confirm link that was used. */
+  tokenId?: string;
+  /** The wording and its version the customer agreed to, and where (from the consent request). */
+  text?: string;
+  textVersion?: string;
+  source: string;
+  /** imported: the earlier provider's reference. */
+  proofRef?: string;
 }
 
 export interface Suppression {

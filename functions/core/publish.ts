@@ -51,6 +51,9 @@ export interface PublishPlan {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** sha256 of the JSON: the same files compile to the same bytes (tested), so the same hash. */
+/** Built-in campaigns (core/consent.ts) are published by the engine, never part of a marketer's folder. */
+export const SYSTEM_CAMPAIGN_PREFIX = 'system_';
+
 export const contentHash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** The segments a campaign's rules use, following segment -> segment references. */
@@ -103,7 +106,7 @@ export const planPublish = async (store: DeliveryStore, set: PublishSet): Promis
   }
   const inFolder = new Set(set.campaigns.map((p) => p.campaign.id));
   for (const summary of [...published.values()].sort((a, b) => cmp(a.campaignId, b.campaignId))) {
-    if (!inFolder.has(summary.campaignId)) notInFolder.push({ type: 'campaign', id: summary.campaignId, status: summary.status });
+    if (!inFolder.has(summary.campaignId) && !summary.campaignId.startsWith(SYSTEM_CAMPAIGN_PREFIX)) notInFolder.push({ type: 'campaign', id: summary.campaignId, status: summary.status });
   }
   for (const [type, definitions] of [['segment', set.segments], ['rewardCatalog', set.rewardCatalogs]] as const) {
     const stored = new Map((await store.listDefinitions(type)).map((d) => [d.id, d]));

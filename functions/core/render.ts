@@ -100,9 +100,12 @@ export interface RenderVariables {
     points: number;
     orderCount: number;
     attributes: Record<string, string | number | boolean>;
+    /** "formal" (Sie) or "informal" (du): wording beyond the salutation can follow it. */
+    formality: 'formal' | 'informal';
   };
   shop: ShopInfo;
-  links: { unsubscribe: string; preferences: string };
+  /** `confirm`: the double opt-in link, only in the built-in confirmation mail. */
+  links: { unsubscribe: string; preferences: string; confirm?: string };
   coupon?: CouponVariables;
   reward?: RewardVariables;
   now: string;
@@ -120,7 +123,7 @@ export interface RenderInput {
   template: Pick<CompiledTemplate, 'locale' | 'salutation'>;
   profile: RecipientProfile;
   shop: ShopInfo;
-  links: { unsubscribe: string; preferences: string };
+  links: { unsubscribe: string; preferences: string; confirm?: string };
   /** The send time. */
   now: Date;
   coupon?: CouponVariables;
@@ -151,6 +154,7 @@ export const buildRenderVariables = (input: RenderInput): RenderVariables => {
       points: profile.points,
       orderCount: profile.orders.count,
       attributes: profile.attributes,
+      formality: profile.formality ?? 'formal',
     },
     shop: input.shop,
     links: input.links,

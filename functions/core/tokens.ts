@@ -4,9 +4,9 @@
 // The keys are handed in (core reads no environment); expiry is checked against a passed-in time.
 //
 // Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open';
 
 export interface TokenPayload {
   purpose: TokenPurpose;
@@ -17,6 +17,11 @@ export interface TokenPayload {
   occurrenceId?: string;
   /** Expiry as an ISO time; absent = no expiry (unsubscribe links must keep working). */
   expiresAt?: string;
+  /** confirm: the consent request it confirms (the pending proof's time); a newer request voids it. */
+  requestAt?: string;
+  /** click: the index of the link in the campaign's stored link table, and the table's content locale. */
+  link?: number;
+  locale?: string;
 }
 
 export interface SigningKey {
@@ -41,7 +46,7 @@ export type VerifyResult =
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open'];
 
 const mac = (key: SigningKey, signed: string): Buffer => createHmac('sha256', key.secret).update(signed).digest();
 
@@ -69,9 +74,15 @@ const isPayload = (value: unknown): value is TokenPayload => {
     optionalString('topic') &&
     optionalString('campaignId') &&
     optionalString('occurrenceId') &&
-    optionalString('expiresAt')
+    optionalString('expiresAt') &&
+    optionalString('requestAt') &&
+    optionalString('locale') &&
+    (v.link === undefined || (Number.isInteger(v.link) && (v.link as number) >= 0))
   );
 };
+
+/** A short, stable id of a token (kept as proof of which link confirmed); reveals nothing of the key. */
+export const tokenId = (token: string): string => createHash('sha256').update(token).digest('base64url').slice(0, 22);
 
 /**
  * Verifies a token against the keys still accepted (current and previous). Never throws on bad

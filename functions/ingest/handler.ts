@@ -20,6 +20,9 @@ import { applyEvent, customerIdOf, occurredAt } from '#core/ingest';
 import type { LoyaltyConfig } from '#core/loyalty';
 import type { Clock } from '#core/clock';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
+import type { DeliveryStore } from '#core/delivery-store';
+import { confirmationRequest } from '#core/consent';
+import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { readIngestConfig } from './config';
@@ -31,6 +34,11 @@ export interface IngestDeps {
   clock?: Clock;
   /** Default: a Powertools Logger with service "ingest". */
   logger?: Logger;
+  /**
+   * Where the double opt-in mail is asked for (a due delivery tick releases into the send path);
+   * without it consent given in events waits for another confirmation path.
+   */
+  deliveries?: Pick<DeliveryStore, 'putDueDelivery'>;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -104,6 +112,10 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       ...ownEvents.map((own) => ({ eventId: own.id, origin: 'own' as const, type: own.type, at: own.at, detail: own })),
     ];
     await store.appendEvents(customerId, records);
+    // After the profile and history: a redelivery asks again for the same occurrence, and the
+    // send ledger keeps it to one mail per consent request.
+    const confirmation = deps.deliveries && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
+    if (confirmation) await deps.deliveries!.putDueDelivery(confirmation);
     logger.info('event applied', {
       eventId: event.id,
       detailType: event.type,
@@ -133,7 +145,11 @@ export const handler: IngestHandler = (event, context) => {
   if (!deployed) {
     const config = readIngestConfig(process.env);
     const client = createDocumentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
-    deployed = createIngestHandler({ store: createDynamoStore({ client, tableName: config.tableName }), loyalty: config.loyalty });
+    deployed = createIngestHandler({
+      store: createDynamoStore({ client, tableName: config.tableName }),
+      loyalty: config.loyalty,
+      deliveries: createDynamoDeliveryStore({ client, tableName: config.tableName }),
+    });
   }
   return deployed(event, context);
 };

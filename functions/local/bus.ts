@@ -79,7 +79,7 @@ export const PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024;
 /** EventBridge's `time`: ISO 8601 in UTC to the second. */
 const eventTime = (at: Date): string => `${at.toISOString().slice(0, 19)}Z`;
 
-const entryBytes = (entry: PutEventsEntry): number =>
+export const entryBytes = (entry: PutEventsEntry): number =>
   Buffer.byteLength(entry.Source ?? '') +
   Buffer.byteLength(entry.DetailType ?? '') +
   Buffer.byteLength(entry.Detail ?? '') +

@@ -28,7 +28,15 @@ import type { AudienceShard, SendWork } from '#core/delivery/messages';
 import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from '#core/delivery/ports';
-import { createSignedUnsubscribeLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import { createSignedLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import type { Context, Hono } from 'hono';
+import type { OwnEvent } from '#core/ingest';
+import { requestKeyOf } from '#core/consent';
+import { createDynamoClickStore } from '#adapters/dynamo-click-store';
+import { createMemoryClickStore } from '#adapters/memory-click-store';
+import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { systemCampaigns } from '../compile/publish-set';
+import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
 import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/delivery/tick';
 import { defaultLoyaltyConfig } from '#core/loyalty';
@@ -72,9 +80,22 @@ export interface RuntimeOptions {
   idNamespace?: string;
   shop: ShopInfo;
   from: string;
+  /** Base of every link in mail (unsubscribe, preferences, confirm, clicks): where the track app is served. */
   unsubscribeBaseUrl: string;
   /** The keys links are signed (current) and verified (accepted) with. */
   keyRing: SigningKeyRing;
+  /**
+   * The double opt-in through the pipeline: ingest asks for the confirmation mail, the built-in
+   * confirmation campaign is published. Off for replay (a shop's history holds no clicks; see
+   * confirmConsent). @default false
+   */
+  doubleOptIn?: boolean;
+  /** Days a confirm link stays valid. @default 7 */
+  confirmTtlDays?: number;
+  /** Templates folder for the built-in campaigns. @default templates/ of the repository */
+  templatesDir?: string;
+  /** The caller's address for the track app (proof of confirmation), from the HTTP server serving it. */
+  clientIp?: (c: Context) => string | undefined;
   /** SES calls per second across the send consumer. @default 1,000,000 (local servers do not throttle) */
   sendRatePerSecond?: number;
   /** Overrides of the send configuration (frequency cap etc.). */
@@ -117,11 +138,16 @@ export interface Runtime {
   readonly delivery: DeliveryStore;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
+  /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
+  readonly track: Hono;
+  /** Our own events the track app emitted (ConsentConfirmed, ConsentWithdrawn), in order. */
+  readonly ownEvents: readonly OwnEvent[];
   /** Publishes a prepared folder with the very code `stammkunde publish` runs on AWS (core/publish.ts). */
   publish(set: PublishSet): Promise<PublishPlan>;
   /**
-   * The customer clicks the double opt-in link: a pending consent becomes confirmed. Stands in
-   * for the confirm path of the track function (not built yet); once per (customer, proof time).
+   * Simulates the customer's click on the double opt-in link: a confirm token for the pending
+   * request is POSTed to the track app, so the proof is recorded exactly as for a real click
+   * (user agent "stammkunde-simulated-click", no IP). True when it confirmed now.
    */
   confirmConsent(customerId: string): Promise<boolean>;
   /** One tick at the clock's current minute, as EventBridge Scheduler invokes it. */
@@ -185,6 +211,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   if (documentClient && sesClient) options.instrument?.clients?.({ dynamo: documentClient, ses: sesClient });
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
+  const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
   const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
@@ -209,8 +236,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
 
   const logLevel = options.logLevel ?? 'WARN';
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel });
+  const doubleOptIn = options.doubleOptIn ?? false;
   queues.events.setConsumer(
-    observe('ingest', createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest') })),
+    observe('ingest', createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest'), ...(doubleOptIn ? { deliveries: delivery } : {}) })),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
   );
 
@@ -235,12 +263,28 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     logger('audience'),
   );
   const owners = sequentialIds(`${namespace}:owner`);
+  const links = createSignedLinks({ baseUrl: options.unsubscribeBaseUrl, ring: options.keyRing, ...(options.confirmTtlDays ? { confirmTtlDays: options.confirmTtlDays } : {}) });
+  const ring = options.keyRing;
+  const ownEvents = createMemoryEventBus();
+  const track = createTrackApp({
+    customers,
+    campaigns: delivery,
+    clicks,
+    events: ownEvents,
+    keys: () => ring,
+    clock,
+    shop: options.shop,
+    // One person on a laptop (or a replay's simulated clicks) is no scanner.
+    requestsPerMinute: 1_000_000,
+    ...(options.clientIp ? { clientIp: options.clientIp } : {}),
+    logger: logger('track'),
+  });
   const sendHandler = createSendHandler({
     store: delivery,
     profiles: people,
     mailer,
-    renderer: createTemplateMailRenderer({ shop: options.shop }),
-    links: createSignedUnsubscribeLinks({ baseUrl: options.unsubscribeBaseUrl, ring: options.keyRing }),
+    renderer: createTemplateMailRenderer({ shop: options.shop, ...links }),
+    links,
     limiter: createRateLimiter({ ratePerSecond: options.sendRatePerSecond ?? 1_000_000, now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
     pool: createPool(32),
     sendQueue,
@@ -254,6 +298,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   queues.audience.setConsumer(observe('audience', audienceHandler), { batchSize: 10, concurrency: 4, functionName: 'audience' });
   queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
 
+  // The double opt-in needs the built-in confirmation campaign (publish writes it with every folder).
+  if (doubleOptIn) await publishSet(delivery, { campaigns: await systemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() }), segments: [], rewardCatalogs: [] });
+
   let tickTimer: TimerHandle | undefined;
   let live = false;
   const work = [queues.events, queues.audience, queues.send];
@@ -266,16 +313,17 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     delivery,
     ...(aws ? { aws } : {}),
+    track,
+    ownEvents: ownEvents.published,
     publish: (set) => publishSet(delivery, set),
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);
-      if (profile?.consent.status !== 'pending') return false;
-      const outcome = await customers.applyAtomically(customerId, `confirm:${profile.consent.proof?.at ?? ''}`, (current) =>
-        current?.consent.status === 'pending'
-          ? { profile: { ...current, consent: { ...current.consent, status: 'confirmed', confirmedAt: clock.now().toISOString() } }, ownEvents: [] }
-          : undefined,
-      );
-      return outcome.status === 'applied';
+      const requestAt = profile ? requestKeyOf(profile.consent) : undefined;
+      if (profile?.consent.status !== 'pending' || requestAt === undefined) return false;
+      // The path below the link base, as the track app routes it wherever it is mounted.
+      const path = links.confirmUrl({ customerId, requestAt, at: clock.now() }).slice(options.unsubscribeBaseUrl.replace(/\/+$/, '').length);
+      const response = await track.request(path, { method: 'POST', headers: { 'user-agent': 'stammkunde-simulated-click' } });
+      return response.status === 200 && (await customers.getProfile(customerId))?.consent.status === 'confirmed';
     },
     tick: () => observe('tick', tickHandler)({ scheduledTime: clock.now().toISOString() }),
     async settle() {

@@ -1,7 +1,6 @@
 // The send function's environment, read once through zod; a bad value names the variable.
 import * as z from 'zod';
-import { envInt, envNumber, parseEnv } from '#core/delivery/env';
-import { ShopInfo } from '#core/render';
+import { envInt, envNumber, envShopInfo, parseEnv } from '#core/delivery/env';
 import { TokenKeysEnv } from '#adapters/token-keys';
 
 export const SendEnv = z.object({
@@ -17,15 +16,12 @@ export const SendEnv = z.object({
   UNSUBSCRIBE_BASE_URL: z.url({ protocol: /^https?$/ }),
   /** The token signing keys: a Secrets Manager secret read at run time (adapters/token-keys.ts). */
   ...TokenKeysEnv,
+  /** Days a double opt-in confirm link stays valid. */
+  CONFIRM_TTL_DAYS: envInt(7, 1, 60),
+  /** Put an open pixel in marketing mail (the track function must serve it: its OPEN_PIXEL). */
+  OPEN_PIXEL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Shop name, url, imprint, address for the templates, as JSON. */
-  SHOP_INFO: z.string().transform((text, ctx) => {
-    try {
-      return ShopInfo.parse(JSON.parse(text));
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `must be JSON {name, url, imprint, address, email?}: ${(error as Error).message.slice(0, 200)}` });
-      return z.NEVER;
-    }
-  }),
+  SHOP_INFO: envShopInfo(),
   /** Overrides SES GetAccount MaxSendRate (mails/s for the whole account). */
   MAX_SEND_RATE: envNumber(0.01),
   /** Send functions running at once (SQS event source maxConcurrency): each paces to rate / this. */

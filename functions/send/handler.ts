@@ -14,7 +14,7 @@ import { mergeTally, type Tally } from '#core/delivery/outcomes';
 import { NO_DEADLINE, type Deadline } from '#core/delivery/ports';
 import { createRateLimiter, perSenderRate, sendParallelism } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
-import { createSignedUnsubscribeLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
+import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
@@ -68,12 +68,14 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     onError: (error) => createLogger('send').error('token keys reload failed; signing with the keys loaded before', { error }),
   });
   const rate = perSenderRate(accountRate, config.SEND_CONCURRENCY);
+  const links = createSignedLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, ring: () => keys.current(), confirmTtlDays: config.CONFIRM_TTL_DAYS, openPixel: config.OPEN_PIXEL });
   return {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     profiles: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
     mailer,
-    renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO }),
-    links: createSignedUnsubscribeLinks({ baseUrl: config.UNSUBSCRIBE_BASE_URL, ring: () => keys.current() }),
+    // Unsubscribe, preference centre (its own token), double opt-in and click links: one key ring.
+    renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO, ...links }),
+    links,
     account: mailer,
     limiter: createRateLimiter({
       ratePerSecond: rate,

@@ -22,6 +22,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
+import { CustomerEndpoint } from './customer-endpoint';
 import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
 import { MailSending } from './mail-sending';
 import { QueueWorker } from './queue-worker';
@@ -71,6 +72,17 @@ export interface StammkundeProps {
    * @default true
    */
   readonly protectData?: boolean;
+  /**
+   * The shop's own host for mail links (CloudFront in front of the customer endpoint); needs
+   * `linkCertificateArn`.
+   * @default - links use the customer endpoint's Function URL host
+   */
+  readonly linkDomain?: string;
+  /**
+   * ACM certificate (in us-east-1) for `linkDomain`.
+   * @default - none
+   */
+  readonly linkCertificateArn?: string;
 }
 
 /** Converts a shared route pattern into the CDK's event pattern shape. */
@@ -101,6 +113,8 @@ export class Stammkunde extends Construct {
   public readonly ingest: QueueWorker;
   public readonly mail: MailSending;
   public readonly delivery: DeliveryPipeline;
+  /** The links in every mail: unsubscribe, preferences, double opt-in, clicks. */
+  public readonly customerEndpoint: CustomerEndpoint;
   public readonly feedback: nodejs.NodejsFunction;
   public readonly feedbackDeadLetters: DeadLetterQueue;
   /** Set when `createEmailIdentity` is true. */
@@ -174,6 +188,16 @@ export class Stammkunde extends Construct {
       ...(props.maxSendRate !== undefined ? { maxSendRate: props.maxSendRate } : {}),
     });
 
+    // The links in every mail (unsubscribe, preferences, double opt-in, clicks); its own events
+    // go on the shop bus with source "stammkunde", which the shop-events rule does not match.
+    this.customerEndpoint = new CustomerEndpoint(this, 'CustomerEndpoint', {
+      table: this.table.table,
+      tokenSecret: this.delivery.tokenSecret,
+      shopInfo: props.shopInfo,
+      eventBus: this.shopBus,
+      ...(props.linkDomain && props.linkCertificateArn ? { domainName: props.linkDomain, certificateArn: props.linkCertificateArn } : {}),
+    });
+
     // feedback takes the EventBridge event itself (functions/feedback/handler.ts), so the rule
     // invokes it directly (asynchronously). One DLQ catches both kinds of failure: events
     // EventBridge could not deliver, and invocations that failed after Lambda's async retries.
@@ -219,6 +243,12 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.
+    new CfnOutput(this, 'CustomerEndpointUrl', { value: this.customerEndpoint.url, description: 'Set stammkunde:publicBaseUrl to this origin so mail links reach the customer endpoint' });
+    new CfnOutput(this, 'CustomerEndpointFunctionUrl', { value: this.customerEndpoint.functionUrl.url, description: 'The customer endpoint (Lambda Function URL); mail links start here unless a custom domain is set' });
+    if (this.customerEndpoint.distribution && props.linkDomain) {
+      new CfnOutput(this, 'DistributionDomainName', { value: this.customerEndpoint.distribution.distributionDomainName, description: `Point ${props.linkDomain} (CNAME or alias) here` });
+    }
   }
 
   /** Lets the shop backend put its events on the shop bus (events:PutEvents on this bus only). */

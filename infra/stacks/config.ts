@@ -14,6 +14,8 @@ export const CONTEXT_KEYS = {
   maxSendRate: 'stammkunde:maxSendRate',
   protectData: 'stammkunde:protectData',
   createEmailIdentity: 'stammkunde:createEmailIdentity',
+  linkDomain: 'stammkunde:linkDomain',
+  linkCertificateArn: 'stammkunde:linkCertificateArn',
 } as const;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -43,6 +45,14 @@ export const StackConfig = z.object({
   protectData: booleanish.optional(),
   /** Create the SES domain identity with Easy DKIM in the stack (outputs DkimRecord1..3). Default false. */
   createEmailIdentity: booleanish.optional(),
+  /** The shop's own host for mail links (CloudFront in front of the customer endpoint); needs linkCertificateArn. */
+  linkDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a host name such as "links.shop.example"').optional(),
+  /** ACM certificate (in us-east-1) for linkDomain. */
+  linkCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'must be an ACM certificate ARN in us-east-1').optional(),
+}).superRefine((c, ctx) => {
+  if ((c.linkDomain === undefined) !== (c.linkCertificateArn === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [c.linkDomain === undefined ? 'linkDomain' : 'linkCertificateArn'], message: 'linkDomain and linkCertificateArn go together' });
+  }
 });
 export type StackConfig = z.infer<typeof StackConfig>;
 

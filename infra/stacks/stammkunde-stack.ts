@@ -36,6 +36,16 @@ export interface StammkundeStackProps extends StackProps {
    * @default false
    */
   readonly createEmailIdentity?: boolean;
+  /**
+   * The shop's own host for mail links, served by CloudFront in front of the customer endpoint.
+   * @default - the Function URL
+   */
+  readonly linkDomain?: string;
+  /**
+   * ACM certificate (us-east-1) for `linkDomain`.
+   * @default - none
+   */
+  readonly linkCertificateArn?: string;
 }
 
 export class StammkundeStack extends Stack {
@@ -54,6 +64,7 @@ export class StammkundeStack extends Stack {
       ...(props.maxSendRate !== undefined ? { maxSendRate: props.maxSendRate } : {}),
       ...(props.protectData !== undefined ? { protectData: props.protectData } : {}),
       ...(props.createEmailIdentity !== undefined ? { createEmailIdentity: props.createEmailIdentity } : {}),
+      ...(props.linkDomain && props.linkCertificateArn ? { linkDomain: props.linkDomain, linkCertificateArn: props.linkCertificateArn } : {}),
     });
   }
 
@@ -77,5 +88,8 @@ export class StammkundeStack extends Stack {
   }
   get feedbackDeadLetters() {
     return this.stammkunde.feedbackDeadLetters;
+  }
+  get customerEndpoint() {
+    return this.stammkunde.customerEndpoint;
   }
 }

@@ -48,7 +48,7 @@ describe('cli: stammkunde validate', () => {
     expect(outcome.exitCode).toBe(0);
     const strict = await runValidate(['campaigns', 'test/fixtures/formats/broken/unknown-layout.json']);
     expect(strict.exitCode).toBe(1);
-    expect(strict.lines).toEqual(['test/fixtures/formats/broken/unknown-layout.json: template.layout: unknown layout "poster" (templates/layouts has: greeting, newsletter)']);
+    expect(strict.lines).toEqual(['test/fixtures/formats/broken/unknown-layout.json: template.layout: unknown layout "poster" (templates/layouts has: greeting, newsletter, transactional)']);
   });
 
   it('warns about a once schedule in the past, naming the file and field, and still exits 0', async () => {

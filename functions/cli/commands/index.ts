@@ -9,6 +9,7 @@ import { register as local } from '#cli/commands/local';
 import { register as publish } from '#cli/commands/publish';
 import { register as campaigns } from '#cli/commands/campaigns';
 import { register as pauseResumeArchive } from '#cli/commands/pause';
+import { register as importCustomers } from '#cli/commands/import';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   publish,
   campaigns,
   pauseResumeArchive,
+  importCustomers,
 ];

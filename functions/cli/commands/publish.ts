@@ -3,7 +3,7 @@
 // lines and exit 1 when invalid: nothing is written), compiles the templates (MJML runs here, never
 // in a Lambda), prints the diff against the table and writes what changed (core/publish.ts).
 import type { Command } from 'commander';
-import { preparePublish } from '../../compile/publish-set';
+import { preparePublish, systemCampaigns } from '../../compile/publish-set';
 import { applyPublish, DEFAULT_KEEP_VERSIONS, planPublish, rollbackCampaign, type PlannedChange, type PublishPlan } from '#core/publish';
 import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
 
@@ -76,6 +76,11 @@ export const runPublish = async (dir: string | undefined, flags: PublishFlags, c
     if (flags.dryRun) return { exitCode: 0, written: 0, lines: [...lines, `dry run: ${pending} to write; nothing written`] };
     const written = await applyPublish(target.store, plan, { keepVersions });
     lines.push(written === 0 ? 'nothing changed; nothing written' : `published: ${written} written, ${plan.changes.length - pending} unchanged (keeping the last ${keepVersions} versions per campaign)`);
+    // The built-in double opt-in confirmation campaign goes with every publish, so the deployed
+    // stack can send the confirmation mails ingest asks for.
+    const system = await planPublish(target.store, { campaigns: await systemCampaigns({ templatesDir: flags.templates ?? 'templates', publishedAt: now }), segments: [], rewardCatalogs: [] });
+    const systemWritten = await applyPublish(target.store, system, { keepVersions });
+    if (systemWritten > 0) lines.push(`built-in: ${system.changes.filter((c) => c.change !== 'unchanged').map((c) => c.id).join(', ')} written`);
     return { exitCode: 0, written, lines };
   } finally {
     target.close();

@@ -6,6 +6,7 @@ import { TemplateRenderer, buildRenderVariables, pickContentLocale, type Compile
 import { signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
+import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
 import type { AudienceCompiler, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
 
 /** Compiles the campaign's audience (segment reference or inline rule) once per published version. */
@@ -26,30 +27,95 @@ export const compiledTemplates = (published: PublishedCampaign): Record<string, 
   return templates;
 };
 
-export const createTemplateMailRenderer = (options: { shop: ShopInfo; preferencesUrl?: (customerId: string) => string }): MailRenderer => {
+/** The signed links a mail carries besides List-Unsubscribe (createSignedLinks builds them). */
+export interface RecipientLinks {
+  /** The preference centre: its own token, never the unsubscribe URL. */
+  preferencesUrl?: (customerId: string) => string;
+  /** The double opt-in link of the built-in confirmation mail, bound to the consent request. */
+  confirmUrl?: (input: { customerId: string; requestAt: string; at: Date }) => string;
+  /** Click tracking: a web link of the stored link table, by index. */
+  clickUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string; locale: string; link: number }) => string;
+  /** The open pixel's URL; absent (the default) = no pixel in mail. */
+  openPixelUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string }) => string;
+}
+
+const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
-    render({ published, profile, at, unsubscribeUrl }) {
+    render({ published, profile, at, unsubscribeUrl, occurrenceId }) {
       const templates = compiledTemplates(published);
       const locale = pickContentLocale(Object.keys(templates), published.campaign.template.defaultLocale, profile.locale);
       const compiled = templates[locale] ?? templates[published.campaign.template.defaultLocale];
       if (!compiled) throw new Error(`campaign "${published.campaign.id}" has no compiled template for locale ${locale}`);
-      const links = { unsubscribe: unsubscribeUrl, preferences: options.preferencesUrl?.(profile.customerId) ?? unsubscribeUrl };
+      const { campaign } = published;
+      const links: { unsubscribe: string; preferences: string; confirm?: string } = {
+        unsubscribe: unsubscribeUrl,
+        preferences: options.preferencesUrl?.(profile.customerId) ?? unsubscribeUrl,
+      };
+      const requestAt = requestKeyOf(profile.consent);
+      if (campaign.id === CONFIRMATION_CAMPAIGN_ID && options.confirmUrl && requestAt) {
+        links.confirm = options.confirmUrl({ customerId: profile.customerId, requestAt, at });
+      }
       const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at }));
-      return { subject: mail.subject, html: mail.html, text: mail.text };
+      let html = mail.html;
+      if (options.clickUrl && campaign.capClass === 'marketing') {
+        // Static web links of the stored table go through /c/<token>; the redirect reads the
+        // target from the table again, so a token can never point anywhere else.
+        for (const entry of compiled.links) {
+          if (entry.dynamic || !/^https?:\/\//i.test(entry.url)) continue;
+          const click = attribute(options.clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: compiled.locale, link: entry.index }));
+          html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
+        }
+      }
+      if (options.openPixelUrl && campaign.capClass === 'marketing') {
+        const pixel = attribute(options.openPixelUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId }));
+        html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
+      }
+      return { subject: mail.subject, html, text: mail.text };
     },
   };
 };
 
 /**
+ * Every signed link of a mail: unsubscribe (no expiry, RFC 8058), preferences (its own token),
+ * confirm (expires after `confirmTtlDays`, bound to the consent request) and clicks, all signed
+ * with the ring's current key. `ring` is a fixed ring or a getter of the one in force (the send
+ * function's reloads from Secrets Manager during a rotation).
+ */
+export const createSignedLinks = (options: {
+  baseUrl: string;
+  ring: SigningKeyRing | (() => SigningKeyRing);
+  confirmTtlDays?: number;
+  /** Put an open pixel in marketing mail (off by default: Apple Mail Privacy Protection). */
+  openPixel?: boolean;
+}): UnsubscribeLinks & Required<Omit<RecipientLinks, 'openPixelUrl'>> & Pick<RecipientLinks, 'openPixelUrl'> => {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const current = currentKey(options.ring);
+  const ttlMs = (options.confirmTtlDays ?? DEFAULT_CONFIRM_TTL_DAYS) * 24 * 3600 * 1000;
+  return {
+    ...createSignedUnsubscribeLinks(options),
+    preferencesUrl: (customerId) => `${base}/p/${signToken({ purpose: 'preferences', customerId }, current())}`,
+    confirmUrl: ({ customerId, requestAt, at }) =>
+      `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, current())}`,
+    clickUrl: ({ customerId, campaignId, occurrenceId, locale, link }) =>
+      `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link }, current())}`,
+    ...(options.openPixel
+      ? { openPixelUrl: ({ customerId, campaignId, occurrenceId }: { customerId: string; campaignId: string; occurrenceId: string }) => `${base}/o/${signToken({ purpose: 'open', customerId, campaignId, occurrenceId }, current())}` }
+      : {}),
+  };
+};
+
+const currentKey = (ring: SigningKeyRing | (() => SigningKeyRing)) => (typeof ring === 'function' ? () => ring().current : () => ring.current);
+
+/**
  * `https://BASE/u/<token>`: an HMAC-signed unsubscribe token (no expiry, RFC 8058 one-click),
- * signed with the ring's current key. `ring` is a fixed ring or a getter of the one in force
- * (the send function's reloads from Secrets Manager during a rotation).
+ * signed with the ring's current key.
  */
 export const createSignedUnsubscribeLinks = (options: { baseUrl: string; ring: SigningKeyRing | (() => SigningKeyRing) }): UnsubscribeLinks => {
   const base = options.baseUrl.replace(/\/+$/, '');
-  const { ring } = options;
-  const current = typeof ring === 'function' ? () => ring().current : () => ring.current;
+  const current = currentKey(options.ring);
   return {
     url: ({ customerId, topic, campaignId }) => `${base}/u/${signToken({ purpose: 'unsubscribe', customerId, topic, campaignId }, current())}`,
   };

@@ -25,7 +25,8 @@ const setHold = async (store: DeliveryStore, campaignId: string, hold: CampaignH
 export const pause = async (store: DeliveryStore, id: string): Promise<string> => {
   if (isOccurrenceId(id)) {
     if (!(await store.getOccurrence(id))) throw new Error(`occurrence "${id}" does not exist`);
-    const paused = await store.pauseOccurrence(id, MARKETER_PAUSE_REASON);
+    // A person's pause: tick's automatic resume (for pauses the SES account caused) leaves it alone.
+    const paused = await store.pauseOccurrence(id, MARKETER_PAUSE_REASON, 'person');
     return paused ? `occurrence ${id} paused: its remaining mails are held until resume` : `occurrence ${id} was paused already`;
   }
   const { hold } = await holdOf(store, id);

@@ -1,3 +1,4 @@
+import { resumePausedOccurrences } from '#core/delivery/resume';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
@@ -149,6 +150,9 @@ describe('publish: campaigns, pause, resume, archive', () => {
     await publishSet(p.store, set);
     const [occurrenceId] = (await p.tick()).created;
     expect(await pause(p.store, occurrenceId!)).toMatch(/paused/);
+    // A marketer's pause is not lifted by tick when the SES account can send.
+    const account = { accountStatus: async () => ({ sendingEnabled: true, enforcementStatus: 'HEALTHY', max24HourSend: 50_000, sentLast24Hours: 0, maxSendRate: 14 }) };
+    expect((await resumePausedOccurrences({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(), account })).resumed).toEqual([]);
     expect(await p.drain()).toEqual([]);
     expect(mailer.sent).toEqual([]);
     const sendQueue = new MemoryWorkQueue<SendWorkInput | SendWork>();

@@ -145,7 +145,13 @@ export const applyPublish = async (store: DeliveryStore, plan: PublishPlan, opti
     const change = write.get(`campaign#${published.campaign.id}`);
     if (!change) continue;
     const version = change.toVersion!;
-    if (!(await store.putCampaignVersion({ ...published, version }, keep))) throw new PublishConflictError(published.campaign.id, version);
+    if (!(await store.putCampaignVersion({ ...published, version }, keep))) {
+      // VERSION#n is taken although the catalog says n-1: an earlier publish stopped between the
+      // version and the catalog write (or another publish is running). Versions only move forward,
+      // so take the next free one instead of failing on the same number for good.
+      const next = Math.max(version, ...(await store.listCampaignVersions(published.campaign.id)).map((v) => v.version)) + 1;
+      if (!(await store.putCampaignVersion({ ...published, version: next }, keep))) throw new PublishConflictError(published.campaign.id, next);
+    }
     written++;
   }
   return written;

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createTable, startLocalAws, type LocalAws } from '#local/servers';
@@ -54,6 +54,21 @@ describe('publish: against DynamoDB with the real client', () => {
     expect(second.written).toBe(0);
     expect(second.lines).toContain('nothing changed; nothing written');
     expect(await scan(table)).toEqual(before);
+  });
+
+  it('publishes again after an earlier publish stopped between the version and the catalog write', async () => {
+    const table = await freshTable();
+    const folder = await campaignsFolder();
+    await runPublish(folder.dir, { table }, { documentClient: client }, at);
+    // The crash: VERSION#2 landed, PUBLISHED and the catalog still say version 1.
+    const [v1] = (await scan(table)).filter((item) => item.sk === 'VERSION#000001');
+    await client.send(new PutCommand({ TableName: table, Item: { ...v1, sk: 'VERSION#000002', version: 2, contentHash: 'interrupted' } }));
+    await folder.setSubject('Neu im Dezember');
+    const outcome = await runPublish(folder.dir, { table }, { documentClient: client }, new Date('2026-11-21T10:00:00Z'));
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.written).toBe(1);
+    const listed = await runCampaigns({ table }, { documentClient: client }, new Date('2026-11-21T10:00:00Z'));
+    expect(listed.join('\n')).toMatch(/newsletter-monthly\s.*\b3\b/);
   });
 
   it('shows the diff on a dry run and writes nothing', async () => {

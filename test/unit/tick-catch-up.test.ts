@@ -173,3 +173,16 @@ describe('tick: watermark and catch-up', () => {
     expect((deps.sendQueue as MemoryWorkQueue<SendWorkInput>).messages.map((m) => m.body.customerIds)).toEqual([['c1']]);
   });
 });
+
+describe('tick: due deliveries written late', () => {
+  it('releases a due delivery whose write landed after the tick that covered its minute', async () => {
+    const { store, deps, tick } = await setup({});
+    await tick('2026-12-01T08:00:00.000Z');
+    await tick('2026-12-01T08:01:00.000Z');
+    // An ingest that read its clock at 07:59:50 and wrote after both ticks.
+    await store.putDueDelivery({ deliveryId: 'late', dueAt: '2026-12-01T07:59:50.000Z', occurrenceId: 'flow:late', campaignId: 'flow', customerId: 'c1' });
+    expect((await tick('2026-12-01T08:02:00.000Z')).deliveriesReleased).toBe(1);
+    expect((deps.sendQueue as MemoryWorkQueue<SendWorkInput | SendWork>).drain().map((m) => m.body.customerIds)).toEqual([['c1']]);
+  });
+});
+

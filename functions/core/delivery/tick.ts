@@ -36,6 +36,8 @@ const FIRST_TICK_WINDOW_MS = 60_000;
 
 /** Most minute buckets of due deliveries one tick reads (a longer catch-up continues next tick). */
 export const MAX_RELEASE_WINDOW_MS = 6 * 60 * 60_000;
+/** How far behind the watermark tick still looks for due deliveries written late (clock skew, slow writers). */
+export const RELEASE_OVERLAP_MS = 5 * 60_000;
 
 export interface TickDeps {
   store: DeliveryStore;
@@ -169,9 +171,13 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
     if (!(await handleDueTime(deps, dueTime, now, result, totalSegments))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
   }
   // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
-  const releaseFrom = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
-  const releaseCapped = watermark > releaseFrom + MAX_RELEASE_WINDOW_MS;
-  if (releaseCapped) watermark = releaseFrom + MAX_RELEASE_WINDOW_MS;
+  // The release window reaches RELEASE_OVERLAP_MS behind the watermark: a due delivery whose write
+  // landed just after an earlier tick read its minute bucket is still found (releasing removes it,
+  // and the ledger drops a second copy, so reading a bucket twice sends nothing twice).
+  const releaseFrom = Math.max(from.getTime() - RELEASE_OVERLAP_MS, now.getTime() - deps.config.catchUpLimitMs);
+  const releaseStart = Math.max(from.getTime(), now.getTime() - deps.config.catchUpLimitMs);
+  const releaseCapped = watermark > releaseStart + MAX_RELEASE_WINDOW_MS;
+  if (releaseCapped) watermark = releaseStart + MAX_RELEASE_WINDOW_MS;
   result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
   result.resumed = (await resumePausedOccurrences(deps)).resumed;
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));

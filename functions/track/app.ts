@@ -141,7 +141,10 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     const outcome = await deps.customers.applyAtomically(customerId, causeId, (current) =>
       current && !current.placeholder ? changePreferences(current, change, at, source, causeId) : undefined,
     );
-    if (outcome.status === 'applied') await emit(customerId, outcome.ownEvents);
+    // A duplicate re-emits what the first apply recorded: if that request died after the profile
+    // write, its history and bus events would otherwise be lost (history writes are idempotent;
+    // the bus is at-least-once, consumers dedupe by the event id).
+    if (outcome.status === 'applied' || outcome.status === 'duplicate') await emit(customerId, outcome.ownEvents);
     return outcome.profile;
   };
 
@@ -279,10 +282,10 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
       verdict = result.kind;
       return result.kind === 'confirmed' ? { profile: result.profile, ownEvents: [result.event] } : undefined;
     });
-    if (outcome.status === 'applied') {
-      await emit(customerId, outcome.ownEvents);
-      log?.info('consent confirmed', { customerId });
-    }
+    if (outcome.status === 'applied') log?.info('consent confirmed', { customerId });
+    // As in applyChange: a duplicate re-emits the recorded events, so a crash after the profile
+    // write loses none of them.
+    if (outcome.status === 'applied' || outcome.status === 'duplicate') await emit(customerId, outcome.ownEvents);
     if (outcome.status === 'duplicate') verdict = 'already';
     const profile = outcome.profile;
     if (!profile || profile.placeholder) return neutral(c);

@@ -170,7 +170,28 @@ describe('track: double opt-in confirmation', () => {
     const again = await t.app.request(`/confirm/${confirm}`, { method: 'POST', headers: { 'x-forwarded-for': '192.0.2.99' } });
     expect(again.status).toBe(200);
     expect(JSON.stringify(await t.profile())).toBe(after);
-    expect(t.events.published).toHaveLength(1);
+    // The bus is at-least-once: a repeat re-sends the one recorded event, never a new one.
+    expect(new Set(t.events.published.map((e) => e.id)).size).toBe(1);
+  });
+
+  it('keeps ConsentConfirmed when the first confirm died after the profile write', async () => {
+    const t = await setup();
+    const { customers } = t;
+    const appendEvents = customers.appendEvents.bind(customers);
+    let failNext = true;
+    customers.appendEvents = async (...args) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('Lambda timed out');
+      }
+      return appendEvents(...args);
+    };
+    const confirm = token({ purpose: 'confirm', requestAt: REQUEST_AT });
+    expect((await t.app.request(`/confirm/${confirm}`, { method: 'POST' })).status).toBe(500);
+    expect((await t.profile()).consent.status).toBe('confirmed');
+    expect((await t.app.request(`/confirm/${confirm}`, { method: 'POST' })).status).toBe(200);
+    expect((await customers.listEvents('c1')).items.map((r) => r.type)).toContain('ConsentConfirmed');
+    expect(t.events.published.map((e) => e.type)).toEqual(['ConsentConfirmed']);
   });
 
   it('refuses the link of an older consent request', async () => {

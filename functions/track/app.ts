@@ -7,6 +7,7 @@
 //   GET      /confirm/:token  double opt-in: a page with a button (a scanner's GET must not confirm)
 //   POST     /confirm/:token  confirms, records the proof, emits ConsentConfirmed
 //   GET      /c/:token        click: 302 to the URL stored in the campaign's link table, first click counted
+//   GET      /o/:token        open pixel, only when switched on (Apple Mail Privacy Protection makes opens unreliable)
 // Every token is verified (HMAC, purpose, expiry) before anything is read, so forged links cost
 // no database call; a per-address limit stops a scanner from running up the bill. Errors are
 // short pages, never stack traces.

@@ -7,6 +7,7 @@
 // the figures stay true however the send path changes inside.
 //
 // `npm run bench cost` (N = 1,000) or COST_BENCH_CUSTOMERS=300 npm run bench cost.
+import { sendSizing } from '#core/delivery/pacing';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createRuntime, type SentMail } from '#local/runtime';
 import { SimClock } from '#local/sim-clock';
@@ -37,9 +38,7 @@ export const PRICES_USD = {
 } as const;
 
 /** Configured memory of each function (infra/constructs/delivery-pipeline.ts, stammkunde-function.ts). */
-export const FUNCTION_MEMORY_MB: Record<string, number> = { tick: 512, audience: 1024, send: 1024, feedback: 512, ingest: 512 };
-/** The stack's send concurrency (DeliveryPipelineProps.sendConcurrency default). */
-const SEND_CONCURRENCY = 4;
+export const FUNCTION_MEMORY_MB: Record<string, number> = { tick: 512, audience: 1024, send: sendSizing(14).memoryMb, feedback: 512, ingest: 512 };
 
 const due = new Date('2026-12-01T08:00:00.000Z'); // "0 9 1 * *" in Europe/Berlin
 
@@ -224,12 +223,13 @@ const report = (counter: AwsCallCounter, facts: RunFacts): void => {
       `send duration $${fmt(modelSendUsd)} instead of $${fmt(measuredSendUsd)}; engine total $${fmt(engine - measuredSendUsd + modelSendUsd)}`,
   );
 
-  // A paced send invocation waits for its tokens: each of the SEND_CONCURRENCY instances is busy
+  // A paced send invocation waits for its tokens: each of the concurrent instances is busy
   // for the whole campaign, so send bills concurrency / rate seconds per mail at its memory.
   const modelled = engine - measuredSendUsd + modelSendUsd;
-  console.log(`\nPaced send (SES rate split over ${SEND_CONCURRENCY} instances, each waits ${SEND_CONCURRENCY}/rate s per mail at ${FUNCTION_MEMORY_MB.send} MB), on the modelled total:`);
+  console.log('\nPaced send (the stack sizes send from the rate, core/delivery/pacing.ts sendSizing; each instance waits concurrency/rate s per mail), on the modelled total:');
   for (const rate of [14, 100, 1_000]) {
-    const pacedUsd = Math.max(modelSendUsd, (SEND_CONCURRENCY / rate) * (FUNCTION_MEMORY_MB.send! / 1024) * PRICES_USD.lambdaGbSecondArm * 1e6);
-    console.log(`  at ${pad(`${rate} mails/s`, 13)} send duration $${fmt(pacedUsd)} per million; engine total $${fmt(modelled - modelSendUsd + pacedUsd)}`);
+    const { concurrency, memoryMb } = sendSizing(rate);
+    const pacedUsd = Math.max(modelSendUsd, (concurrency / rate) * (memoryMb / 1024) * PRICES_USD.lambdaGbSecondArm * 1e6);
+    console.log(`  at ${pad(`${rate} mails/s`, 13)} ${concurrency} x ${memoryMb} MB: send duration $${fmt(pacedUsd)} per million; engine total $${fmt(modelled - modelSendUsd + pacedUsd)}`);
   }
 };

@@ -20,7 +20,7 @@ import { grantTableActions, grantTableDescribe, grantTableIndexQuery, grantTable
 import { DEFAULT_AUDIENCE_CONCURRENCY } from '#core/delivery/audience';
 import { PROFILE_INDEX } from '#adapters/table';
 import { DeadLetterQueue } from './work-queue';
-import { sendBatchSize } from '#core/delivery/pacing';
+import { sendBatchSize, sendSizing } from '#core/delivery/pacing';
 import { RECIPIENTS_PER_MESSAGE } from '#core/delivery/messages';
 
 /** What the mail templates show about the shop (send's SHOP_INFO). */
@@ -56,7 +56,7 @@ export interface DeliveryPipelineProps {
   /**
    * Concurrent send invocations (the event source's maximum concurrency). Each paces itself to
    * rate / concurrency, so together they stay under the SES rate.
-   * @default 4
+   * @default - from the rate (core/delivery/pacing.ts sendSizing): 2 up to 100 mails/s, one more per 50/s
    */
   readonly sendConcurrency?: number;
   /**
@@ -123,12 +123,15 @@ export class DeliveryPipeline extends Construct {
     });
 
     const sendTimeout = Duration.seconds(60);
-    const sendConcurrency = props.sendConcurrency ?? 4;
+    // Sized from the rate (SES's production default 14/s when the rate is read at run time): a
+    // paced instance is billed while it waits, so slow accounts get two small instances.
+    const sizing = sendSizing(props.maxSendRate ?? 14);
+    const sendConcurrency = props.sendConcurrency ?? sizing.concurrency;
     this.send = new QueueWorker(this, 'Send', {
       folder: 'send',
       description: 'Gates, exactly-once claim, render and SES SendEmail per recipient',
       timeout: sendTimeout,
-      memorySize: 1024,
+      memorySize: sizing.memoryMb,
       // A batch fits the timeout at this instance's share of the rate (SES's production default
       // 14/s when the rate is read at run time); what does not fit is handed back, not lost.
       batchSize: sendBatchSize({

@@ -90,20 +90,22 @@ describe('infra: audience and send queues', () => {
     expect(actionsOf(policyOf('Delivery/Audience/Worker/Role'))).not.toContain('ses:GetAccount');
   });
 
-  it('caps concurrent send invocations at the concurrency each send paces itself for', () => {
+  it('caps concurrent send invocations at the concurrency each send paces itself for, sized from the rate', () => {
+    // At 14 mails/s: two 512 MB instances (a paced instance is billed while it waits).
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')),
-      ScalingConfig: { MaximumConcurrency: 4 },
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
-    const vars = (resource(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(vars.SEND_CONCURRENCY).toBe('4');
+    const send = resource(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')).Properties as { MemorySize: number; Environment: { Variables: Record<string, unknown> } };
+    expect(send.Environment.Variables.SEND_CONCURRENCY).toBe('2');
+    expect(send.MemorySize).toBe(512);
   });
 
   it('hands send as many messages per invocation as fit the timeout at its share of the rate', () => {
-    // 14 mails/s over 4 senders for 60 s less the 10 s margin: 175 recipients, 3 messages of 50.
+    // 14 mails/s over 2 senders for 60 s less the 10 s margin: 350 recipients, 7 messages of 50.
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: ref(id('AWS::Lambda::Function', 'Delivery/Send/Worker/Function')),
-      BatchSize: 3,
+      BatchSize: 7,
     });
   });
 

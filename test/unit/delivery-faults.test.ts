@@ -10,7 +10,7 @@ import { classifySesError, encodeAddress } from '#adapters/ses-mailer';
 import { lazyHandler } from '../../functions/send/handler';
 import { SendWork, type SendWorkInput } from '#core/delivery/messages';
 import { parkWork, pauseOccurrence, resumeOccurrence, resumePausedOccurrences } from '#core/delivery/resume';
-import { sendBatchSize } from '#core/delivery/pacing';
+import { sendBatchSize, sendSizing } from '#core/delivery/pacing';
 import { DEFAULT_TICK_CONFIG, runTick } from '#core/delivery/tick';
 import type { AccountStatus } from '#core/delivery/ports';
 import type { PublishedCampaign } from '#core/delivery-store';
@@ -59,6 +59,13 @@ describe('delivery faults: the Lambda deadline', () => {
     expect(sendBatchSize({ ratePerSecond: 14, concurrency: 4, timeoutSeconds: 60, marginSeconds: 10, recipientsPerMessage: 50 })).toBe(3);
     expect(sendBatchSize({ ratePerSecond: 1, concurrency: 4, timeoutSeconds: 60, marginSeconds: 10, recipientsPerMessage: 50 })).toBe(1);
     expect(sendBatchSize({ ratePerSecond: 500, concurrency: 4, timeoutSeconds: 60, marginSeconds: 10, recipientsPerMessage: 50 })).toBe(10);
+  });
+
+  it('sizes send instances from the rate: two small ones for slow accounts, more and larger for fast ones', () => {
+    expect(sendSizing(1)).toEqual({ concurrency: 2, memoryMb: 512 });
+    expect(sendSizing(14)).toEqual({ concurrency: 2, memoryMb: 512 });
+    expect(sendSizing(200)).toEqual({ concurrency: 4, memoryMb: 1024 });
+    expect(sendSizing(10_000)).toEqual({ concurrency: 50, memoryMb: 1024 });
   });
 });
 

@@ -68,3 +68,14 @@ export const sendBatchSize = (options: { ratePerSecond: number; concurrency: num
   const fits = Math.floor(((options.timeoutSeconds - options.marginSeconds) * perInstance) / options.recipientsPerMessage);
   return Math.max(1, Math.min(10, fits));
 };
+
+/**
+ * How many send instances run at once, and with how much memory, for an account rate. A paced
+ * instance is billed while it waits for its tokens, so send costs about concurrency x memory /
+ * rate GB-seconds per mail: slow accounts get few, small instances (2 is the least an SQS event
+ * source allows). One instance with 32 calls in flight handles about 50 mails/s comfortably.
+ */
+export const sendSizing = (ratePerSecond: number): { concurrency: number; memoryMb: number } => ({
+  concurrency: Math.max(2, Math.min(50, Math.ceil(ratePerSecond / 50))),
+  memoryMb: ratePerSecond <= 50 ? 512 : 1024,
+});

@@ -29,15 +29,29 @@ const setHold = async (store: DeliveryStore, campaignId: string, hold: CampaignH
 /**
  * Pauses (cause 'person', so tick never lifts it) each occurrence of the campaign that may still
  * send: `created` or `running` (an occurrence has no finished state; pausing one whose mail is all
- * out holds nothing). Returns how many it paused.
+ * out holds nothing), and one the SES account paused, whose marker becomes the campaign's so tick
+ * does not resume it when the account can send again. Returns how many it holds now.
  */
 const pauseOccurrencesOf = async (store: DeliveryStore, campaignId: string, reason: string): Promise<number> => {
-  let paused = 0;
+  const markers = new Map((await store.listPausedOccurrences()).map((m) => [m.occurrenceId, m]));
+  let held = 0;
   for (const occurrence of await store.listOccurrences(campaignId)) {
-    if (occurrence.state !== 'created' && occurrence.state !== 'running') continue;
-    if (await store.pauseOccurrence(occurrence.occurrenceId, reason, 'person')) paused++;
+    const byAccount = occurrence.state === 'paused' && markers.get(occurrence.occurrenceId)?.cause === 'account';
+    if (occurrence.state !== 'created' && occurrence.state !== 'running' && !byAccount) continue;
+    if ((await store.pauseOccurrence(occurrence.occurrenceId, reason, 'person')) || byAccount) held++;
   }
-  return paused;
+  return held;
+};
+
+const CAMPAIGN_REASONS: readonly string[] = [CAMPAIGN_PAUSE_REASON, CAMPAIGN_ARCHIVE_REASON];
+
+/**
+ * The campaign's occurrences its own pause or archive holds, by their pause marker (written first,
+ * and replaced when a person pauses the occurrence by its id afterwards: then it stays paused).
+ */
+const heldByCampaign = async (store: DeliveryStore, campaignId: string): Promise<string[]> => {
+  const ours = new Set((await store.listPausedOccurrences()).filter((m) => CAMPAIGN_REASONS.includes(m.reason)).map((m) => m.occurrenceId));
+  return (await store.listOccurrences(campaignId)).filter((o) => o.state === 'paused' && ours.has(o.occurrenceId)).map((o) => o.occurrenceId);
 };
 
 const heldBy = (n: number): string => (n === 0 ? 'no occurrence was sending' : n === 1 ? '1 unfinished occurrence holds its remaining mails' : `${n} unfinished occurrences hold their remaining mails`);
@@ -73,16 +87,14 @@ export const resume = async (deps: { store: DeliveryStore; sendQueue?: SendQueue
     return `occurrence ${id} resumed: ${resumed} held recipients queued again`;
   }
   const { hold } = await holdOf(deps.store, id);
-  const ours = (await deps.store.listOccurrences(id)).filter(
-    (o) => o.state === 'paused' && (o.pausedReason === CAMPAIGN_PAUSE_REASON || o.pausedReason === CAMPAIGN_ARCHIVE_REASON),
-  );
+  const ours = await heldByCampaign(deps.store, id);
   if (hold === undefined && ours.length === 0) return `campaign ${id} is not paused or archived`;
   if (ours.length > 0 && !deps.sendQueue) {
     throw new Error(`campaign ${id} paused ${ours.length} occurrence(s); resuming them needs the send queue: pass --stack, or --send-queue <url>`);
   }
   // Occurrences first, the hold last: a resume that stops half-way is finished by running it again.
   let released = 0;
-  for (const occurrence of ours) released += await resumeOccurrence({ store: deps.store, sendQueue: deps.sendQueue! }, occurrence.occurrenceId);
+  for (const occurrenceId of ours) released += await resumeOccurrence({ store: deps.store, sendQueue: deps.sendQueue! }, occurrenceId);
   if (hold !== undefined) await setHold(deps.store, id, undefined);
   const occurrences = ours.length > 0 ? `; ${ours.length} occurrence${ours.length === 1 ? '' : 's'} resumed, ${released} held recipients queued again` : '';
   return `campaign ${id} resumed${hold ? ` (was ${hold})` : ''}: it follows its file's status again${occurrences}`;

@@ -198,6 +198,20 @@ describe('publish: campaigns, pause, resume, archive', () => {
     expect(await p.store.getOccurrence(first!)).toMatchObject({ state: 'paused', pausedReason: MARKETER_PAUSE_REASON });
   });
 
+  it('pausing a campaign takes over an occurrence the SES account paused, so tick does not resume it when SES can send again', async () => {
+    const set = await folder.prepare();
+    const p = await createPipeline({ profiles: [makeProfile(1)], mailer: new OutboxMailer(), published: set.campaigns[0]!, shop: await exampleShop(), now: due });
+    await publishSet(p.store, set);
+    const [occurrenceId] = (await p.tick()).created;
+    await p.store.pauseOccurrence(occurrenceId!, 'SendingPausedException: sending paused', 'account');
+    expect(await pause(p.store, 'newsletter-monthly')).toMatch(/1 unfinished occurrence holds its remaining mails/);
+    const account = { accountStatus: async () => ({ sendingEnabled: true, enforcementStatus: 'HEALTHY', max24HourSend: 50_000, sentLast24Hours: 0, maxSendRate: 14 }) };
+    expect((await resumePausedOccurrences({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(), account })).resumed).toEqual([]);
+    expect((await p.store.getOccurrence(occurrenceId!))?.state).toBe('paused');
+    expect(await resume({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>() }, 'newsletter-monthly')).toMatch(/1 occurrence resumed/);
+    expect((await p.store.getOccurrence(occurrenceId!))?.state).toBe('running');
+  });
+
   it('rejects pausing an occurrence that does not exist and archiving by occurrence id', async () => {
     const store = createMemoryDeliveryStore();
     await expect(pause(store, 'newsletter-monthly:2026-12-01T08:00Z')).rejects.toThrow(/does not exist/);

@@ -33,7 +33,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { summarizeCampaign } from '#core/delivery-store';
+import { summarizeCampaign, versionsToPrune } from '#core/delivery-store';
 import type {
   CampaignHold,
   CampaignSummary,
@@ -128,8 +128,9 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
     if (!created) return false;
     await this.putCampaign(published);
-    for (const old of await this.listCampaignVersions(campaign.id)) {
-      if (old.version <= version - keepVersions) await this.client.send(new DeleteCommand({ TableName: this.table, Key: versionKey(campaign.id, old.version) }));
+    const stored = (await this.listCampaignVersions(campaign.id)).map((old) => old.version);
+    for (const old of await versionsToPrune(stored, version, keepVersions, () => this.listOccurrences(campaign.id))) {
+      await this.client.send(new DeleteCommand({ TableName: this.table, Key: versionKey(campaign.id, old) }));
     }
     return true;
   }

@@ -1,6 +1,6 @@
 // In-memory twin of dynamo-delivery-store.ts with the same conditional semantics (claims,
 // transitions, cap slots, occurrence creation), for unit tests, replay and benchmarks.
-import { summarizeCampaign } from '#core/delivery-store';
+import { summarizeCampaign, versionsToPrune } from '#core/delivery-store';
 import type {
   CampaignHold,
   CampaignSummary,
@@ -69,7 +69,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.campaignVersions.set(id, versions);
     this.campaigns.set(id, clone(published));
     const newest = Math.max(...versions.keys());
-    for (const version of [...versions.keys()]) if (version <= newest - keepVersions) versions.delete(version);
+    for (const version of await versionsToPrune([...versions.keys()], newest, keepVersions, () => this.listOccurrences(id))) versions.delete(version);
     return true;
   }
   async getCampaignVersion(campaignId: string, version: number): Promise<PublishedCampaign | undefined> {

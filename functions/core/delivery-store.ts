@@ -73,6 +73,24 @@ export const summarizeCampaign = (published: PublishedCampaign, hold?: CampaignH
 };
 
 /**
+ * The versions publish may delete: older than the newest `keepVersions`, and sent by no occurrence
+ * that may still send (`created`, `running` or `paused`: an occurrence sends the version it was
+ * created with to the end, so deleting it fails the rest of its mail). `occurrences` is read only
+ * when something is old enough to go (a campaign has few occurrences).
+ */
+export const versionsToPrune = async (
+  versions: readonly number[],
+  newest: number,
+  keepVersions: number,
+  occurrences: () => Promise<readonly Pick<Occurrence, 'state' | 'campaignVersion'>[]>,
+): Promise<number[]> => {
+  const old = versions.filter((version) => version <= newest - keepVersions);
+  if (old.length === 0) return [];
+  const inUse = new Set((await occurrences()).filter((o) => o.state !== 'missed').map((o) => o.campaignVersion));
+  return old.filter((version) => !inUse.has(version));
+};
+
+/**
  * The campaign an occurrence sends: the version it was created with (so a publish mid-occurrence
  * changes only the next one), or the current one for occurrences made before versions existed.
  */
@@ -131,7 +149,8 @@ export interface DeliveryStore {
   /**
    * Publish: stores `published` as version `published.version` (conditional: false when that
    * version exists, i.e. someone else published first), makes it the current one, keeps the
-   * catalog entry's hold, and deletes versions older than the newest `keepVersions`.
+   * catalog entry's hold, and deletes versions older than the newest `keepVersions` except those
+   * an unfinished occurrence still sends (versionsToPrune).
    */
   putCampaignVersion(published: PublishedCampaign & { version: number }, keepVersions: number): Promise<boolean>;
   /** A stored version (what a running occurrence sends), or undefined when pruned or never written. */

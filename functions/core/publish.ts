@@ -11,7 +11,7 @@
 // Versions: a changed campaign gets version n+1; the occurrence tick creates records the version it
 // was created with, and audience and send read that one (delivery-store.ts readOccurrenceCampaign),
 // so a publish mid-occurrence changes only the next occurrence. The store keeps the last
-// `keepVersions` versions (audit, rollback).
+// `keepVersions` versions (audit, rollback) and any older one an unfinished occurrence still sends.
 import { createHash } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import type { Campaign, Schedule } from '#core/campaign';

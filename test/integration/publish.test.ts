@@ -119,6 +119,18 @@ describe('pause and resume of one occurrence on DynamoDB', () => {
     expect(await store.getOccurrence(occurrenceId)).toMatchObject({ state: 'paused', campaignVersion: 2, pausedReason: 'paused by marketer (stammkunde pause)' });
     await expect(runControl('resume', occurrenceId, { table }, { documentClient: client })).rejects.toThrow('resuming an occurrence needs the send queue: pass --stack, or --send-queue <url>');
   });
+
+  it('pausing a campaign pauses its running occurrence on the table, and resuming the campaign asks for the send queue', async () => {
+    const table = await freshTable();
+    const store = createDynamoDeliveryStore({ client, tableName: table });
+    await runPublish((await campaignsFolder()).dir, { table }, { documentClient: client }, at);
+    const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
+    await store.createOccurrence({ occurrenceId, campaignId: 'newsletter-monthly', scheduledAt: '2026-12-01T08:00:00.000Z', state: 'running', totalSegments: 1, createdAt: '2026-12-01T08:00:05.000Z', campaignVersion: 1, stats: {} });
+    expect(await runControl('pause', 'newsletter-monthly', { table }, { documentClient: client })).toBe('campaign newsletter-monthly paused: no new occurrences, 1 unfinished occurrence holds its remaining mails until resume');
+    expect(await store.getOccurrence(occurrenceId)).toMatchObject({ state: 'paused', pausedReason: 'campaign paused by marketer (stammkunde pause <campaignId>)' });
+    expect((await store.listPausedOccurrences()).map((p) => p.cause)).toEqual(['person']);
+    await expect(runControl('resume', 'newsletter-monthly', { table }, { documentClient: client })).rejects.toThrow('resuming them needs the send queue');
+  });
 });
 
 describe('publish --stack', () => {

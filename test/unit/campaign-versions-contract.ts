@@ -44,6 +44,23 @@ export const campaignVersionContract = (name: string, makeStore: () => Promise<D
       expect(await store.getCampaignVersion('nl', 2)).toBeUndefined();
     });
 
+    it('keeps an old version an unfinished occurrence still sends, and prunes it once only a missed one names it', async () => {
+      const occurrence = (suffix: string, campaignVersion: number, state: 'created' | 'running' | 'paused' | 'missed') => ({
+        occurrenceId: `nl:${suffix}`, campaignId: 'nl', scheduledAt: '2026-11-01T08:00:00.000Z', state, totalSegments: 1, createdAt: '2026-11-01T08:00:05.000Z', campaignVersion, stats: {},
+      });
+      await store.putCampaignVersion(version(1), 2);
+      await store.createOccurrence(occurrence('2026-11-01T08:00Z', 1, 'running'));
+      await store.putCampaignVersion(version(2), 2);
+      await store.createOccurrence(occurrence('2026-11-02T08:00Z', 2, 'created'));
+      await store.createOccurrence(occurrence('2026-11-02T09:00Z', 3, 'missed'));
+      await store.putCampaignVersion(version(3), 2);
+      await store.pauseOccurrence('nl:2026-11-02T08:00Z', 'paused by marketer', 'person');
+      for (let n = 4; n <= 6; n++) await store.putCampaignVersion(version(n), 2);
+      expect((await store.listCampaignVersions('nl')).map((v) => v.version)).toEqual([1, 2, 5, 6]);
+      expect((await store.getCampaignVersion('nl', 1))?.campaign.name).toBe('v1');
+      expect(await store.getCampaignVersion('nl', 3)).toBeUndefined();
+    });
+
     it('keeps a hold across a new version and shows it as the status tick acts on', async () => {
       await store.putCampaignVersion(version(1), 10);
       expect(await store.setCampaignHold('nl', 'paused')).toBe(true);

@@ -4,7 +4,7 @@ import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
 import { OutboxMailer } from '#adapters/outbox-mailer';
 import { applyPublish, listPublished, planPublish, publishSet, rollbackCampaign } from '#core/publish';
-import { archive, pause, resume } from '#core/campaign-control';
+import { archive, CAMPAIGN_ARCHIVE_REASON, CAMPAIGN_PAUSE_REASON, MARKETER_PAUSE_REASON, pause, resume } from '#core/campaign-control';
 import type { SendWork, SendWorkInput } from '#core/delivery/messages';
 import { campaignVersionContract } from './campaign-versions-contract';
 import { createPipeline, exampleShop, makeProfile } from './delivery-fixtures';
@@ -98,6 +98,19 @@ describe('publish: a running occurrence keeps its version', () => {
 });
 
 describe('publish: campaigns, pause, resume, archive', () => {
+  /** An SES account that can send: tick's automatic resume would lift every pause the account caused. */
+  const account = { accountStatus: async () => ({ sendingEnabled: true, enforcementStatus: 'HEALTHY', max24HourSend: 50_000, sentLast24Hours: 0, maxSendRate: 14 }) };
+  /** The newsletter published and ticked at its due time: one running occurrence for these customers. */
+  const withRunningOccurrence = async (customers: number[]) => {
+    const set = await folder.prepare();
+    const mailer = new OutboxMailer();
+    const p = await createPipeline({ profiles: customers.map((i) => makeProfile(i)), mailer, published: set.campaigns[0]!, shop: await exampleShop(), now: due });
+    await publishSet(p.store, set);
+    const [occurrenceId] = (await p.tick()).created;
+    if (occurrenceId === undefined) throw new Error('tick created no occurrence');
+    return { p, mailer, occurrenceId };
+  };
+
   it('lists status, version and next due time in the campaign time zone', async () => {
     const store = createMemoryDeliveryStore();
     await publishSet(store, await folder.prepare());
@@ -144,20 +157,55 @@ describe('publish: campaigns, pause, resume, archive', () => {
   });
 
   it('pauses an occurrence by id and resume queues its held mails again', async () => {
-    const set = await folder.prepare();
-    const mailer = new OutboxMailer();
-    const p = await createPipeline({ profiles: [makeProfile(1), makeProfile(3)], mailer, published: set.campaigns[0]!, shop: await exampleShop(), now: due });
-    await publishSet(p.store, set);
-    const [occurrenceId] = (await p.tick()).created;
-    expect(await pause(p.store, occurrenceId!)).toMatch(/paused/);
+    const { p, mailer, occurrenceId } = await withRunningOccurrence([1, 3]);
+    expect(await pause(p.store, occurrenceId)).toMatch(/paused/);
     // A marketer's pause is not lifted by tick when the SES account can send.
-    const account = { accountStatus: async () => ({ sendingEnabled: true, enforcementStatus: 'HEALTHY', max24HourSend: 50_000, sentLast24Hours: 0, maxSendRate: 14 }) };
     expect((await resumePausedOccurrences({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(), account })).resumed).toEqual([]);
     expect(await p.drain()).toEqual([]);
     expect(mailer.sent).toEqual([]);
     const sendQueue = new MemoryWorkQueue<SendWorkInput | SendWork>();
-    expect(await resume({ store: p.store, sendQueue }, occurrenceId!)).toMatch(/2 held recipients/);
+    expect(await resume({ store: p.store, sendQueue }, occurrenceId)).toMatch(/2 held recipients/);
     expect(sendQueue.messages.flatMap((m) => m.body.customerIds).sort()).toEqual(['c00001', 'c00003']);
+  });
+
+  it('pausing a campaign holds the mails of its running occurrence, and resuming the campaign queues them again', async () => {
+    const { p, mailer, occurrenceId } = await withRunningOccurrence([1, 3]);
+    expect(await pause(p.store, 'newsletter-monthly')).toBe('campaign newsletter-monthly paused: no new occurrences, 1 unfinished occurrence holds its remaining mails until resume');
+    expect(await p.store.getOccurrence(occurrenceId)).toMatchObject({ state: 'paused', pausedReason: CAMPAIGN_PAUSE_REASON });
+    // A person's pause: tick does not lift it when the SES account can send.
+    expect((await resumePausedOccurrences({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(), account })).resumed).toEqual([]);
+    expect(await p.drain()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+    await expect(resume({ store: p.store }, 'newsletter-monthly')).rejects.toThrow('campaign newsletter-monthly paused 1 occurrence(s); resuming them needs the send queue: pass --stack, or --send-queue <url>');
+    const sendQueue = new MemoryWorkQueue<SendWorkInput | SendWork>();
+    expect(await resume({ store: p.store, sendQueue }, 'newsletter-monthly')).toBe(
+      "campaign newsletter-monthly resumed (was paused): it follows its file's status again; 1 occurrence resumed, 2 held recipients queued again",
+    );
+    expect(sendQueue.messages.flatMap((m) => m.body.customerIds).sort()).toEqual(['c00001', 'c00003']);
+    expect((await p.store.getOccurrence(occurrenceId))?.state).toBe('running');
+    expect((await listPublished(p.store, due))[0]?.status).toBe('active');
+  });
+
+  it('archiving a campaign holds its running occurrence, and resuming the campaign leaves an occurrence a person paused by id alone', async () => {
+    const { p, occurrenceId: first } = await withRunningOccurrence([1]);
+    expect(await pause(p.store, first)).toMatch(/paused/);
+    p.advance(nextMonth.getTime() - due.getTime());
+    const [second] = (await p.tick()).created;
+    expect(await archive(p.store, 'newsletter-monthly')).toBe('campaign newsletter-monthly archived: no new occurrences, 1 unfinished occurrence holds its remaining mails; its occurrences and stats stay');
+    expect(await p.store.getOccurrence(second!)).toMatchObject({ state: 'paused', pausedReason: CAMPAIGN_ARCHIVE_REASON });
+    await resume({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>() }, 'newsletter-monthly');
+    expect((await p.store.getOccurrence(second!))?.state).toBe('running');
+    expect(await p.store.getOccurrence(first)).toMatchObject({ state: 'paused', pausedReason: MARKETER_PAUSE_REASON });
+  });
+
+  it('pausing a campaign takes over an occurrence the SES account paused, so tick does not resume it when SES can send again', async () => {
+    const { p, occurrenceId } = await withRunningOccurrence([1]);
+    await p.store.pauseOccurrence(occurrenceId, 'SendingPausedException: sending paused', 'account');
+    expect(await pause(p.store, 'newsletter-monthly')).toMatch(/1 unfinished occurrence holds its remaining mails/);
+    expect((await resumePausedOccurrences({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(), account })).resumed).toEqual([]);
+    expect((await p.store.getOccurrence(occurrenceId))?.state).toBe('paused');
+    expect(await resume({ store: p.store, sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>() }, 'newsletter-monthly')).toMatch(/1 occurrence resumed/);
+    expect((await p.store.getOccurrence(occurrenceId))?.state).toBe('running');
   });
 
   it('rejects pausing an occurrence that does not exist and archiving by occurrence id', async () => {

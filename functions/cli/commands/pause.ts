@@ -1,7 +1,8 @@
 // `stammkunde pause|resume <campaignId | occurrenceId>` and `stammkunde archive <campaignId>`
-// (--table | --stack): a campaign's hold (no new occurrences), or one occurrence's sending
-// (core/campaign-control.ts). Resuming an occurrence queues its held mails: it needs the send
-// queue, from the stack outputs or --send-queue.
+// (--table | --stack): a campaign's hold (no new occurrences, its unfinished occurrences hold
+// their mails), or one occurrence's sending (core/campaign-control.ts). Resuming an occurrence, or
+// a campaign whose pause held occurrences, queues their held mails: it needs the send queue, from
+// the stack outputs or --send-queue.
 import type { Command } from 'commander';
 import { archive, pause, resume } from '#core/campaign-control';
 import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
@@ -20,9 +21,9 @@ export const runControl = async (action: ControlAction, id: string, flags: Targe
 };
 
 const descriptions: Record<ControlAction, string> = {
-  pause: 'pause a campaign (no new occurrences) or one occurrence (<campaignId>:<suffix>: its remaining mails are held)',
-  resume: 'resume a paused or archived campaign, or a paused occurrence (its held mails are queued again)',
-  archive: 'archive a campaign: no new occurrences; its occurrences and stats stay',
+  pause: 'pause a campaign (no new occurrences; its unfinished occurrences hold their mails) or one occurrence (<campaignId>:<suffix>: its remaining mails are held)',
+  resume: 'resume a paused or archived campaign and the occurrences it held, or a paused occurrence (held mails are queued again)',
+  archive: 'archive a campaign: no new occurrences, unfinished ones hold their mails; its occurrences and stats stay',
 };
 
 export const register = (program: Command): void => {

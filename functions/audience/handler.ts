@@ -37,9 +37,11 @@ const build = async (): Promise<AudienceHandler> => {
   const sendRatePerSecond = config.MAX_SEND_RATE ?? (await new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT })).maxSendRate());
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const sqs = createSqsClient(config.SQS_ENDPOINT);
+  const people = profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME }));
   return createAudienceHandler({
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
-    scanner: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
+    scanner: people,
+    birthdays: people,
     sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
     audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
     compileAudience: compilePublishedAudience,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReplay, type ReplayResult } from '#local/replay';
+import type { SimClock } from '#local/sim-clock';
 
 let dir: string;
 let campaigns: string;
@@ -104,7 +105,7 @@ describe('seasonal replay: Easter 2027 at each recipient’s local 09:00', () =>
       }
       // A day of hourly ticks: at 00:00Z Berlin is in its quiet hours, so its repeats wait for 08:00.
       for (let i = 0; i < 25; i++) {
-        await runtime.clock.advanceTo(runtime.clock.now().getTime() + 3_600_000);
+        await (runtime.clock as SimClock).advanceTo(runtime.clock.now().getTime() + 3_600_000);
         await runtime.tick();
         await runtime.settle();
       }

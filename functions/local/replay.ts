@@ -293,8 +293,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     let next = 0;
     let progressed = 0;
     /** Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. */
-    const feedUntil = async (until: number) => {
+    /**
+     * Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. Stops
+     * early (returns true) when a fed event put a due delivery before `until` (a triggered delay,
+     * say), so that minute is ticked first.
+     */
+    const feedUntil = async (until: number, dueBefore?: () => boolean): Promise<boolean> => {
       while (next < feed.length && timeOf(feed[next]!) <= until) {
+        if (dueBefore?.()) return true;
         const first = feed[next]!;
         const day = first.time.slice(0, 10);
         if (timeOf(first) > clock.now().getTime()) await clock.advanceTo(timeOf(first));
@@ -313,6 +319,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         if (options.confirmConsent ?? true) for (const customerId of [...consenting].sort()) await runtime.confirmConsent(customerId);
         bar?.update(progressed, { day });
       }
+      return dueBefore?.() ?? false;
     };
     // The next minute to tick: the next schedule/preparation minute or the next due delivery,
     // whichever comes first (due deliveries appear as the replay runs, so this is asked each time).
@@ -322,9 +329,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     for (;;) {
       while (scheduled < tickMinutes.length && tickMinutes[scheduled]! <= last) scheduled++;
       const candidates = [tickMinutes[scheduled], runtime.nextDueMinute(last)].filter((m): m is number => m !== undefined && m <= to.getTime());
+      const target = candidates.length > 0 ? Math.min(...candidates) : to.getTime();
+      const earlier = () => {
+        const due = runtime.nextDueMinute(last);
+        return due !== undefined && due < target;
+      };
+      if (await feedUntil(target, earlier)) continue;
       if (candidates.length === 0) break;
-      const minute = Math.min(...candidates);
-      await feedUntil(minute);
+      const minute = target;
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
@@ -332,7 +344,6 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       last = minute;
       if (minute === tickMinutes[scheduled]) bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
     }
-    await feedUntil(to.getTime());
     if (to.getTime() > clock.now().getTime()) await clock.advanceTo(to);
     await runtime.settle();
     bar?.stop();

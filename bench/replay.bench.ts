@@ -15,7 +15,7 @@ const replayYear = async (dir: string, customers: number, backend: Backend): Pro
   const events = join(dir, `events-${customers}.jsonl`);
   await writeFile(events, toJsonLines(shop.events));
   const started = performance.now();
-  const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend });
+  const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend, keepHtml: false });
   const seconds = (performance.now() - started) / 1000;
   if (!result.ok) throw new Error(result.problems.join('\n'));
   console.log(

@@ -10,6 +10,7 @@ import { SesMailer } from '#adapters/ses-mailer';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { shopDeliveryOf } from '#core/delivery/local-time';
 import { readAudienceConfig } from './config';
 
 export type AudienceHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -42,6 +43,7 @@ const build = async (): Promise<AudienceHandler> => {
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     scanner: people,
     birthdays: people,
+    shop: shopDeliveryOf(config.SHOP_INFO),
     sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
     audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
     compileAudience: compilePublishedAudience,

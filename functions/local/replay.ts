@@ -53,6 +53,8 @@ export interface ReplayOptions {
   inspect?: (runtime: Runtime) => Promise<void>;
   /** Show a progress bar on this stream (the CLI passes stdout when it is a TTY). */
   progress?: NodeJS.WriteStream;
+  /** Keep each mail's HTML for `html` (the demo's pages). Off for a big shop's benchmark: 100k mails of HTML fill the heap. @default true */
+  keepHtml?: boolean;
 }
 
 /** One line of the outbox file. */
@@ -284,7 +286,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
-    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
+    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
   try {

@@ -8,6 +8,11 @@ import { runTick, DEFAULT_TICK_CONFIG } from '#core/delivery/tick';
 import { scanInstant, seasonalDueTimes } from '#core/delivery/seasonal';
 import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/messages';
 import type { DeliveryStore } from '#core/delivery-store';
+import { createMemoryStore } from '#adapters/memory-store';
+import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
+import { compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
+import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
+import { aProfile } from '#test/fixtures/profile';
 
 const seasonal = (id: string, occasion: unknown) =>
   Campaign.parse({
@@ -69,5 +74,42 @@ describe('seasonal: what tick prepares', () => {
     expect(result.created).toEqual([]);
     expect(audienceQueue.messages).toHaveLength(0);
     expect(calls.sort()).toEqual(['advanceTickWatermark', 'getTickWatermark', 'listCampaigns', 'listDueDeliveries', 'listDueDeliveries', 'listPausedOccurrences']);
+  });
+});
+
+describe('seasonal: birthdays from the birthday index', () => {
+  const leapling = aProfile({ customerId: 'leap', email: 'leap@example.com', timeZone: 'Europe/Berlin', birthday: '2000-02-29', consent: { status: 'confirmed', confirmedAt: '2026-01-01T00:00:00.000Z' } });
+  const birthdayCampaign = () =>
+    ({ ...seasonal('birthday', { type: 'birthday' }), audience: { rule: { type: 'all', rules: [{ type: 'consent', status: 'confirmed' }, { type: 'birthday', withinDays: 0 }] } } }) as Campaign;
+
+  const dueFor = async (birthdayDate: string, leapDayBirthday: 'feb28' | 'mar1') => {
+    const customers = createMemoryStore();
+    await customers.applyAtomically('leap', 'seed', () => ({ profile: leapling, ownEvents: [] }));
+    const store = createMemoryDeliveryStore();
+    await store.putCampaign({ campaign: Campaign.parse(birthdayCampaign()), segments: {}, publishedAt: '2027-01-01T00:00:00.000Z' });
+    await store.createOccurrence({ occurrenceId: 'birthday:2027', campaignId: 'birthday', scheduledAt: '2027-01-01T00:00:00.000Z', state: 'running', totalSegments: 1, createdAt: '2027-01-01T00:00:00.000Z', stats: {} });
+    const people = profilePortsFrom(customers);
+    const work = createAudienceWorker({
+      store,
+      scanner: people,
+      birthdays: people,
+      shop: { ...DEFAULT_SHOP_DELIVERY, leapDayBirthday },
+      sendQueue: new MemoryWorkQueue<SendWorkInput | SendWork>(),
+      audienceQueue: new MemoryWorkQueue<AudienceShard>(),
+      compileAudience: compilePublishedAudience,
+      config: DEFAULT_AUDIENCE_CONFIG,
+    });
+    await work({ occurrenceId: 'birthday:2027', campaignId: 'birthday', segment: 0, totalSegments: 1, birthdayDate });
+    const day = `${birthdayDate}T08:00`;
+    return (await store.listDueDeliveries(day)).items.map((d) => d.dueAt);
+  };
+
+  it('puts a 29 February birthday on 28 February 2027 at the local send time', async () => {
+    expect(await dueFor('2027-02-28', 'feb28')).toEqual(['2027-02-28T08:00:00.000Z']);
+  });
+
+  it('puts it on 1 March with the shop option, even with a "birthday today" audience rule', async () => {
+    expect(await dueFor('2027-03-01', 'mar1')).toEqual(['2027-03-01T08:00:00.000Z']);
+    expect(await dueFor('2027-03-01', 'feb28')).toEqual([]);
   });
 });

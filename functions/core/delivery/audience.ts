@@ -16,6 +16,8 @@ import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput }
 import { birthdayMonthDaysOn, occasionYearOf, seasonalDelivery } from './seasonal';
 import { DEFAULT_SHOP_DELIVERY, type ShopDeliverySettings } from './local-time';
 
+const DAY_MS = 86_400_000;
+
 /** SQS allows a message delay of at most 15 minutes. */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -127,8 +129,12 @@ export const createAudienceWorker = (deps: AudienceDeps) => {
       const delivery = seasonalDelivery(campaign, profile, year, shop, shard.birthdayDate);
       // A yearly scan runs before the occasion; a date before it (an exotic country) is not this year's.
       if (!delivery || (shard.birthdayDate === undefined && delivery.dueAt.getTime() < scanAtMs)) return undefined;
-      // Birthday segments ("birthday today") are judged at the recipient's send time; yearly ones at the scan.
-      if (!predicate(profile, shard.birthdayDate === undefined ? scanAtMs : delivery.dueAt.getTime())) return undefined;
+      // Birthday segments ("birthday today") are judged at the recipient's send time; yearly ones at the
+      // scan. A 29 February birthday moved to 1 March (shop option) is judged on 28 February, the
+      // day segments count it on in other years, so the option never loses the mail.
+      const movedLeapDay = shard.birthdayDate?.endsWith('-03-01') === true && profile.birthday?.endsWith('02-29') === true;
+      const judgeAtMs = shard.birthdayDate === undefined ? scanAtMs : delivery.dueAt.getTime() - (movedLeapDay ? DAY_MS : 0);
+      if (!predicate(profile, judgeAtMs)) return undefined;
       if (delivery.zoneWarning) (result.zoneFallbacks ??= []).push(profile.customerId);
       const dueAt = new Date(Math.max(delivery.dueAt.getTime(), notBefore)).toISOString();
       return { deliveryId: `${shard.occurrenceId}#${profile.customerId}`, dueAt, occurrenceId: shard.occurrenceId, campaignId: shard.campaignId, customerId: profile.customerId };

@@ -23,7 +23,7 @@ const AUDIENCE_TIMEOUT_S = 120;
 const due = new Date('2026-12-01T08:00:30.000Z');
 
 /** Scans all profiles as one shard with the real worker; returns profiles per second. */
-const scanRate = async (customers: Pick<CustomerStore, 'scanProfiles' | 'getProfiles'>): Promise<{ rate: number; matched: number }> => {
+const scanRate = async (customers: Pick<CustomerStore, 'scanProfiles' | 'getProfiles' | 'findByBirthday'>): Promise<{ rate: number; matched: number }> => {
   const store = createMemoryDeliveryStore();
   const published = await publishExampleNewsletter();
   await store.putCampaign(published);

@@ -1,6 +1,8 @@
 // Replay wall time: the demo year (1,000 customers) and a 10,000-customer shop, replayed with the
 // shipped campaigns on the embedded runtime's in-memory backend (the replay default), plus a
-// 100-customer year on dynalite + aws-ses-v2-local for comparison. Goal: under 60 s on 2 cores.
+// 100-customer year on dynalite + aws-ses-v2-local for comparison. All example campaigns whose
+// kind is delivered run (newsletter and the seasonal birthday, Easter and Advent greetings).
+// Goal for 10,000 customers: under 30 s on 2 cores.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ const replayYear = async (dir: string, customers: number, backend: Backend): Pro
   const events = join(dir, `events-${customers}.jsonl`);
   await writeFile(events, toJsonLines(shop.events));
   const started = performance.now();
-  const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend });
+  const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend, keepHtml: false });
   const seconds = (performance.now() - started) / 1000;
   if (!result.ok) throw new Error(result.problems.join('\n'));
   console.log(

@@ -1,6 +1,6 @@
 // The audience function's environment, read once through zod; a bad value names the variable.
 import * as z from 'zod';
-import { envInt, envNumber, parseEnv } from '#core/delivery/env';
+import { envInt, envNumber, envShopInfo, parseEnv } from '#core/delivery/env';
 
 export const AudienceEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -12,6 +12,8 @@ export const AudienceEnv = z.object({
   RECIPIENTS_PER_MESSAGE: envInt(50, 1, 100),
   /** The account's mail rate (mails/s) for back-pressure; absent: SES GetAccount's MaxSendRate. */
   MAX_SEND_RATE: envNumber(0.01),
+  /** The shop (JSON, as send's); only its `delivery` settings are read here. Absent: DEFAULT_SHOP_DELIVERY. */
+  SHOP_INFO: envShopInfo().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

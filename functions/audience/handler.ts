@@ -10,6 +10,7 @@ import { SesMailer } from '#adapters/ses-mailer';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
+import { shopDeliveryOf } from '#core/delivery/local-time';
 import { readAudienceConfig } from './config';
 
 export type AudienceHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -37,9 +38,12 @@ const build = async (): Promise<AudienceHandler> => {
   const sendRatePerSecond = config.MAX_SEND_RATE ?? (await new SesMailer(createSesClient({ endpoint: config.SES_ENDPOINT })).maxSendRate());
   const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const sqs = createSqsClient(config.SQS_ENDPOINT);
+  const people = profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME }));
   return createAudienceHandler({
     store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
-    scanner: profilePortsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
+    scanner: people,
+    birthdays: people,
+    shop: shopDeliveryOf(config.SHOP_INFO),
     sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
     audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
     compileAudience: compilePublishedAudience,

@@ -8,6 +8,7 @@ import { Locale, TimeZone, Cents, Currency, IsoTime, isLocaleKey } from '#core/e
 import type { ShopDetailType } from '#core/events';
 import { SegmentRule, Slug } from '#core/segment';
 import { capClassProblems } from '#core/consent';
+import { QuietHours } from '#core/quiet-hours';
 
 export { Slug };
 
@@ -110,9 +111,15 @@ export const Occasion = z.discriminatedUnion('type', [
   z.object({ type: z.literal('easter'), offsetDays: z.number().int().min(-60).max(60).default(0) }).strict(),
   z.object({ type: z.literal('christmas'), day: z.enum(['advent1', 'advent2', 'advent3', 'advent4', 'eve', 'first', 'second']) }).strict(),
   z.object({ type: z.literal('newYear'), day: z.enum(['eve', 'day']).default('day') }).strict(),
-  /** Second Sunday in May (DE, US, ...); other countries may differ. */
+  z.object({ type: z.literal('valentinesDay') }).strict(),
+  /** By the recipient's country (core/occasions.ts): second Sunday of May (DE, AT, CH, US, ...), UK Mothering Sunday (Easter - 21), ... */
   z.object({ type: z.literal('mothersDay') }).strict(),
+  /** By the recipient's country: DE Ascension Day, US/UK third Sunday of June, ... */
+  z.object({ type: z.literal('fathersDay') }).strict(),
+  /** A public holiday of the recipient's country (and `region` attribute) by its English date-holidays name, e.g. "Reformation Day". */
+  z.object({ type: z.literal('publicHoliday'), holiday: z.string().min(2).max(100) }).strict(),
   z.object({ type: z.literal('signupAnniversary') }).strict(),
+  z.object({ type: z.literal('firstOrderAnniversary') }).strict(),
   z
     .object({ type: z.literal('fixedDate'), month: z.number().int().min(1).max(12), day: z.number().int().min(1).max(31) })
     .strict()
@@ -175,6 +182,8 @@ const common = {
   template: Template,
   /** Marketing mail counts against the frequency cap; transactional does not. */
   capClass: z.enum(['marketing', 'transactional']).default('marketing'),
+  /** Local window without marketing mail (core/quiet-hours.ts); absent: the shop's, false: none. */
+  quietHours: z.union([QuietHours, z.literal(false)]).optional(),
 };
 
 /** Consent cannot be bypassed: `transactional` only on order-event triggers (core/consent.ts). */

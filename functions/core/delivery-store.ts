@@ -2,7 +2,7 @@
 // the send ledger, frequency-cap slots, held (paused) work and due deliveries. Implemented by
 // adapters/dynamo-delivery-store.ts (conditional writes, no transactions) and
 // adapters/memory-delivery-store.ts (same semantics, for unit tests, replay and benchmarks).
-import type { Campaign, Schedule } from '#core/campaign';
+import type { Campaign, Occasion, Schedule } from '#core/campaign';
 import type { SegmentRule } from '#core/segment';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
 import type { LedgerEntry, LedgerState } from '#core/delivery/ledger';
@@ -42,6 +42,8 @@ export interface CampaignSummary {
   /** What tick acts on: the hold when there is one, otherwise the file's status. */
   status: Campaign['status'] | CampaignHold;
   schedule?: Schedule;
+  /** Seasonal campaigns: tick prepares their occasion-years (core/delivery/seasonal.ts). */
+  occasion?: Occasion;
   publishedAt: string;
   version?: number;
   contentHash?: string;
@@ -65,6 +67,7 @@ export const summarizeCampaign = (published: PublishedCampaign, hold?: CampaignH
     kind: campaign.kind,
     status: hold ?? campaign.status,
     ...('schedule' in campaign ? { schedule: campaign.schedule } : {}),
+    ...('occasion' in campaign ? { occasion: campaign.occasion } : {}),
     publishedAt: published.publishedAt,
     ...(published.version !== undefined ? { version: published.version } : {}),
     ...(published.contentHash !== undefined ? { contentHash: published.contentHash } : {}),

@@ -2,7 +2,7 @@
 // `detail-type`. Money is in minor units, time zones are IANA names, locales BCP 47 tags.
 import * as z from 'zod';
 
-const isIanaTimeZone = (tz: string): boolean => {
+export const isIanaTimeZone = (tz: string): boolean => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -77,7 +77,13 @@ const customerFields = {
   salutation: Salutation.optional(),
   formality: Formality.optional(),
   locale: Locale,
-  timeZone: TimeZone,
+  /**
+   * IANA zone. Missing or not a zone the runtime knows: the event is still applied, mail follows
+   * the shop's default zone and the profile records `timeZoneWarning` (never a silent drop).
+   */
+  timeZone: z.string().max(100).optional(),
+  /** ISO 3166-1 alpha-2 ("DE"): seasonal dates by country (Mother's Day, holidays); else the locale's region. */
+  country: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"').optional(),
   birthday: Birthday.optional(),
   consent: ConsentProof.optional(),
   referralCode: z.string().min(1).max(64).optional(),

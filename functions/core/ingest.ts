@@ -23,7 +23,7 @@
 // - The tier is recomputed at `at` (default: the later of the event's time and the profile's
 //   `updatedAt`, so replays are deterministic and a late event never turns the clock back).
 //   Without events a tier does not decay by itself; a periodic re-evaluation can call tierFor.
-import type { ConsentProof, CustomerRegistered, CustomerUpdated, ShopEvent } from '#core/events';
+import { isIanaTimeZone, type ConsentProof, type CustomerRegistered, type CustomerUpdated, type ShopEvent } from '#core/events';
 import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
@@ -139,7 +139,15 @@ const applyCustomer = (
   if (detail.salutation !== undefined) next.salutation = detail.salutation;
   if (detail.formality !== undefined) next.formality = detail.formality;
   if (detail.locale !== undefined) next.locale = detail.locale;
-  if (detail.timeZone !== undefined) next.timeZone = detail.timeZone;
+  if (detail.timeZone !== undefined && isIanaTimeZone(detail.timeZone)) {
+    next.timeZone = detail.timeZone;
+    delete next.timeZoneWarning;
+  } else if (detail.timeZone !== undefined) {
+    next.timeZoneWarning = `timeZone "${detail.timeZone.slice(0, 100)}" is not an IANA time zone: mail follows the shop's default zone`;
+  } else if (registered && next.timeZone === PLACEHOLDER_TIME_ZONE && next.timeZoneWarning === undefined) {
+    next.timeZoneWarning = 'no timeZone given: mail follows the shop\'s default zone';
+  }
+  if (detail.country !== undefined) next.country = detail.country.toUpperCase();
   if (detail.birthday !== undefined) next.birthday = detail.birthday;
   if (detail.referralCode !== undefined) next.referralCode = detail.referralCode;
   if (detail.attributes !== undefined) next.attributes = { ...profile.attributes, ...detail.attributes };

@@ -89,6 +89,13 @@ export interface Profile {
   formality?: Formality;
   locale: string;
   timeZone: string;
+  /**
+   * Why `timeZone` is not used (missing or invalid in the shop's event): mail follows the shop's
+   * default zone until a valid zone arrives (core/delivery/local-time.ts).
+   */
+  timeZoneWarning?: string;
+  /** ISO 3166-1 alpha-2, upper case, when the shop sent one (core/occasions.ts resolveCountry). */
+  country?: string;
   /** "YYYY-MM-DD" or "--MM-DD". */
   birthday?: string;
   registeredAt?: string;

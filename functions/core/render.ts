@@ -24,6 +24,7 @@
 import { Liquid } from 'liquidjs';
 import type { Template as LiquidTemplate } from 'liquidjs';
 import * as z from 'zod';
+import { QuietHours } from '#core/quiet-hours';
 import { salutationFor } from '#core/salutation';
 import type { CouponSpec } from '#core/campaign';
 import type { Profile } from '#core/profile';
@@ -73,6 +74,16 @@ export const ShopInfo = z.object({
   imprint: z.string(),
   address: z.string(),
   email: z.email().optional(),
+  /** Delivery defaults (core/delivery/local-time.ts DEFAULT_SHOP_DELIVERY): zone, country, quiet hours, 29 Feb rule. */
+  delivery: z
+    .object({
+      timeZone: z.string().min(1).optional(),
+      country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"').optional(),
+      quietHours: QuietHours.optional(),
+      leapDayBirthday: z.enum(['feb28', 'mar1']).optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type ShopInfo = z.infer<typeof ShopInfo>;
 

@@ -5,18 +5,21 @@
 // queues, and collects one outbox line per mail accepted. Same inputs, same bytes: the clock, the
 // message ids, the claim owners and the order of the output lines are all deterministic.
 //
-// Skipping ahead: a year has 525,600 minutes, but tick can only create an occurrence at a minute
-// a delivered campaign's schedule names (cron in its time zone, or a one-off instant), evaluated
-// here with tick's own dueTimes (the same DST rule). So the simulated clock jumps from one such
-// minute to the next and runs tick exactly there (again while tick reports a backlog); between
-// them only events are fed. (Due deliveries of triggered
-// campaigns, once built, must add their due minutes to this set.)
+// Skipping ahead: a year has 525,600 minutes, but tick can only act at a minute where something
+// is due: a delivered campaign's schedule (cron in its time zone, or a one-off instant, from tick's
+// own dueTimes, the same DST rule), a seasonal campaign's preparation (seasonalDueTimes, the same
+// code tick runs), or a due delivery anyone put into the store (seasonal mail at each zone's local
+// send time, quiet hours, triggered delays: the runtime's nextDueMinute). So the simulated clock
+// jumps from one such minute to the next and runs tick exactly there (again while tick reports a
+// backlog); between them only events are fed.
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { Outcome } from '#core/delivery/outcomes';
 import { dueTimes } from '#core/delivery/occurrence';
+import { seasonalDueTimes } from '#core/delivery/seasonal';
+import { shopDeliveryOf } from '#core/delivery/local-time';
 import { parseShopEvent, SHOP_EVENT_SOURCE } from '#core/events';
 import type { PublishSet } from '#core/publish';
 import { loadShopInfo } from '../compile/compile-template';
@@ -50,6 +53,8 @@ export interface ReplayOptions {
   inspect?: (runtime: Runtime) => Promise<void>;
   /** Show a progress bar on this stream (the CLI passes stdout when it is a TTY). */
   progress?: NodeJS.WriteStream;
+  /** Keep each mail's HTML for `html` (the demo's pages). Off for a big shop's benchmark: 100k mails of HTML fill the heap. @default true */
+  keepHtml?: boolean;
 }
 
 /** One line of the outbox file. */
@@ -256,15 +261,22 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const feed = [...customerEvents, ...inWindow];
   const afterWindow = parsedEvents.events.length - inWindow.length;
 
+  const shop = await loadShopInfo({ templatesDir });
+  const shopCountry = shopDeliveryOf(shop).country;
   const tickMinutes = [
     ...new Set(
-      published.flatMap(({ campaign }) => ('schedule' in campaign ? scheduleMinutes(campaign.schedule, from, to) : [])),
+      published.flatMap(({ campaign }) =>
+        'schedule' in campaign
+          ? scheduleMinutes(campaign.schedule, from, to)
+          : campaign.kind === 'seasonal'
+            ? seasonalDueTimes(campaign.id, campaign.occasion, from, to, shopCountry).map((d) => Math.ceil(d.at.getTime() / 60_000) * 60_000)
+            : [],
+      ),
     ),
   ].sort((a, b) => a - b);
 
   const outbox: { line: OutboxLine; html: string }[] = [];
   const clock = new SimClock(from);
-  const shop = await loadShopInfo({ templatesDir });
   const runtime = await createRuntime({
     clock,
     backend: options.backend ?? 'memory',
@@ -274,7 +286,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
-    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
+    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
   try {
@@ -283,8 +295,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     let next = 0;
     let progressed = 0;
     /** Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. */
-    const feedUntil = async (until: number) => {
+    /**
+     * Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. Stops
+     * early (returns true) when a fed event put a due delivery before `until` (a triggered delay,
+     * say), so that minute is ticked first.
+     */
+    const feedUntil = async (until: number, dueBefore?: () => boolean): Promise<boolean> => {
       while (next < feed.length && timeOf(feed[next]!) <= until) {
+        if (dueBefore?.()) return true;
         const first = feed[next]!;
         const day = first.time.slice(0, 10);
         if (timeOf(first) > clock.now().getTime()) await clock.advanceTo(timeOf(first));
@@ -303,15 +321,31 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         if (options.confirmConsent ?? true) for (const customerId of [...consenting].sort()) await runtime.confirmConsent(customerId);
         bar?.update(progressed, { day });
       }
+      return dueBefore?.() ?? false;
     };
-    for (const minute of tickMinutes) {
-      await feedUntil(minute);
+    // The next minute to tick: the next schedule/preparation minute or the next due delivery,
+    // whichever comes first (due deliveries appear as the replay runs, so this is asked each time).
+    let ticks = 0;
+    let last = from.getTime();
+    let scheduled = 0;
+    for (;;) {
+      while (scheduled < tickMinutes.length && tickMinutes[scheduled]! <= last) scheduled++;
+      const candidates = [tickMinutes[scheduled], runtime.nextDueMinute(last)].filter((m): m is number => m !== undefined && m <= to.getTime());
+      const target = candidates.length > 0 ? Math.min(...candidates) : to.getTime();
+      const earlier = () => {
+        const due = runtime.nextDueMinute(last);
+        return due !== undefined && due < target;
+      };
+      if (await feedUntil(target, earlier)) continue;
+      if (candidates.length === 0) break;
+      const minute = target;
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
-      bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
+      ticks++;
+      last = minute;
+      if (minute === tickMinutes[scheduled]) bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
     }
-    await feedUntil(to.getTime());
     if (to.getTime() > clock.now().getTime()) await clock.advanceTo(to);
     await runtime.settle();
     bar?.stop();
@@ -349,7 +383,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       skipped,
       badLines,
       events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
-      ticks: tickMinutes.length,
+      ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
       seconds: (performance.now() - started) / 1000,
     };

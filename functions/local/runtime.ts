@@ -27,6 +27,7 @@ import { DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
 import type { AudienceShard, SendWork } from '#core/delivery/messages';
 import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
+import { shopDeliveryOf } from '#core/delivery/local-time';
 import type { MailResult, Mailer, OutgoingMail, QueuedMessage, WorkQueue } from '#core/delivery/ports';
 import { createSignedLinks, createTemplateMailRenderer, compilePublishedAudience, profilePortsFrom } from '#core/delivery/seams';
 import type { Context, Hono } from 'hono';
@@ -38,7 +39,7 @@ import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
-import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/delivery/tick';
+import { DEFAULT_TICK_CONFIG, minuteBucket, type TickConfig, type TickResult } from '#core/delivery/tick';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import type { ShopInfo } from '#core/render';
 import type { CustomerStore } from '#core/store';
@@ -56,7 +57,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -136,6 +137,11 @@ export interface Runtime {
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
   readonly delivery: DeliveryStore;
+  /**
+   * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
+   * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
+   */
+  nextDueMinute(afterMs: number): number | undefined;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
   /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
@@ -198,6 +204,49 @@ const recording = (mailer: Mailer, clock: SchedulingClock, onSent: ((sent: SentM
   },
 });
 
+/**
+ * Remembers the minute of every due delivery put through the store it watches (any backend, any
+ * producer), so a simulated clock can jump straight to the next one. Deterministic: a sorted set.
+ */
+class DueMinutes {
+  private readonly minutes: number[] = [];
+  private readonly known = new Set<number>();
+  /** Minute buckets ever written: tick's release skips the store for the others. */
+  private readonly buckets = new Set<string>();
+  watch(store: DeliveryStore): DeliveryStore {
+    const put = store.putDueDelivery.bind(store);
+    const list = store.listDueDeliveries.bind(store);
+    store.putDueDelivery = async (delivery) => {
+      await put(delivery);
+      this.buckets.add(minuteBucket(new Date(delivery.dueAt)));
+      this.add(Math.ceil(Date.parse(delivery.dueAt) / 60_000) * 60_000);
+    };
+    // A replay's tick after a day's gap reads 1,440 minute buckets (on AWS a tick reads one);
+    // the runtime is the only writer of its store, so a bucket it never wrote to is empty.
+    store.listDueDeliveries = async (bucket, options) => (this.buckets.has(bucket) ? list(bucket, options) : { items: [] });
+    return store;
+  }
+  private add(minute: number): void {
+    if (this.known.has(minute)) return;
+    this.known.add(minute);
+    let lo = 0;
+    let hi = this.minutes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.minutes[mid]! < minute) lo = mid + 1;
+      else hi = mid;
+    }
+    this.minutes.splice(lo, 0, minute);
+  }
+  /** The first remembered minute after `afterMs`; earlier ones are forgotten (time only moves on). */
+  next(afterMs: number): number | undefined {
+    let drop = 0;
+    while (drop < this.minutes.length && this.minutes[drop]! <= afterMs) this.known.delete(this.minutes[drop++]!);
+    if (drop > 0) this.minutes.splice(0, drop);
+    return this.minutes[0];
+  }
+}
+
 /** Starts the runtime: stores, queues with DLQs, bus routes and the handlers as consumers. */
 export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
   const backend = options.backend ?? 'local-aws';
@@ -212,7 +261,10 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
-  const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
+  const dueMinutes = new DueMinutes();
+  const delivery: DeliveryStore = dueMinutes.watch(
+    aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
+  );
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
 
@@ -245,16 +297,19 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const audienceQueue = workQueueOn<AudienceShard>(queues.audience);
   const sendQueue = workQueueOn<SendWork>(queues.send);
   const people = profilePortsFrom(customers);
+  const shopDelivery = shopDeliveryOf(options.shop);
   // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
   // local adapters instead of the ones they build from their environment.
   const tickHandler = createTickHandler(
-    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick } },
+    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery },
     { now: () => clock.now(), logger: logger('tick') },
   );
   const audienceHandler = createAudienceHandler(
     {
       store: delivery,
       scanner: people,
+      birthdays: people,
+      shop: shopDelivery,
       sendQueue,
       audienceQueue,
       compileAudience: compilePublishedAudience,
@@ -293,7 +348,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     random: () => 0.5,
     newOwner: owners,
-    config: { ...DEFAULT_SEND_CONFIG, ...options.send, from: options.from },
+    config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   queues.audience.setConsumer(observe('audience', audienceHandler), { batchSize: 10, concurrency: 4, functionName: 'audience' });
   queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
@@ -312,6 +367,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     queues,
     customers,
     delivery,
+    nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,

@@ -21,6 +21,7 @@ import { createDynamoStore } from '#adapters/dynamo-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
+import { shopDeliveryOf } from '#core/delivery/local-time';
 import { readSendConfig } from './config';
 
 export type SendHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -97,6 +98,8 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
       capWindowMs: config.FREQUENCY_CAP_DAYS * 86_400_000,
       leaseMs: config.LEASE_SECONDS * 1000,
       deadlineMarginMs: config.SEND_DEADLINE_MARGIN_SECONDS * 1000,
+      // Quiet hours and the default zone from the shop's settings (SHOP_INFO "delivery").
+      shop: shopDeliveryOf(config.SHOP_INFO),
     },
   };
 };

@@ -1,6 +1,6 @@
 // The tick function's environment, read once through zod; a bad value names the variable.
 import * as z from 'zod';
-import { envInt, parseEnv } from '#core/delivery/env';
+import { envInt, envShopInfo, parseEnv } from '#core/delivery/env';
 
 export const TickEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -12,6 +12,8 @@ export const TickEnv = z.object({
   CATCH_UP_LIMIT_MINUTES: envInt(24 * 60, 1, 30 * 24 * 60),
   /** Occurrences (created or missed) per tick; a longer backlog continues on the next tick. */
   MAX_OCCURRENCES_PER_TICK: envInt(100, 1, 10_000),
+  /** The shop (JSON, as send's); only its `delivery` settings are read here. Absent: DEFAULT_SHOP_DELIVERY. */
+  SHOP_INFO: envShopInfo().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
 });

@@ -147,14 +147,28 @@ describe('ingest handler on dynalite', () => {
   it('fails only the bad records of a mixed batch, acknowledges unknown detail-types and applies the rest', async () => {
     const good = record(placed('gina', 'g-1', 4_000, '2026-03-02T10:00:00Z'));
     const notJson = record('{"id": "broken"');
-    const badTz = record(envelope('bad-tz', 'CustomerRegistered', { customerId: 'gina', email: 'gina@shop.example', locale: 'de-DE', timeZone: 'Mars/Olympus' }));
+    const badTz = record(envelope('bad-tz', 'CustomerRegistered', { customerId: 'gina', email: 'gina@shop.example', locale: 'de-DE', timeZone: 'Europe/Berlin', country: 'Germany' }));
     const unknown = record(envelope('unk-1', 'CartAbandoned', { customerId: 'gina' }));
     const result = await ingest(batch(good, notJson, badTz, unknown));
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([notJson.messageId, badTz.messageId].sort());
     expect((await store.getProfile('gina'))?.orders.count).toBe(1);
     const rejections = (await store.listRejections('2026-03-10')).items;
     expect(rejections.find((r) => r.key === notJson.messageId)?.reason).toMatch(/^\(body\): not JSON/);
-    expect(rejections.find((r) => r.key === 'bad-tz')?.reason).toMatch(/^detail\.timeZone: must be an IANA time zone/);
+    expect(rejections.find((r) => r.key === 'bad-tz')?.reason).toMatch(/^detail\.country: must be an ISO 3166-1 alpha-2 code/);
+  });
+
+  it('applies a registration with an invalid time zone and records the warning on the profile instead of rejecting it', async () => {
+    const marsian = record(envelope('mars-1', 'CustomerRegistered', { customerId: 'mara', email: 'mara@shop.example', locale: 'de-DE', timeZone: 'Mars/Olympus' }));
+    const result = await ingest(batch(marsian));
+    expect(result.batchItemFailures).toEqual([]);
+    const profile = await store.getProfile('mara');
+    expect(profile?.email).toBe('mara@shop.example');
+    expect(profile?.timeZoneWarning).toMatch(/^timeZone "Mars\/Olympus" is not an IANA time zone/);
+    const fixed = record(envelope('mars-2', 'CustomerUpdated', { customerId: 'mara', timeZone: 'Europe/Vienna' }));
+    await ingest(batch(fixed));
+    const after = await store.getProfile('mara');
+    expect(after?.timeZone).toBe('Europe/Vienna');
+    expect(after?.timeZoneWarning).toBeUndefined();
   });
 
   it('counts each redelivery of a rejected event on the same rejection record', async () => {

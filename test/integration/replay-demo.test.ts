@@ -26,9 +26,23 @@ describe('demo', () => {
   it('sends the monthly newsletter over the year and reports it', () => {
     expect(result.mails).toBe(outbox.length);
     // Twelve occurrences; on 1 January nobody has registered yet, so mails come from eleven.
-    expect(new Set(outbox.map((l) => l.occurrenceId)).size).toBe(11);
+    expect(new Set(outbox.filter((l) => l.campaignId === 'newsletter-monthly').map((l) => l.occurrenceId)).size).toBe(11);
     expect(result.report).toMatch(/newsletter-monthly\s+newsletter\s+12\s+\d+\s+\d+/);
-    expect(result.report).toContain('skipped birthday (seasonal)');
+    expect(result.report).toContain('skipped gold-tier (triggered)');
+  });
+
+  it('sends birthday, Easter and Advent greetings, one per recipient and occasion-year, with a summary row each', () => {
+    for (const [campaignId, occurrenceId] of [['easter', 'easter:2025'], ['christmas-advent', 'christmas-advent:2025']] as const) {
+      const lines = outbox.filter((l) => l.campaignId === campaignId);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(new Set(lines.map((l) => l.occurrenceId))).toEqual(new Set([occurrenceId]));
+      expect(new Set(lines.map((l) => l.customerId)).size).toBe(lines.length);
+      expect(result.report).toMatch(new RegExp(`${campaignId}\\s+seasonal\\s+1\\s+\\d+`));
+    }
+    const birthdays = outbox.filter((l) => l.campaignId === 'birthday');
+    expect(birthdays.length).toBeGreaterThan(0);
+    expect(new Set(birthdays.map((l) => `${l.occurrenceId}|${l.customerId}`)).size).toBe(birthdays.length);
+    expect(result.report).toMatch(/birthday\s+seasonal\s+\d+\s+\d+/);
     expect(result.report).toContain('Profiles by tier (120 profiles)');
   });
 

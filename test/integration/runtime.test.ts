@@ -26,8 +26,8 @@ describe('stammkunde local', () => {
   });
 
   it('publishes the delivered campaigns and lists the others as skipped', () => {
-    expect(local.published).toEqual(['newsletter-monthly']);
-    expect(local.skipped.map((s) => s.kind)).toContain('seasonal');
+    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'newsletter-monthly']);
+    expect(local.skipped.map((s) => s.kind)).toContain('triggered');
   });
 
   it('serves the SES web UI of aws-ses-v2-local at its root', async () => {

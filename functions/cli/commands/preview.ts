@@ -72,7 +72,7 @@ const toRecipient = (customer: PreviewCustomer): RecipientProfile => {
   const profile: RecipientProfile = {
     customerId: customer.customerId,
     locale: customer.locale,
-    timeZone: customer.timeZone,
+    timeZone: customer.timeZone ?? 'UTC',
     tier: customer.tier as Profile['tier'],
     points: customer.points,
     attributes: customer.attributes ?? {},

@@ -13,6 +13,10 @@ export const AudienceShard = z
     totalSegments: z.number().int().min(1).max(1_000_000),
     /** Where the previous invocation stopped scanning this shard (opaque to core). */
     cursor: z.string().max(10_000).optional(),
+    /** Seasonal birthdays: the local date ("YYYY-MM-DD") to read from the birthday index instead of scanning. */
+    birthdayDate: z.iso.date().optional(),
+    /** Seasonal: the tick's time; a mail found already due is put after it (core/delivery/seasonal.ts). */
+    notBefore: z.iso.datetime().optional(),
   })
   .refine((m) => m.segment < m.totalSegments, { message: 'segment must be below totalSegments', path: ['segment'] });
 export type AudienceShard = z.infer<typeof AudienceShard>;

@@ -15,6 +15,7 @@ export const OUTCOMES = [
   'retried',
   'deferred',
   'errored',
+  'quietHours',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
@@ -37,6 +38,8 @@ export type Outcome = (typeof OUTCOMES)[number];
  * - deferred: not started because the invocation's time ran out; handed back as a fresh message
  *   (no hop, no receive count), counted once per hand-back.
  * - errored: a store or network error before SES took the mail; re-queued like `retried`.
+ * - quietHours: due inside the recipient's quiet hours; stored as a due delivery at the window's
+ *   end (core/quiet-hours.ts), counted once per wait.
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

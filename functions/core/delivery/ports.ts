@@ -100,6 +100,11 @@ export interface ProfileShardScanner {
   scanShard(shard: { segment: number; totalSegments: number; cursor?: string; limit?: number }): Promise<ShardPage>;
 }
 
+/** The birthday index (gsi2 `BDAY#MM-DD` in DynamoDB): the profiles born on a month-day, a page at a time. */
+export interface BirthdayIndex {
+  findByBirthday(monthDay: string, options?: { limit?: number; cursor?: string }): Promise<ShardPage>;
+}
+
 /**
  * How many profiles there are, roughly: sizes an occurrence's audience shards. DynamoDB's index
  * ItemCount (refreshed about every 6 hours) is plenty for that.

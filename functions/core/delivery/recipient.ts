@@ -14,6 +14,8 @@ import { composeMail } from './compose';
 import { judgeExisting, type LedgerEntry } from './ledger';
 import { claimForSending, transitionSure } from './ledger-writes';
 import { backoffMs } from './pacing';
+import { quietUntil } from '#core/quiet-hours';
+import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
 
 export interface RecipientResult {
   outcome: Outcome;
@@ -52,6 +54,29 @@ const gate = (run: MessageRun, profile: Profile | undefined, slots: CapSlots): R
     return { outcome: 'capped' };
   }
   return undefined;
+};
+
+/**
+ * Step "quiet hours": marketing mail due inside the recipient's local quiet window (the
+ * campaign's, else the shop's) waits for the window's end as a due delivery, which tick releases
+ * into this same path. Transactional mail is exempt (the customer waits for it).
+ */
+const waitQuietHours = async (run: MessageRun, profile: Profile): Promise<RecipientResult | undefined> => {
+  const { campaign } = run.published;
+  if (campaign.capClass === 'transactional') return undefined;
+  // Without shop settings (a bare sender in a unit test) only a campaign's own window applies.
+  const window = campaign.quietHours ?? run.deps.config.shop?.quietHours;
+  if (!window) return undefined;
+  const until = quietUntil(run.deps.clock.now(), recipientZone(profile, (run.deps.config.shop ?? DEFAULT_SHOP_DELIVERY).timeZone).zone, window);
+  if (!until) return undefined;
+  await run.deps.store.putDueDelivery({
+    deliveryId: `${run.occurrenceId}#${profile.customerId}`,
+    dueAt: until.toISOString(),
+    occurrenceId: run.occurrenceId,
+    campaignId: campaign.id,
+    customerId: profile.customerId,
+  });
+  return { outcome: 'quietHours' };
 };
 
 /**
@@ -141,6 +166,8 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
   const key: LedgerKey = { occurrenceId: run.occurrenceId, customerId };
   const gated = gate(run, profile, slots);
   if (gated || !profile) return gated ?? { outcome: 'missing' };
+  const quiet = await waitQuietHours(run, profile);
+  if (quiet) return quiet;
   const capClass: CapClass = run.published.campaign.capClass;
 
   let mail: OutgoingMail;

@@ -7,7 +7,7 @@ import { signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
 import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
-import type { AudienceCompiler, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
+import type { AudienceCompiler, BirthdayIndex, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
 
 /** Compiles the campaign's audience (segment reference or inline rule) once per published version. */
 export const compilePublishedAudience: AudienceCompiler = (published) => {
@@ -122,8 +122,12 @@ export const createSignedUnsubscribeLinks = (options: { baseUrl: string; ring: S
 };
 
 /** The two profile ports over the CustomerStore: BatchGet for a send message's recipients, scan shards. */
-export const profilePortsFrom = (store: Pick<CustomerStore, 'getProfiles' | 'scanProfiles'>): ProfileReader & ProfileShardScanner => ({
+export const profilePortsFrom = (store: Pick<CustomerStore, 'getProfiles' | 'scanProfiles' | 'findByBirthday'>): ProfileReader & ProfileShardScanner & BirthdayIndex => ({
   getProfiles: (ids) => store.getProfiles(ids),
+  async findByBirthday(monthDay, options = {}) {
+    const page = await store.findByBirthday(monthDay, options);
+    return { profiles: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  },
   async scanShard({ segment, totalSegments, cursor, limit }) {
     const page = await store.scanProfiles(segment, totalSegments, { ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return { profiles: page.items, ...(page.cursor ? { cursor: page.cursor } : {}) };

@@ -18,6 +18,7 @@ import { LEDGER_RETENTION_MS } from './ledger';
 import { addOutcome, type Tally } from './outcomes';
 import { sendRecipient, type MessageRun, type RecipientResult } from './recipient';
 import { parkWork } from './resume';
+import type { ShopDeliverySettings } from './local-time';
 
 export interface SendConfig {
   from: string;
@@ -41,6 +42,8 @@ export interface SendConfig {
    * request timeout) plus recording the answer and handing back the rest.
    */
   deadlineMarginMs: number;
+  /** Default zone and quiet hours for the quiet-hours gate; absent: only a campaign's own `quietHours` applies. */
+  shop?: ShopDeliverySettings;
 }
 
 export const DEFAULT_SEND_CONFIG: Omit<SendConfig, 'from'> = {

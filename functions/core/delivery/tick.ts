@@ -12,6 +12,8 @@ import { resumePausedOccurrences } from './resume';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
 import { audienceShardsFor } from './audience';
+import { seasonalDueTimes } from './seasonal';
+import { DEFAULT_SHOP_DELIVERY, type ShopDeliverySettings } from './local-time';
 
 export interface TickConfig {
   /** Audience shards per occurrence (DynamoDB parallel scan segments) when no profile counter is given. */
@@ -48,6 +50,8 @@ export interface TickDeps {
   profileCounter?: ProfileCounter;
   /** SES GetAccount: lets tick resume occurrences the account paused (send's resume.ts). */
   account?: AccountStatusReader;
+  /** The shop's default country bounds when country-dependent occasions are scanned. @default DEFAULT_SHOP_DELIVERY */
+  shop?: ShopDeliverySettings;
 }
 
 export interface TickResult {
@@ -68,12 +72,13 @@ export interface TickResult {
 }
 
 /** Campaign kinds whose occurrences tick makes from a schedule (others: later issues). */
-export const SCHEDULED_KINDS = new Set(['newsletter']);
+export const SCHEDULED_KINDS = new Set(['newsletter', 'seasonal']);
 
-const fanOut = async (deps: TickDeps, occurrence: Occurrence): Promise<number> => {
+const fanOut = async (deps: TickDeps, occurrence: Occurrence, now: Date): Promise<number> => {
   const shards: AudienceShard[] = [];
   for (let segment = 0; segment < occurrence.totalSegments; segment++) {
-    shards.push({ occurrenceId: occurrence.occurrenceId, campaignId: occurrence.campaignId, segment, totalSegments: occurrence.totalSegments });
+    // notBefore: a seasonal mail found already due goes out after this tick, never into a released bucket.
+    shards.push({ occurrenceId: occurrence.occurrenceId, campaignId: occurrence.campaignId, segment, totalSegments: occurrence.totalSegments, notBefore: now.toISOString() });
   }
   // Queue first, then mark running: a crash in between leaves `created`, which a later tick repairs.
   await deps.audienceQueue.sendBatch(shards.map((body) => ({ body })));
@@ -88,6 +93,10 @@ const hours = (ms: number): string => `${+(ms / 3_600_000).toFixed(2)} h`;
 interface DueTime {
   summary: CampaignSummary;
   at: Date;
+  /** Seasonal: the occasion-year's id ("easter:2027"); schedules derive it from `at`. */
+  occurrenceId?: string;
+  /** Birthday campaigns: the local date whose birthdays this due time prepares. */
+  birthdayDate?: string;
 }
 
 /** Due times of every scheduled campaign in (from, now], oldest first (at most `limit` each). */
@@ -96,8 +105,13 @@ const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: Ti
   for (const summary of await deps.store.listCampaigns()) {
     // A paused campaign's due times are recorded `missed` (visible, with the reason), not sent
     // later on resume; drafts and archived campaigns have no occurrences.
-    if ((summary.status !== 'active' && summary.status !== 'paused') || !summary.schedule || !SCHEDULED_KINDS.has(summary.kind)) continue;
+    if ((summary.status !== 'active' && summary.status !== 'paused') || !SCHEDULED_KINDS.has(summary.kind)) continue;
     try {
+      if (summary.kind === 'seasonal' && summary.occasion) {
+        for (const d of seasonalDueTimes(summary.campaignId, summary.occasion, from, now, (deps.shop ?? DEFAULT_SHOP_DELIVERY).country)) due.push({ summary, ...d });
+        continue;
+      }
+      if (!summary.schedule) continue;
       for (const at of dueTimes(summary.schedule, from, now, deps.config.maxOccurrencesPerTick)) due.push({ summary, at });
     } catch (error) {
       errors.push({ campaignId: summary.campaignId, message: (error as Error).message });
@@ -111,9 +125,10 @@ const collectDueTimes = async (deps: TickDeps, from: Date, now: Date, errors: Ti
  * re-fans one whose fan-out a crashed tick left behind. Returns false when another tick may still
  * be fanning it out: the watermark must then stay before it.
  */
-const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date, result: TickResult, totalSegments: () => Promise<number>): Promise<boolean> => {
+const handleDueTime = async (deps: TickDeps, { summary, at, occurrenceId, birthdayDate }: DueTime, now: Date, result: TickResult, totalSegments: () => Promise<number>): Promise<boolean> => {
+  if (birthdayDate !== undefined && occurrenceId !== undefined) return handleBirthdayDay(deps, summary, at, occurrenceId, birthdayDate, now, result);
   const occurrence: Occurrence = {
-    occurrenceId: occurrenceIdFor(summary.campaignId, at),
+    occurrenceId: occurrenceId ?? occurrenceIdFor(summary.campaignId, at),
     campaignId: summary.campaignId,
     scheduledAt: at.toISOString(),
     state: 'created',
@@ -133,15 +148,43 @@ const handleDueTime = async (deps: TickDeps, { summary, at }: DueTime, now: Date
     return true;
   }
   if (await deps.store.createOccurrence(occurrence)) {
-    result.shardsQueued += await fanOut(deps, occurrence);
+    result.shardsQueued += await fanOut(deps, occurrence, now);
     result.created.push(occurrence.occurrenceId);
     return true;
   }
   const existing = await deps.store.getOccurrence(occurrence.occurrenceId);
   if (existing?.state !== 'created') return true;
   if (now.getTime() - new Date(existing.createdAt).getTime() < deps.config.refanAfterMs) return false;
-  result.shardsQueued += await fanOut(deps, existing);
+  result.shardsQueued += await fanOut(deps, existing, now);
   result.refanned.push(existing.occurrenceId);
+  return true;
+};
+
+/**
+ * A birthday campaign's local date: the occasion-year's occurrence is made on its first day
+ * (state running, one shard per date), then one audience message per date asks the birthday
+ * index for that date's month-days. Dates first reached past the catch-up limit are `missed`
+ * (listed, not sent a week late). Repeating it is harmless: due deliveries are keyed by
+ * (occurrence, customer) and the ledger sends each recipient once.
+ */
+const handleBirthdayDay = async (deps: TickDeps, summary: CampaignSummary, at: Date, occurrenceId: string, birthdayDate: string, now: Date, result: TickResult): Promise<boolean> => {
+  if (summary.status === 'paused' || at.getTime() <= now.getTime() - deps.config.catchUpLimitMs) {
+    result.missed.push(`${occurrenceId}@${birthdayDate}`);
+    return true;
+  }
+  const occurrence: Occurrence = {
+    occurrenceId,
+    campaignId: summary.campaignId,
+    scheduledAt: at.toISOString(),
+    state: 'running',
+    totalSegments: 1,
+    createdAt: now.toISOString(),
+    // No campaignVersion: the year's birthdays follow the campaign as currently published.
+    stats: {},
+  };
+  if (await deps.store.createOccurrence(occurrence)) result.created.push(occurrenceId);
+  await deps.audienceQueue.sendBatch([{ body: { occurrenceId, campaignId: summary.campaignId, segment: 0, totalSegments: 1, birthdayDate, notBefore: now.toISOString() } }]);
+  result.shardsQueued += 1;
   return true;
 };
 

@@ -139,12 +139,15 @@ export class Stammkunde extends Construct {
       folder: 'ingest',
       description: 'Applies shop events to customer profiles, points and tiers, once per event id',
       timeout: Duration.seconds(30),
-      environment: { TABLE_NAME: this.table.tableName },
+      environment: { TABLE_NAME: this.table.tableName, EVENT_BUS_NAME: this.shopBus.eventBusName },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
-    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections).
-    // No Query/Scan, no index access.
-    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'PutItem', 'UpdateItem');
+    // PutItem (profile, markers) to apply once, PutItem (history, due deliveries), UpdateItem
+    // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
+    // container). No Scan, no index access.
+    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
+    // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
+    this.shopBus.grantPutEventsTo(this.ingest.fn);
 
     new events.Rule(this, 'ShopEventsRule', {
       eventBus: this.shopBus,

@@ -15,6 +15,7 @@ export const OUTCOMES = [
   'retried',
   'deferred',
   'errored',
+  'cancelled',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
@@ -37,6 +38,8 @@ export type Outcome = (typeof OUTCOMES)[number];
  * - deferred: not started because the invocation's time ran out; handed back as a fresh message
  *   (no hop, no receive count), counted once per hand-back.
  * - errored: a store or network error before SES took the mail; re-queued like `retried`.
+ * - cancelled: a triggered follow-up whose cause no longer holds at send time (its `when` fails,
+ *   its order was refunded, or a newer order made a win-back obsolete; core/triggers.ts).
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

@@ -1,0 +1,171 @@
+// Triggered campaigns: which follow-up mails an event asks for, and whether one still holds at
+// send time. Pure: campaigns, profile, event and time are passed in; ingest writes what
+// `plannedDeliveries` returns as due deliveries, tick releases them, send asks `stillHolds`.
+//
+// Rules (also in campaigns/README.md):
+// - A trigger is a shop event (OrderPlaced, NpsSubmitted, ...), one of our own events
+//   (FirstOrderPlaced, TierChanged, ConsentConfirmed, ...) or `noOrderForDays` (win-back). A
+//   win-back check is scheduled by each order for its time + N days; at send time it holds only if
+//   that order is still the customer's last one, so a newer order makes it obsolete (no scans).
+// - Due time = the event's own time (an order's placedAt) + delay, never before now. A follow-up
+//   whose due time passed more than STALE_AFTER_MS before ingest saw the event (an old event
+//   imported late) is not scheduled.
+// - `when` is checked when the event arrives and again at send time, on the profile then.
+// - Re-entry is the occurrence id: the send ledger sends one mail per (occurrence, customer), so
+//   oncePerCustomer = one occurrence per customer, oncePerOrder = one per order, oncePerDays =
+//   one per window of N days. The same event redelivered yields the same ids: scheduled once.
+// - A follow-up of one order (oncePerOrder) is cancelled at send time when that order was fully
+//   refunded meanwhile; a win-back when a newer order arrived.
+import type { TriggeredCampaign } from '#core/campaign';
+import type { PublishedCampaign, DeliveryStore, DueDelivery } from '#core/delivery-store';
+import type { OwnEvent } from '#core/ingest';
+import type { ShopEvent } from '#core/events';
+import type { Profile } from '#core/profile';
+import type { Clock } from '#core/clock';
+import { compileRule, type Predicate } from '#core/segment';
+import { orderCounts } from '#core/profile';
+
+export const STALE_AFTER_MS = 24 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** An event a trigger can wait for: the shop's or one of ours, with its time and order (if any). */
+export interface TriggerCause {
+  type: string;
+  eventId: string;
+  /** When it happened (UTC ISO). */
+  at: string;
+  orderId?: string;
+}
+
+/** The causes in one ingested shop event: the event itself and the own events it produced. */
+export const causesOf = (event: ShopEvent, at: string, ownEvents: readonly OwnEvent[]): TriggerCause[] => {
+  const orderId = 'orderId' in event.detail ? (event.detail as { orderId: string }).orderId : undefined;
+  return [
+    { type: event.type, eventId: event.id, at, ...(orderId !== undefined ? { orderId } : {}) },
+    ...ownEvents.map((own) => ({ type: own.type, eventId: own.id, at: own.at, ...('orderId' in own ? { orderId: own.orderId } : {}) })),
+  ];
+};
+
+/** The delay of a trigger in milliseconds. */
+export const delayMs = (delay: { minutes?: number | undefined; hours?: number | undefined; days?: number | undefined }): number =>
+  ((delay.days ?? 0) * 24 * 60 + (delay.hours ?? 0) * 60 + (delay.minutes ?? 0)) * 60_000;
+
+/** The re-entry key of one cause; undefined when the rule cannot apply (oncePerOrder without an order). */
+const reentryKey = (campaign: TriggeredCampaign, cause: TriggerCause): string | undefined => {
+  const { trigger } = campaign;
+  if (trigger.noOrderForDays !== undefined) return cause.orderId !== undefined ? `w.${cause.orderId}` : undefined;
+  const reentry = trigger.reentry ?? { type: 'oncePerCustomer' };
+  switch (reentry.type) {
+    case 'oncePerCustomer':
+      return 'once';
+    case 'oncePerOrder':
+      return cause.orderId !== undefined ? `o.${cause.orderId}` : undefined;
+    case 'oncePerDays':
+      return `d${reentry.days}.${Math.floor(Date.parse(cause.at) / (reentry.days * DAY_MS))}`;
+  }
+};
+
+/** The occurrence of one customer's follow-up: campaign first (as every occurrence id), then customer and re-entry key. */
+export const triggeredOccurrenceId = (campaignId: string, customerId: string, key: string): string => `${campaignId}:${customerId}:${key}`;
+
+const matches = (trigger: TriggeredCampaign['trigger'], cause: TriggerCause): boolean =>
+  trigger.noOrderForDays !== undefined ? cause.type === 'OrderPlaced' && cause.orderId !== undefined : trigger.event === cause.type;
+
+const whenPredicates = new WeakMap<object, Predicate>();
+const whenHolds = (published: PublishedCampaign, profile: Profile, atMs: number): boolean => {
+  const { when } = (published.campaign as TriggeredCampaign).trigger;
+  if (!when) return true;
+  let predicate = whenPredicates.get(when);
+  if (!predicate) {
+    predicate = compileRule(when, { segments: new Map(Object.entries(published.segments)) });
+    whenPredicates.set(when, predicate);
+  }
+  return predicate(profile, atMs);
+};
+
+/**
+ * The due deliveries an ingested event asks for: per active triggered campaign whose trigger
+ * matches one of the causes and whose `when` holds on the new profile. Deterministic ids.
+ */
+export const plannedDeliveries = (
+  campaigns: readonly PublishedCampaign[],
+  profile: Profile,
+  causes: readonly TriggerCause[],
+  now: Date,
+): DueDelivery[] => {
+  const planned = new Map<string, DueDelivery>();
+  for (const published of campaigns) {
+    const campaign = published.campaign;
+    if (campaign.kind !== 'triggered' || campaign.status !== 'active') continue;
+    for (const cause of causes) {
+      if (!matches(campaign.trigger, cause)) continue;
+      const key = reentryKey(campaign, cause);
+      if (key === undefined) continue;
+      const wait = campaign.trigger.noOrderForDays !== undefined ? campaign.trigger.noOrderForDays * DAY_MS : 0;
+      const dueMs = Date.parse(cause.at) + wait + delayMs(campaign.trigger.delay);
+      if (dueMs < now.getTime() - STALE_AFTER_MS) continue;
+      if (campaign.trigger.noOrderForDays === undefined && !whenHolds(published, profile, now.getTime())) continue;
+      const occurrenceId = triggeredOccurrenceId(campaign.id, profile.customerId, key);
+      if (planned.has(occurrenceId)) continue;
+      planned.set(occurrenceId, {
+        deliveryId: occurrenceId,
+        dueAt: new Date(Math.max(dueMs, now.getTime())).toISOString(),
+        occurrenceId,
+        campaignId: campaign.id,
+        customerId: profile.customerId,
+      });
+    }
+  }
+  return [...planned.values()];
+};
+
+/** Why a follow-up is not sent after all; undefined when it still holds. */
+export type Cancellation = 'whenFailed' | 'orderRefunded' | 'newerOrder';
+
+/**
+ * Send-time re-check of a triggered campaign's follow-up: its `when` on today's profile, its
+ * order not fully refunded, and for a win-back that its order is still the last one.
+ */
+export const stillHolds = (published: PublishedCampaign, profile: Profile, occurrenceId: string, now: Date): Cancellation | undefined => {
+  const campaign = published.campaign;
+  if (campaign.kind !== 'triggered') return undefined;
+  const prefix = `${campaign.id}:${profile.customerId}:`;
+  const key = occurrenceId.startsWith(prefix) ? occurrenceId.slice(prefix.length) : '';
+  if (key.startsWith('o.')) {
+    const order = profile.orderHistory.find((o) => o.orderId === key.slice(2));
+    if (order && !orderCounts(order)) return 'orderRefunded';
+  }
+  if (key.startsWith('w.')) {
+    const last = profile.orderHistory[profile.orderHistory.length - 1];
+    if (last && last.orderId !== key.slice(2)) return 'newerOrder';
+  }
+  return whenHolds(published, profile, now.getTime()) ? undefined : 'whenFailed';
+};
+
+/**
+ * The active triggered campaigns, read once per `ttlMs` per container (listCampaigns names the
+ * kinds; only triggered ones are fetched, and a version already held is not fetched again).
+ */
+export const triggeredCampaignSource = (
+  store: Pick<DeliveryStore, 'listCampaigns' | 'getCampaign'>,
+  clock: Clock,
+  ttlMs = 60_000,
+): (() => Promise<PublishedCampaign[]>) => {
+  let cached: { atMs: number; campaigns: PublishedCampaign[] } | undefined;
+  const held = new Map<string, PublishedCampaign>();
+  return async () => {
+    const nowMs = clock.now().getTime();
+    if (cached && nowMs - cached.atMs < ttlMs) return cached.campaigns;
+    const summaries = (await store.listCampaigns()).filter((s) => s.kind === 'triggered' && s.status === 'active');
+    const campaigns: PublishedCampaign[] = [];
+    for (const summary of summaries) {
+      const have = held.get(summary.campaignId);
+      const fresh = have && have.publishedAt === summary.publishedAt && have.version === summary.version ? have : await store.getCampaign(summary.campaignId);
+      if (!fresh) continue;
+      held.set(summary.campaignId, fresh);
+      campaigns.push(fresh);
+    }
+    cached = { atMs: nowMs, campaigns };
+    return campaigns;
+  };
+};

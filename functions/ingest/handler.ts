@@ -44,6 +44,8 @@ export interface IngestDeps {
    * without it consent given in events waits for another confirmation path.
    */
   deliveries?: Pick<DeliveryStore, 'putDueDelivery'>;
+  /** Whether consent given in events asks for the double opt-in mail through `deliveries` (default true). */
+  doubleOptIn?: boolean;
   /**
    * The active triggered campaigns (core/triggers.ts triggeredCampaignSource: cached per
    * container); their follow-ups are written to `deliveries`. Without it no follow-up is planned.
@@ -126,7 +128,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     await store.appendEvents(customerId, records);
     // After the profile and history: a redelivery asks again for the same occurrence, and the
     // send ledger keeps it to one mail per consent request.
-    const confirmation = deps.deliveries && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
+    const confirmation = deps.deliveries && deps.doubleOptIn !== false && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
     if (confirmation) await deps.deliveries!.putDueDelivery(confirmation);
     // Follow-ups of triggered campaigns: deterministic ids, so a redelivered event (status
     // duplicate) plans the same occurrences again and the ledger keeps one mail each.

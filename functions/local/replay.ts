@@ -9,8 +9,8 @@
 // a delivered campaign's schedule names (cron in its time zone, or a one-off instant), evaluated
 // here with tick's own dueTimes (the same DST rule). So the simulated clock jumps from one such
 // minute to the next and runs tick exactly there (again while tick reports a backlog); between
-// them only events are fed. (Due deliveries of triggered
-// campaigns, once built, must add their due minutes to this set.)
+// them only events are fed. Due deliveries (triggered follow-ups) add their due minutes as ingest
+// writes them (runtime option onDueDelivery); the loop always ticks at the earliest known minute.
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Campaign, Schedule } from '#core/campaign';
@@ -263,6 +263,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   ].sort((a, b) => a - b);
 
   const outbox: { line: OutboxLine; html: string }[] = [];
+  const dueMinutes = new Set<number>();
   const clock = new SimClock(from);
   const shop = await loadShopInfo({ templatesDir });
   const runtime = await createRuntime({
@@ -274,6 +275,10 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
+    onDueDelivery: (dueAt) => {
+      const minute = Math.ceil(Date.parse(dueAt) / 60_000) * 60_000;
+      if (minute <= to.getTime()) dueMinutes.add(minute);
+    },
     onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
@@ -304,8 +309,19 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         bar?.update(progressed, { day });
       }
     };
-    for (const minute of tickMinutes) {
+    /** The earliest minute to tick at: a schedule's, or a due delivery's (known once ingest wrote it). */
+    let scheduled = 0;
+    const nextMinute = (): number | undefined => {
+      const due = dueMinutes.size > 0 ? Math.min(...dueMinutes) : undefined;
+      const cron = tickMinutes[scheduled];
+      return due === undefined ? cron : cron === undefined ? due : Math.min(due, cron);
+    };
+    for (let minute = nextMinute(); minute !== undefined; minute = nextMinute()) {
       await feedUntil(minute);
+      // Feeding may have asked for an earlier follow-up: tick at that minute first.
+      if (nextMinute()! < minute) continue;
+      if (tickMinutes[scheduled] === minute) scheduled++;
+      dueMinutes.delete(minute);
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();

@@ -316,7 +316,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       const cron = tickMinutes[scheduled];
       return due === undefined ? cron : cron === undefined ? due : Math.min(due, cron);
     };
-    for (let minute = nextMinute(); minute !== undefined; minute = nextMinute()) {
+    for (;;) {
+      const minute = nextMinute();
+      if (minute === undefined) {
+        // Nothing known to be due: feed the next event's UTC day, which may ask for follow-ups.
+        if (next >= feed.length) break;
+        await feedUntil(Math.min(Math.floor(timeOf(feed[next]!) / 86_400_000 + 1) * 86_400_000 - 1, to.getTime()));
+        continue;
+      }
       await feedUntil(minute);
       // Feeding may have asked for an earlier follow-up: tick at that minute first.
       if (nextMinute()! < minute) continue;

@@ -24,6 +24,7 @@ import type { Profile } from '#core/profile';
 import type { Clock } from '#core/clock';
 import { compileRule, type Predicate } from '#core/segment';
 import { orderCounts } from '#core/profile';
+import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 
 export const STALE_AFTER_MS = 24 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -96,7 +97,8 @@ export const plannedDeliveries = (
   const planned = new Map<string, DueDelivery>();
   for (const published of campaigns) {
     const campaign = published.campaign;
-    if (campaign.kind !== 'triggered' || campaign.status !== 'active') continue;
+    // The double opt-in mail is asked for per consent request (core/consent.ts), not here.
+    if (campaign.kind !== 'triggered' || campaign.status !== 'active' || campaign.id === CONFIRMATION_CAMPAIGN_ID) continue;
     for (const cause of causes) {
       if (!matches(campaign.trigger, cause)) continue;
       const key = reentryKey(campaign, cause);
@@ -128,7 +130,7 @@ export type Cancellation = 'whenFailed' | 'orderRefunded' | 'newerOrder';
  */
 export const stillHolds = (published: PublishedCampaign, profile: Profile, occurrenceId: string, now: Date): Cancellation | undefined => {
   const campaign = published.campaign;
-  if (campaign.kind !== 'triggered') return undefined;
+  if (campaign.kind !== 'triggered' || campaign.id === CONFIRMATION_CAMPAIGN_ID) return undefined;
   const prefix = `${campaign.id}:${profile.customerId}:`;
   const key = occurrenceId.startsWith(prefix) ? occurrenceId.slice(prefix.length) : '';
   if (key.startsWith('o.')) {
@@ -156,7 +158,7 @@ export const triggeredCampaignSource = (
   return async () => {
     const nowMs = clock.now().getTime();
     if (cached && nowMs - cached.atMs < ttlMs) return cached.campaigns;
-    const summaries = (await store.listCampaigns()).filter((s) => s.kind === 'triggered' && s.status === 'active');
+    const summaries = (await store.listCampaigns()).filter((s) => s.kind === 'triggered' && s.status === 'active' && s.campaignId !== CONFIRMATION_CAMPAIGN_ID);
     const campaigns: PublishedCampaign[] = [];
     for (const summary of summaries) {
       const have = held.get(summary.campaignId);

@@ -144,7 +144,8 @@ describe('infra: shop events into ingest', () => {
     });
   });
 
-  it('grants ingest only its log group, its queue and the table item calls its store makes', () => {
+  it('grants ingest only its log group, its queue, the table item calls its stores make and PutEvents on the shop bus', () => {
+    const bus = logicalIdAt(s.stack, s.template, 'AWS::Events::EventBus', 'ShopBus');
     const role = logicalIdAt(s.stack, s.template, 'AWS::IAM::Role', 'Ingest/Worker/Role');
     const table = logicalIdAt(s.stack, s.template, 'AWS::DynamoDB::Table', 'Data/Table');
     const queue = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/Queue');
@@ -161,9 +162,10 @@ describe('infra: shop events into ingest', () => {
           },
           {
             Effect: 'Allow',
-            Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             Resource: arnOf(table),
           },
+          { Effect: 'Allow', Action: 'events:PutEvents', Resource: arnOf(bus) },
         ],
       },
     });

@@ -46,7 +46,8 @@ describe('replay: determinism', () => {
     const { outbox } = await replay();
     const keys = outbox.map((l) => `${l.at}|${l.campaignId}|${l.occurrenceId}|${l.customerId}`);
     expect(keys).toEqual([...keys].sort());
-    expect(new Set(outbox.map((l) => l.occurrenceId))).toEqual(new Set(['newsletter-monthly:2025-02-01T08:00Z', 'newsletter-monthly:2025-03-01T08:00Z']));
+    const newsletters = outbox.filter((l) => l.campaignId === 'newsletter-monthly');
+    expect(new Set(newsletters.map((l) => l.occurrenceId))).toEqual(new Set(['newsletter-monthly:2025-02-01T08:00Z', 'newsletter-monthly:2025-03-01T08:00Z']));
   });
 });
 
@@ -101,19 +102,17 @@ describe('replay: campaigns', () => {
       'birthday:seasonal',
       'christmas-advent:seasonal',
       'easter:seasonal',
-      'gold-tier:triggered',
       'referral-friends:referral',
-      'welcome-first-order:triggered',
       'winback-discount:discount',
     ]);
     expect(result.skipped.every((s) => s.reason.includes('not built'))).toBe(true);
-    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['newsletter-monthly']);
+    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days']);
   });
 
   it('counts occurrences, recipients and sent mails per campaign', async () => {
     const result = await replay();
-    const [report] = result.campaigns;
-    expect(report).toMatchObject({ campaignId: 'newsletter-monthly', occurrences: 3, sent: result.outbox.length, capped: 0, failed: 0 });
+    const report = result.campaigns.find((c) => c.campaignId === 'newsletter-monthly');
+    expect(report).toMatchObject({ campaignId: 'newsletter-monthly', occurrences: 3, sent: result.outbox.filter((l) => l.campaignId === 'newsletter-monthly').length, capped: 0, failed: 0 });
     expect(report!.recipients).toBe(report!.sent + report!.suppressed);
   });
 

@@ -26,7 +26,7 @@ describe('stammkunde local', () => {
   });
 
   it('publishes the delivered campaigns and lists the others as skipped', () => {
-    expect(local.published).toEqual(['newsletter-monthly']);
+    expect(local.published).toEqual(['gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days']);
     expect(local.skipped.map((s) => s.kind)).toContain('seasonal');
   });
 

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { createEventBusPublisher } from '#adapters/event-bus';
+import { createEventBusPublisher, createPutEventsPublisher } from '#adapters/event-bus';
+import { Bus } from '#local/bus';
+import { fixedClock } from '#core/clock';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import type { OwnEvent } from '#core/ingest';
 
@@ -37,5 +39,19 @@ describe('event bus: own events', () => {
     const bus = createMemoryEventBus();
     await bus.publish(events);
     expect(bus.published.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+});
+
+describe('event bus: own events on the in-process bus', () => {
+  it('reach a rule on source "stammkunde" in order, through the same batching as PutEvents', async () => {
+    const bus = new Bus({ name: 'shop', clock: fixedClock('2025-01-01T00:00:00Z'), rules: [{ name: 'own', pattern: { source: ['stammkunde'], 'detail-type': ['TierChanged'] }, target: 'own' }] });
+    const seen: string[] = [];
+    bus.connect('own', (event) => void seen.push((event.detail as OwnEvent).id));
+    const publisher = createPutEventsPublisher(async (entries) => {
+      const result = await bus.putEvents(entries);
+      return { FailedEntryCount: result.FailedEntryCount, Entries: result.Entries.map((e) => ('ErrorCode' in e ? e : {})) };
+    }, { busName: 'shop' });
+    await publisher.publish(events);
+    expect(seen).toEqual(events.map((e) => e.id));
   });
 });

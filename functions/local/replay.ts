@@ -264,6 +264,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
   const outbox: { line: OutboxLine; html: string }[] = [];
   const dueMinutes = new Set<number>();
+  let ticks = 0;
   const clock = new SimClock(from);
   const shop = await loadShopInfo({ templatesDir });
   const runtime = await createRuntime({
@@ -330,6 +331,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       if (tickMinutes[scheduled] === minute) scheduled++;
       dueMinutes.delete(minute);
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
+      ticks++;
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
       bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
@@ -380,7 +382,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       skipped,
       badLines,
       events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
-      ticks: tickMinutes.length,
+      ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
       seconds: (performance.now() - started) / 1000,
     };

@@ -50,7 +50,7 @@ const gate = (run: MessageRun, profile: Profile | undefined, slots: CapSlots): R
   if (verdict !== 'ok') return { outcome: verdict };
   // A triggered follow-up is re-checked on today's profile: `when`, refund, newer order.
   const cancelled = stillHolds(run.published, profile, run.occurrenceId, run.deps.clock.now());
-  if (cancelled) return { outcome: 'cancelled', failure: `trigger: ${cancelled}` };
+  if (cancelled) return { outcome: 'cancelled' };
   const { config } = run.deps;
   if (campaign.capClass === 'marketing' && chooseCapSlot(slots, config.frequencyCap, nowMs(run), config.capWindowMs, run.occurrenceId).kind === 'full') {
     return { outcome: 'capped' };

@@ -8,7 +8,9 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { OwnEvent } from '#core/ingest';
 import type { OwnEventPublisher } from '../track/app';
 
-export const OWN_EVENT_SOURCE = 'stammkunde';
+import { OWN_EVENT_SOURCE } from '#core/routes';
+
+export { OWN_EVENT_SOURCE };
 export const PUT_EVENTS_BATCH = 10;
 export const PUT_EVENTS_ATTEMPTS = 4;
 

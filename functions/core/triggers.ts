@@ -25,6 +25,7 @@ import type { Clock } from '#core/clock';
 import { compileRule, type Predicate } from '#core/segment';
 import { orderCounts } from '#core/profile';
 import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
+import { OWN_EVENT_SOURCE, ROUTED_OWN_EVENTS } from '#core/routes';
 
 export const STALE_AFTER_MS = 24 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -45,6 +46,18 @@ export const causesOf = (event: ShopEvent, at: string, ownEvents: readonly OwnEv
     { type: event.type, eventId: event.id, at, ...(orderId !== undefined ? { orderId } : {}) },
     ...ownEvents.map((own) => ({ type: own.type, eventId: own.id, at: own.at, ...('orderId' in own ? { orderId: own.orderId } : {}) })),
   ];
+};
+
+/**
+ * An own event routed back from the bus (routes.ownTriggerEvents) as a trigger cause; undefined
+ * for any other envelope. The detail is the OwnEvent as event-bus.ts put it.
+ */
+export const routedOwnCause = (raw: unknown): { customerId: string; cause: TriggerCause } | undefined => {
+  const envelope = raw as { source?: unknown; 'detail-type'?: unknown; detail?: unknown } | null;
+  if (envelope?.source !== OWN_EVENT_SOURCE || !(ROUTED_OWN_EVENTS as readonly unknown[]).includes(envelope['detail-type'])) return undefined;
+  const detail = envelope.detail as { id?: unknown; customerId?: unknown; at?: unknown } | undefined;
+  if (typeof detail?.id !== 'string' || typeof detail.customerId !== 'string' || typeof detail.at !== 'string' || Number.isNaN(Date.parse(detail.at))) return undefined;
+  return { customerId: detail.customerId, cause: { type: envelope['detail-type'] as string, eventId: detail.id, at: new Date(detail.at).toISOString() } };
 };
 
 /** The delay of a trigger in milliseconds. */

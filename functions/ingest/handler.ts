@@ -23,7 +23,7 @@ import type { CustomerEventRecord, CustomerStore } from '#core/store';
 import type { DeliveryStore } from '#core/delivery-store';
 import { confirmationRequest } from '#core/consent';
 import type { PublishedCampaign } from '#core/delivery-store';
-import { causesOf, plannedDeliveries, triggeredCampaignSource } from '#core/triggers';
+import { causesOf, plannedDeliveries, routedOwnCause, triggeredCampaignSource } from '#core/triggers';
 import type { OwnEventPublisher } from '../track/app';
 import { createEventBusPublisher } from '#adapters/event-bus';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -107,6 +107,16 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       raw = JSON.parse(record.body);
     } catch (error) {
       return reject(record, `(body): not JSON: ${(error as Error).message}`);
+    }
+    // An own event from the bus (the double opt-in click): it only starts triggered campaigns.
+    const routed = routedOwnCause(raw);
+    if (routed) {
+      if (!deps.deliveries || !deps.triggeredCampaigns) return;
+      const profile = await store.getProfile(routed.customerId);
+      const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now()) : [];
+      for (const due of planned) await deps.deliveries.putDueDelivery(due);
+      logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
+      return;
     }
     const parsed = parseShopEvent(raw);
     if (parsed.kind === 'rejected') return reject(record, parsed.reason, parsed.id, parsed.detailType);

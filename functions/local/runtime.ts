@@ -302,7 +302,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     campaigns: delivery,
     clicks,
-    events: ownEvents,
+    // Kept for tests (runtime.ownEvents) and put on the in-process shop bus, as on AWS.
+    events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } },
     keys: () => ring,
     clock,
     shop: options.shop,

@@ -163,6 +163,21 @@ export class Stammkunde extends Construct {
       ],
     });
 
+    // Our own events made outside ingest (the double opt-in click) back into ingest, where they
+    // start triggered campaigns (routes.ownTriggerEvents).
+    new events.Rule(this, 'OwnTriggerEventsRule', {
+      eventBus: this.shopBus,
+      description: 'routes.ownTriggerEvents: own events that start triggered campaigns',
+      eventPattern: toCdkEventPattern(routes.ownTriggerEvents.pattern),
+      targets: [
+        new targets.SqsQueue(this.ingest.queue, {
+          deadLetterQueue: this.ingest.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
     let identity: ses.IEmailIdentity;
     if (props.createEmailIdentity) {
       this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
@@ -192,7 +207,8 @@ export class Stammkunde extends Construct {
     });
 
     // The links in every mail (unsubscribe, preferences, double opt-in, clicks); its own events
-    // go on the shop bus with source "stammkunde", which the shop-events rule does not match.
+    // go on the shop bus with source "stammkunde": the shop-events rule does not match them, the
+    // own-trigger-events rule takes ConsentConfirmed back to ingest.
     this.customerEndpoint = new CustomerEndpoint(this, 'CustomerEndpoint', {
       table: this.table.table,
       tokenSecret: this.delivery.tokenSecret,

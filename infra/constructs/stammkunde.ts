@@ -149,33 +149,25 @@ export class Stammkunde extends Construct {
     // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
     this.shopBus.grantPutEventsTo(this.ingest.fn);
 
+    // Events EventBridge could not put into the queue land with the ingest failures.
+    const ingestTarget = new targets.SqsQueue(this.ingest.queue, {
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    });
     new events.Rule(this, 'ShopEventsRule', {
       eventBus: this.shopBus,
       description: 'routes.shopEvents: the shop events ingest applies',
       eventPattern: toCdkEventPattern(routes.shopEvents.pattern),
-      targets: [
-        new targets.SqsQueue(this.ingest.queue, {
-          // Events EventBridge could not put into the queue land with the ingest failures.
-          deadLetterQueue: this.ingest.deadLetterQueue,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [ingestTarget],
     });
-
     // Our own events made outside ingest (the double opt-in click) back into ingest, where they
     // start triggered campaigns (routes.ownTriggerEvents).
     new events.Rule(this, 'OwnTriggerEventsRule', {
       eventBus: this.shopBus,
       description: 'routes.ownTriggerEvents: own events that start triggered campaigns',
       eventPattern: toCdkEventPattern(routes.ownTriggerEvents.pattern),
-      targets: [
-        new targets.SqsQueue(this.ingest.queue, {
-          deadLetterQueue: this.ingest.deadLetterQueue,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [ingestTarget],
     });
 
     let identity: ses.IEmailIdentity;

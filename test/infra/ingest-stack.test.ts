@@ -73,6 +73,16 @@ describe('infra: shop events into ingest', () => {
     expect(routes.shopEvents.pattern['detail-type']).toEqual(['CustomerRegistered', 'CustomerUpdated', 'OrderPlaced', 'OrderRefunded', 'NpsSubmitted']);
   });
 
+  it('routes the endpoint\'s ConsentConfirmed (source stammkunde) back to the events queue, no other own event', () => {
+    const bus = logicalIdAt(s.stack, s.template, 'AWS::Events::EventBus', 'ShopBus');
+    const queue = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/Queue');
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: ref(bus),
+      EventPattern: { source: ['stammkunde'], 'detail-type': ['ConsentConfirmed'] },
+      Targets: [Match.objectLike({ Arn: arnOf(queue) })],
+    });
+  });
+
   it('redrives the events queue to its DLQ after 5 receives, both encrypted', () => {
     const dlq = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/DeadLetters/Queue');
     s.template.hasResourceProperties('AWS::SQS::Queue', {

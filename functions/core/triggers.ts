@@ -22,7 +22,7 @@ import type { OwnEvent } from '#core/ingest';
 import type { ShopEvent } from '#core/events';
 import type { Profile } from '#core/profile';
 import type { Clock } from '#core/clock';
-import { compileRule, type Predicate } from '#core/segment';
+import { compileRule, type Predicate, type SegmentRule } from '#core/segment';
 import { orderCounts } from '#core/profile';
 import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { OWN_EVENT_SOURCE, ROUTED_OWN_EVENTS } from '#core/routes';
@@ -85,16 +85,25 @@ export const triggeredOccurrenceId = (campaignId: string, customerId: string, ke
 const matches = (trigger: TriggeredCampaign['trigger'], cause: TriggerCause): boolean =>
   trigger.noOrderForDays !== undefined ? cause.type === 'OrderPlaced' && cause.orderId !== undefined : trigger.event === cause.type;
 
-const whenPredicates = new WeakMap<object, Predicate>();
-const whenHolds = (published: PublishedCampaign, profile: Profile, atMs: number): boolean => {
-  const { when } = (published.campaign as TriggeredCampaign).trigger;
-  if (!when) return true;
-  let predicate = whenPredicates.get(when);
+/** Compiled rules, per the object they come from in a published campaign (the cached campaign keeps them alive). */
+const predicates = new WeakMap<object, Predicate>();
+const holds = (key: object, rule: SegmentRule, published: PublishedCampaign, profile: Profile, atMs: number): boolean => {
+  let predicate = predicates.get(key);
   if (!predicate) {
-    predicate = compileRule(when, { segments: new Map(Object.entries(published.segments)) });
-    whenPredicates.set(when, predicate);
+    predicate = compileRule(rule, { segments: new Map(Object.entries(published.segments)) });
+    predicates.set(key, predicate);
   }
   return predicate(profile, atMs);
+};
+const whenHolds = (published: PublishedCampaign, profile: Profile, atMs: number): boolean => {
+  const { when } = (published.campaign as TriggeredCampaign).trigger;
+  return when === undefined || holds(when, when, published, profile, atMs);
+};
+/** The campaign's audience (segment or inline rule), as the audience step checks it for newsletters. */
+const audienceHolds = (published: PublishedCampaign, profile: Profile, atMs: number): boolean => {
+  const { audience } = published.campaign;
+  const rule: SegmentRule | undefined = audience.rule ?? (audience.segment !== undefined ? { type: 'segment', segment: audience.segment } : undefined);
+  return rule === undefined || holds(audience, rule, published, profile, atMs);
 };
 
 /**
@@ -135,11 +144,11 @@ export const plannedDeliveries = (
 };
 
 /** Why a follow-up is not sent after all; undefined when it still holds. */
-export type Cancellation = 'whenFailed' | 'orderRefunded' | 'newerOrder';
+export type Cancellation = 'whenFailed' | 'notInAudience' | 'orderRefunded' | 'newerOrder';
 
 /**
- * Send-time re-check of a triggered campaign's follow-up: its `when` on today's profile, its
- * order not fully refunded, and for a win-back that its order is still the last one.
+ * Send-time re-check of a triggered campaign's follow-up: its order not fully refunded, for a
+ * win-back that its order is still the last one, its `when` and its audience on today's profile.
  */
 export const stillHolds = (published: PublishedCampaign, profile: Profile, occurrenceId: string, now: Date): Cancellation | undefined => {
   const campaign = published.campaign;
@@ -154,7 +163,8 @@ export const stillHolds = (published: PublishedCampaign, profile: Profile, occur
     const last = profile.orderHistory[profile.orderHistory.length - 1];
     if (last && last.orderId !== key.slice(2)) return 'newerOrder';
   }
-  return whenHolds(published, profile, now.getTime()) ? undefined : 'whenFailed';
+  if (!whenHolds(published, profile, now.getTime())) return 'whenFailed';
+  return audienceHolds(published, profile, now.getTime()) ? undefined : 'notInAudience';
 };
 
 /**

@@ -84,6 +84,10 @@ describe('triggers: send-time re-check', () => {
     expect(stillHolds(winback, still, due!.occurrenceId, new Date(due!.dueAt))).toBeUndefined();
   });
 
+  it('cancels when the customer left the campaign\'s audience before the send', () => {
+    expect(stillHolds(review, aProfile({ consent: { status: 'withdrawn' } }), 'follow-up:c1:o.o1', now)).toBe('notInAudience');
+  });
+
   it('cancels when `when` no longer holds at send time', () => {
     const gold = published({ event: 'TierChanged', when: { type: 'tier', in: ['gold'] } });
     expect(stillHolds(gold, aProfile({ tier: 'silver' }), 'follow-up:c1:once', now)).toBe('whenFailed');

@@ -55,7 +55,7 @@ import { MAX_CAP, type CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
 import { chunk } from '#core/delivery/messages';
-import { minuteBucket } from '#core/delivery/tick';
+import { minuteBucket } from '#core/delivery/schedule-keys';
 import type { Page } from '#core/store';
 
 const isConditionFailure = (error: unknown): boolean =>

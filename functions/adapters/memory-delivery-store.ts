@@ -21,7 +21,7 @@ import type { LedgerEntry } from '#core/delivery/ledger';
 import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
-import { minuteBucket } from '#core/delivery/tick';
+import { minuteBucket } from '#core/delivery/schedule-keys';
 import type { Page } from '#core/store';
 
 /** The due index's sort key, as gsi3sk in DynamoDB: due order, then id. */

@@ -128,6 +128,12 @@ class LiquidShield {
     });
   }
 
+  /** One token for the whole text (Liquid and words): MJML and the text wrap see one word. */
+  protectWhole(s: string): string {
+    this.sources.push(s);
+    return `SKLQ${this.sources.length - 1}QKS`;
+  }
+
   restore(s: string): string {
     return s.replace(/SKLQ(\d+)QKS/g, (token, n: string) => this.sources[Number(n)] ?? token);
   }
@@ -241,7 +247,19 @@ const richText = (ctx: BlockContext, text: string, path: string): string => {
 
 const plain = (ctx: BlockContext, text: string): string => escapeHtml(ctx.shield.protect(text));
 const attr = (ctx: BlockContext, value: string): string => escapeHtml(ctx.shield.protect(value.trim()));
-const t = (ctx: BlockContext, key: string): string => escapeHtml(ctx.strings[key] ?? key);
+/**
+ * A layout string in the mail's voice: `key@informal` in locales/<language>.json is the du form
+ * of `key` (the Sie form); with both, the mail chooses by `customer.formality` at render time.
+ */
+const voicedString = (strings: Record<string, string>, key: string, shield: LiquidShield): string | undefined => {
+  const formal = strings[key];
+  if (formal === undefined) return undefined;
+  const informal = strings[`${key}@informal`];
+  if (informal === undefined || informal === formal) return escapeHtml(formal);
+  return shield.protectWhole(`{% if customer.formality == "informal" %}${escapeHtml(informal)}{% else %}${escapeHtml(formal)}{% endif %}`);
+};
+
+const t = (ctx: BlockContext, key: string): string => voicedString(ctx.strings, key, ctx.shield) ?? escapeHtml(key);
 
 const section = (inner: string): string => `<mj-section><mj-column>${inner}</mj-column></mj-section>`;
 
@@ -376,8 +394,8 @@ const assembleMjml = async (campaign: { id: string; template: Template }, locale
       if (key === 'preheader') return escapeHtml(shield.protect(content.preheader));
       if (key === 'blocks') return blocks;
       if (key.startsWith('t.')) {
-        const value = layout.strings[key.slice(2)];
-        if (value !== undefined) return escapeHtml(value);
+        const value = voicedString(layout.strings, key.slice(2), shield);
+        if (value !== undefined) return value;
       }
       missing.push(key);
       return marker;

@@ -131,8 +131,11 @@ export const Delay = z
   .object({ minutes: z.number().int().min(0).optional(), hours: z.number().int().min(0).optional(), days: z.number().int().min(0).optional() })
   .strict();
 
-/** Events engine-made, beside the shop's detail-types, that triggered campaigns can wait for. */
-export const ownEventTypes = ['TierChanged', 'ConsentConfirmed', 'FirstOrderPlaced', 'ReferralCompleted'] as const;
+/**
+ * Events engine-made, beside the shop's detail-types, that triggered campaigns can wait for
+ * (the README's "Our own events"). Open list: a new own event is one more name here.
+ */
+export const ownEventTypes = ['TierChanged', 'ConsentConfirmed', 'FirstOrderPlaced', 'ReferralCompleted', 'CouponExpiring'] as const;
 export const TriggerEvent = z.enum([
   'CustomerRegistered',
   'CustomerUpdated',
@@ -143,13 +146,43 @@ export const TriggerEvent = z.enum([
 ] satisfies (ShopDetailType | (typeof ownEventTypes)[number])[]);
 export type TriggerEvent = z.infer<typeof TriggerEvent>;
 
-export const Trigger = z.object({
-  /** A shop detail-type (OrderPlaced, ...) or one of ours (TierChanged, FirstOrderPlaced, ...). */
-  event: TriggerEvent,
-  delay: Delay.default({}),
-  /** Conditions on the customer's profile at send time. */
-  when: SegmentRule.optional(),
-}).strict();
+/** Trigger events that carry an order id (a follow-up per order, cancelled by its full refund). */
+export const ORDER_CAUSE_EVENTS: readonly string[] = ['OrderPlaced', 'FirstOrderPlaced'];
+
+/**
+ * How often one customer can enter a triggered campaign (core/triggers.ts):
+ * - oncePerCustomer (the default): one mail per customer, ever;
+ * - oncePerOrder: one per order (order triggers and win-back only);
+ * - oncePerDays: at most one per window of `days` days (windows counted from 1970-01-01 UTC).
+ */
+export const Reentry = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('oncePerCustomer') }).strict(),
+  z.object({ type: z.literal('oncePerOrder') }).strict(),
+  z.object({ type: z.literal('oncePerDays'), days: z.number().int().min(1).max(3660) }).strict(),
+]);
+export type Reentry = z.infer<typeof Reentry>;
+
+export const Trigger = z
+  .object({
+    /** A shop detail-type (OrderPlaced, ...) or one of ours (TierChanged, FirstOrderPlaced, ...). */
+    event: TriggerEvent.optional(),
+    /** Win-back: no order for this many days after the last one (each order schedules the check). */
+    noOrderForDays: z.number().int().min(1).max(3660).optional(),
+    delay: Delay.default({}),
+    /** Conditions on the customer's profile, checked when the event arrives and again at send time. */
+    when: SegmentRule.optional(),
+    /** Default: once per customer (win-back: once per order, i.e. once per lapse). */
+    reentry: Reentry.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.event === undefined) === (t.noOrderForDays === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of "event" (an event name) or "noOrderForDays" (a win-back)' });
+    }
+    if (t.reentry?.type === 'oncePerOrder' && t.event !== undefined && !ORDER_CAUSE_EVENTS.includes(t.event)) {
+      ctx.addIssue({ code: 'custom', path: ['reentry'], message: `"oncePerOrder" needs an order trigger (${ORDER_CAUSE_EVENTS.join(', ')}) or noOrderForDays` });
+    }
+  });
 export type Trigger = z.infer<typeof Trigger>;
 
 export const CouponSpec = z.object({
@@ -187,7 +220,7 @@ const common = {
 };
 
 /** Consent cannot be bypassed: `transactional` only on order-event triggers (core/consent.ts). */
-const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event: string }; template: { layout: string } }, ctx: z.RefinementCtx): void => {
+const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event?: string | undefined }; template: { layout: string } }, ctx: z.RefinementCtx): void => {
   for (const problem of capClassProblems(campaign)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
 };
 

@@ -33,7 +33,7 @@ export const TRANSACTIONAL_LAYOUT = 'transactional';
 export const capClassProblems = (campaign: {
   kind: string;
   capClass?: string;
-  trigger?: { event: string };
+  trigger?: { event?: string | undefined };
   template: { layout: string };
 }): { path: string[]; message: string }[] => {
   const transactional = campaign.capClass === 'transactional';
@@ -43,7 +43,7 @@ export const capClassProblems = (campaign: {
       : [];
   }
   const problems: { path: string[]; message: string }[] = [];
-  if (campaign.kind !== 'triggered' || !campaign.trigger || !ORDER_TRIGGER_EVENTS.includes(campaign.trigger.event)) {
+  if (campaign.kind !== 'triggered' || !campaign.trigger || campaign.trigger.event === undefined || !ORDER_TRIGGER_EVENTS.includes(campaign.trigger.event)) {
     problems.push({ path: ['capClass'], message: `"transactional" is only allowed for triggered campaigns on order events (${ORDER_TRIGGER_EVENTS.join(', ')}); marketing mail needs consent, so use "marketing"` });
   } else if (campaign.template.layout !== TRANSACTIONAL_LAYOUT) {
     problems.push({ path: ['template', 'layout'], message: `transactional mail must use the "${TRANSACTIONAL_LAYOUT}" layout: it carries no "you agreed to receive this" footer` });

@@ -43,7 +43,9 @@ export type OwnEvent =
   | { type: 'ConsentGiven'; id: string; customerId: string; at: string; source: string; causeEventId: string }
   | { type: 'ConsentWithdrawn'; id: string; customerId: string; at: string; source: string; causeEventId: string }
   /** Double opt-in confirmed (track /confirm) or a proven confirmation imported; cause = token id or event id. */
-  | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string };
+  | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string }
+  /** The customer's first order arrived (orders.count went from 0 to 1); `at` is its placedAt. */
+  | { type: 'FirstOrderPlaced'; id: string; customerId: string; orderId: string; at: string; causeEventId: string };
 
 export interface ApplyResult {
   profile: Profile;
@@ -321,6 +323,9 @@ export const applyEvent = (current: Profile | undefined, event: ShopEvent, confi
       break;
     case 'OrderPlaced':
       next = applyOrder(base, event, config);
+      if (base.orders.count === 0 && next.orders.count === 1) {
+        ownEvents.push({ type: 'FirstOrderPlaced', id: `${event.id}#FirstOrderPlaced`, customerId, orderId: event.detail.orderId, at: utc(event.detail.placedAt), causeEventId: event.id });
+      }
       break;
     case 'OrderRefunded':
       next = applyRefund(base, event);

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { CampaignHold, CampaignSummary, DeliveryStore, PublishedCampaign, PublishedDefinition } from '#core/delivery-store';
-import { SCHEDULED_KINDS } from '#core/delivery/tick';
+import { SCHEDULED_KINDS } from '#core/delivery/schedule-keys';
 import { segmentReferences, type SegmentRule } from '#core/segment';
 import { campaignRules, type Workspace } from '#core/workspace';
 

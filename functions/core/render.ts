@@ -10,8 +10,10 @@
 //
 // Render variables (what templates may use):
 //   salutation          the opening line, e.g. "Sehr geehrte Frau Müller," (core/salutation)
-//   customer.id, .firstName, .lastName, .tier ("bronze"|"silver"|"gold"), .points, .orderCount,
+//   customer.id, .firstName, .lastName, .tier ("bronze"|"silver"|"gold"), .tierName (localized:
+//            "Silber"), .points, .orderCount, .formality ("formal"|"informal"),
 //            .attributes.<name>   — never the email address
+//   (TEMPLATE_VARIABLES below is the complete list validate checks templates against.)
 //   shop.name, .url, .imprint, .address, .email   (the sender; templates/shop.json)
 //   links.unsubscribe, links.preferences          (signed, per recipient; core/tokens)
 //   coupon.code, .value ("15 %", "5,00 €", "Versandkostenfrei"), .expiresAt (ISO), .minimumOrder
@@ -25,7 +27,7 @@ import { Liquid } from 'liquidjs';
 import type { Template as LiquidTemplate } from 'liquidjs';
 import * as z from 'zod';
 import { QuietHours } from '#core/quiet-hours';
-import { salutationFor } from '#core/salutation';
+import { formalityFor, salutationFor } from '#core/salutation';
 import type { CouponSpec } from '#core/campaign';
 import type { Profile } from '#core/profile';
 
@@ -108,6 +110,8 @@ export interface RenderVariables {
     firstName: string;
     lastName: string;
     tier: string;
+    /** The tier's name in the mail's language ("Silber", "Silver"). */
+    tierName: string;
     points: number;
     orderCount: number;
     attributes: Record<string, string | number | boolean>;
@@ -151,6 +155,36 @@ export const effectiveLocale = (contentLocale: string, recipientLocale: string):
   return language(contentLocale) === language(recipientLocale) ? recipientLocale : contentLocale;
 };
 
+const TIER_NAMES: Record<string, Record<string, string>> = {
+  de: { bronze: 'Bronze', silver: 'Silber', gold: 'Gold' },
+  en: { bronze: 'Bronze', silver: 'Silver', gold: 'Gold' },
+};
+
+/** A tier's name in the locale's language (English for languages without names). */
+export const tierName = (tier: string, locale: string): string => {
+  const names = TIER_NAMES[locale.toLowerCase().split(/[-_]/)[0] ?? ''] ?? TIER_NAMES.en!;
+  return names[tier] ?? tier;
+};
+
+/**
+ * Every variable a template may use, as a tree: `true` ends a path, `'any'` allows any path
+ * below (attributes, occasion). validate rejects others (`{{ customer.vorname }}`); README
+ * "Template variables" documents each. `occasion` belongs to seasonal campaigns.
+ */
+export type VariableTree = { readonly [name: string]: true | 'any' | VariableTree };
+export const TEMPLATE_VARIABLES: VariableTree = {
+  salutation: true,
+  customer: { id: true, firstName: true, lastName: true, tier: true, tierName: true, points: true, orderCount: true, formality: true, attributes: 'any' },
+  shop: { name: true, url: true, imprint: true, address: true, email: true },
+  links: { unsubscribe: true, preferences: true, confirm: true },
+  coupon: { code: true, value: true, expiresAt: true, minimumOrder: true },
+  reward: { label: true, link: true },
+  occasion: 'any',
+  now: true,
+  locale: true,
+  timeZone: true,
+};
+
 /** The variables for one recipient; missing names become "" (and the salutation falls back). */
 export const buildRenderVariables = (input: RenderInput): RenderVariables => {
   const { profile } = input;
@@ -162,10 +196,11 @@ export const buildRenderVariables = (input: RenderInput): RenderVariables => {
       firstName: profile.firstName?.trim() ?? '',
       lastName: profile.lastName?.trim() ?? '',
       tier: profile.tier,
+      tierName: tierName(profile.tier, locale),
       points: profile.points,
       orderCount: profile.orders.count,
       attributes: profile.attributes,
-      formality: profile.formality ?? 'formal',
+      formality: formalityFor({ ...profile, locale }, input.template.salutation),
     },
     shop: input.shop,
     links: input.links,

@@ -8,6 +8,11 @@
 // pattern, its value at that path is one of the listed values).
 import { SHOP_EVENT_SOURCE, shopDetailTypes } from './events';
 
+/** The Source of our own events on the shop bus (adapters/event-bus.ts puts them). */
+export const OWN_EVENT_SOURCE = 'stammkunde';
+/** Own events routed back to ingest to start triggered campaigns: those the customer endpoint makes. */
+export const ROUTED_OWN_EVENTS = ['ConsentConfirmed'] as const;
+
 /** An EventBridge event pattern restricted to exact-value matching. */
 export interface EventPattern {
   readonly source: readonly string[];
@@ -47,6 +52,16 @@ export const routes = {
   shopEvents: {
     bus: 'shop',
     pattern: { source: [SHOP_EVENT_SOURCE], 'detail-type': [...shopDetailTypes] },
+    target: 'ingest',
+  },
+  /**
+   * Our own events that start triggered campaigns but are made outside ingest (the customer
+   * endpoint's double opt-in click), back into ingest (core/triggers.ts). Own events ingest makes
+   * itself are evaluated where they are made; they match here only if named below.
+   */
+  ownTriggerEvents: {
+    bus: 'shop',
+    pattern: { source: [OWN_EVENT_SOURCE], 'detail-type': [...ROUTED_OWN_EVENTS] },
     target: 'ingest',
   },
   /**

@@ -73,10 +73,17 @@ const english = (first: string | undefined, last: string | undefined, who: Salut
   return first ? `Hi ${first},` : 'Hello,';
 };
 
+/**
+ * The voice a mail speaks in: the campaign's override, else the customer's, else formal in
+ * German and informal in English. The salutation and `customer.formality` both follow it.
+ */
+export const formalityFor = (subject: Pick<SalutationSubject, 'locale' | 'formality'>, override?: SalutationOverride): 'formal' | 'informal' =>
+  override?.formality ?? subject.formality ?? (salutationLanguage(subject.locale) === 'de' ? 'formal' : 'informal');
+
 /** The opening line, including its trailing comma. */
 export const salutationFor = (subject: SalutationSubject, override?: SalutationOverride): string => {
   const language = salutationLanguage(subject.locale);
-  const formality = override?.formality ?? subject.formality ?? (language === 'de' ? 'formal' : 'informal');
+  const formality = formalityFor(subject, override);
   const neutral = override?.style === 'neutral';
   const first = clean(subject.firstName);
   const last = clean(subject.lastName);

@@ -13,6 +13,7 @@ import { Campaign, campaignKinds } from '#core/campaign';
 import { Segment, SegmentRuleError, compileRule, segmentReferences } from '#core/segment';
 import type { Predicate, SegmentRule } from '#core/segment';
 import { RewardCatalog } from '#core/rewards';
+import { campaignTextProblems } from '#core/voice';
 
 export interface SourceFile {
   /** The name problems are reported under (a path as the user gave it). */
@@ -200,6 +201,10 @@ export const validateWorkspace = (files: readonly SourceFile[], options: Validat
   }
 
   problems.push(...referenceProblems(workspace, invalid, options));
+  // Liquid syntax, unknown variables and the voice of German texts (core/voice.ts).
+  for (const { file, value } of workspace.campaigns.values()) {
+    for (const problem of campaignTextProblems(value)) problems.push({ file, ...problem });
+  }
   // Group lines by file (stable: within a file, schema problems first, then references).
   const order = new Map(files.map((f, i) => [f.file, i]));
   problems.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1));

@@ -11,12 +11,15 @@ export const IngestEnv = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   /** LoyaltyConfig as JSON; unset: 1 point per 1.00, silver 200.00 / gold 1000.00 in 12 months. */
   LOYALTY_CONFIG: z.string().optional(),
+  /** The shop bus our own events (TierChanged, FirstOrderPlaced, ...) go to; unset: not published. */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
 });
 
 export interface IngestConfig {
   tableName: string;
   dynamoEndpoint?: string;
   loyalty: LoyaltyConfig;
+  eventBusName?: string;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -38,5 +41,6 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
     tableName: parsed.data.TABLE_NAME,
     ...(parsed.data.DYNAMODB_ENDPOINT ? { dynamoEndpoint: parsed.data.DYNAMODB_ENDPOINT } : {}),
     loyalty,
+    ...(parsed.data.EVENT_BUS_NAME ? { eventBusName: parsed.data.EVENT_BUS_NAME } : {}),
   };
 };

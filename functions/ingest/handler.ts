@@ -22,6 +22,11 @@ import type { Clock } from '#core/clock';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
 import type { DeliveryStore } from '#core/delivery-store';
 import { confirmationRequest } from '#core/consent';
+import type { PublishedCampaign } from '#core/delivery-store';
+import { causesOf, plannedDeliveries, routedOwnCause, triggeredCampaignSource } from '#core/triggers';
+import type { OwnEventPublisher } from '../track/app';
+import { createEventBusPublisher } from '#adapters/event-bus';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
@@ -39,6 +44,15 @@ export interface IngestDeps {
    * without it consent given in events waits for another confirmation path.
    */
   deliveries?: Pick<DeliveryStore, 'putDueDelivery'>;
+  /** Whether consent given in events asks for the double opt-in mail through `deliveries` (default true). */
+  doubleOptIn?: boolean;
+  /**
+   * The active triggered campaigns (core/triggers.ts triggeredCampaignSource: cached per
+   * container); their follow-ups are written to `deliveries`. Without it no follow-up is planned.
+   */
+  triggeredCampaigns?: () => Promise<PublishedCampaign[]>;
+  /** Where our own events go (the shop bus, PutEvents); without it they are only in the history. */
+  ownEventBus?: OwnEventPublisher;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -94,6 +108,16 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     } catch (error) {
       return reject(record, `(body): not JSON: ${(error as Error).message}`);
     }
+    // An own event from the bus (the double opt-in click): it only starts triggered campaigns.
+    const routed = routedOwnCause(raw);
+    if (routed) {
+      if (!deps.deliveries || !deps.triggeredCampaigns) return;
+      const profile = await store.getProfile(routed.customerId);
+      const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now()) : [];
+      for (const due of planned) await deps.deliveries.putDueDelivery(due);
+      logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
+      return;
+    }
     const parsed = parseShopEvent(raw);
     if (parsed.kind === 'rejected') return reject(record, parsed.reason, parsed.id, parsed.detailType);
     if (parsed.kind === 'ignored') {
@@ -114,8 +138,17 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     await store.appendEvents(customerId, records);
     // After the profile and history: a redelivery asks again for the same occurrence, and the
     // send ledger keeps it to one mail per consent request.
-    const confirmation = deps.deliveries && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
+    const confirmation = deps.deliveries && deps.doubleOptIn !== false && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
     if (confirmation) await deps.deliveries!.putDueDelivery(confirmation);
+    // Follow-ups of triggered campaigns: deterministic ids, so a redelivered event (status
+    // duplicate) plans the same occurrences again and the ledger keeps one mail each.
+    if (deps.deliveries && deps.triggeredCampaigns && outcome.status !== 'unchanged') {
+      const causes = causesOf(event, occurredAt(event), ownEvents);
+      for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now())) await deps.deliveries.putDueDelivery(due);
+    }
+    // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
+    // events) puts them again; the shop's listeners see each own event at least once.
+    if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);
     logger.info('event applied', {
       eventId: event.id,
       detailType: event.type,
@@ -145,10 +178,13 @@ export const handler: IngestHandler = (event, context) => {
   if (!deployed) {
     const config = readIngestConfig(process.env);
     const client = createDocumentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
+    const deliveries = createDynamoDeliveryStore({ client, tableName: config.tableName });
     deployed = createIngestHandler({
       store: createDynamoStore({ client, tableName: config.tableName }),
       loyalty: config.loyalty,
-      deliveries: createDynamoDeliveryStore({ client, tableName: config.tableName }),
+      deliveries,
+      triggeredCampaigns: triggeredCampaignSource(deliveries, systemClock),
+      ...(config.eventBusName ? { ownEventBus: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.eventBusName }) } : {}),
     });
   }
   return deployed(event, context);

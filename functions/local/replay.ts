@@ -340,6 +340,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       if (candidates.length === 0) break;
       const minute = target;
       if (minute > clock.now().getTime()) await clock.advanceTo(minute);
+      ticks++;
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
       ticks++;
@@ -353,6 +354,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
     const reports: CampaignReport[] = [];
     for (const p of published) {
+      if (p.campaign.kind === 'triggered') {
+        // Follow-ups have one occurrence per customer and re-entry key, created by no tick, so
+        // the store lists none: counted from the outbox (sent only; gates and cancels not shown).
+        const lines = outbox.filter((o) => o.line.campaignId === p.campaign.id);
+        const sent = lines.length;
+        reports.push({ campaignId: p.campaign.id, kind: p.campaign.kind, occurrences: new Set(lines.map((o) => o.line.occurrenceId)).size, recipients: sent, sent, suppressed: 0, capped: 0, failed: 0 });
+        continue;
+      }
       const occurrences = await runtime.delivery.listOccurrences(p.campaign.id);
       const total = (outcomes: readonly Outcome[]) => occurrences.reduce((sum, o) => sum + outcomes.reduce((s, k) => s + (o.stats[k] ?? 0), 0), 0);
       reports.push({

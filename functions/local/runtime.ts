@@ -46,6 +46,8 @@ import type { CustomerStore } from '#core/store';
 import type { SigningKeyRing } from '#core/tokens';
 import { createAudienceHandler } from '../audience/handler';
 import { createIngestHandler } from '../ingest/handler';
+import { createPutEventsPublisher } from '#adapters/event-bus';
+import { triggeredCampaignSource } from '#core/triggers';
 import { createSendHandler } from '../send/handler';
 import { createTickHandler } from '../tick/handler';
 import { busFromRoutes, sequentialIds, type Bus } from './bus';
@@ -57,7 +59,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -289,8 +291,30 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const logLevel = options.logLevel ?? 'WARN';
   const logger = (serviceName: string) => new Logger({ serviceName, logLevel });
   const doubleOptIn = options.doubleOptIn ?? false;
+  // Our own events go on the in-process shop bus (source "stammkunde", which no ingest route
+  // matches), through the same batching and retry as PutEvents on AWS.
+  const ownEventBus = createPutEventsPublisher(
+    async (entries) => {
+      const result = await bus.putEvents(entries);
+      return { FailedEntryCount: result.FailedEntryCount, Entries: result.Entries.map((e) => ('ErrorCode' in e ? e : {})) };
+    },
+    { busName: 'shop' },
+  );
   queues.events.setConsumer(
-    observe('ingest', createIngestHandler({ store: customers, loyalty: defaultLoyaltyConfig, clock, logger: logger('ingest'), ...(doubleOptIn ? { deliveries: delivery } : {}) })),
+    observe(
+      'ingest',
+      createIngestHandler({
+        store: customers,
+        loyalty: defaultLoyaltyConfig,
+        clock,
+        logger: logger('ingest'),
+        deliveries: delivery,
+        doubleOptIn,
+        // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
+        triggeredCampaigns: triggeredCampaignSource(delivery, clock),
+        ownEventBus,
+      }),
+    ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
   );
 
@@ -325,7 +349,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     campaigns: delivery,
     clicks,
-    events: ownEvents,
+    // Kept for tests (runtime.ownEvents) and put on the in-process shop bus, as on AWS.
+    events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } },
     keys: () => ring,
     clock,
     shop: options.shop,

@@ -139,25 +139,35 @@ export class Stammkunde extends Construct {
       folder: 'ingest',
       description: 'Applies shop events to customer profiles, points and tiers, once per event id',
       timeout: Duration.seconds(30),
-      environment: { TABLE_NAME: this.table.tableName },
+      environment: { TABLE_NAME: this.table.tableName, EVENT_BUS_NAME: this.shopBus.eventBusName },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
-    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections).
-    // No Query/Scan, no index access.
-    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'PutItem', 'UpdateItem');
+    // PutItem (profile, markers) to apply once, PutItem (history, due deliveries), UpdateItem
+    // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
+    // container). No Scan, no index access.
+    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
+    // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
+    this.shopBus.grantPutEventsTo(this.ingest.fn);
 
+    // Events EventBridge could not put into the queue land with the ingest failures.
+    const ingestTarget = new targets.SqsQueue(this.ingest.queue, {
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    });
     new events.Rule(this, 'ShopEventsRule', {
       eventBus: this.shopBus,
       description: 'routes.shopEvents: the shop events ingest applies',
       eventPattern: toCdkEventPattern(routes.shopEvents.pattern),
-      targets: [
-        new targets.SqsQueue(this.ingest.queue, {
-          // Events EventBridge could not put into the queue land with the ingest failures.
-          deadLetterQueue: this.ingest.deadLetterQueue,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [ingestTarget],
+    });
+    // Our own events made outside ingest (the double opt-in click) back into ingest, where they
+    // start triggered campaigns (routes.ownTriggerEvents).
+    new events.Rule(this, 'OwnTriggerEventsRule', {
+      eventBus: this.shopBus,
+      description: 'routes.ownTriggerEvents: own events that start triggered campaigns',
+      eventPattern: toCdkEventPattern(routes.ownTriggerEvents.pattern),
+      targets: [ingestTarget],
     });
 
     let identity: ses.IEmailIdentity;
@@ -189,7 +199,8 @@ export class Stammkunde extends Construct {
     });
 
     // The links in every mail (unsubscribe, preferences, double opt-in, clicks); its own events
-    // go on the shop bus with source "stammkunde", which the shop-events rule does not match.
+    // go on the shop bus with source "stammkunde": the shop-events rule does not match them, the
+    // own-trigger-events rule takes ConsentConfirmed back to ingest.
     this.customerEndpoint = new CustomerEndpoint(this, 'CustomerEndpoint', {
       table: this.table.table,
       tokenSecret: this.delivery.tokenSecret,

@@ -16,7 +16,8 @@ let dir: string;
 let zodLocales: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stammkunde-bundle-'));
-  const result = await build({ ...functionBundleOptions('audience'), outdir: dir, metafile: true });
+  // send: all code (tick and audience also carry date-holidays' calendar data, which no minifier shrinks).
+  const result = await build({ ...functionBundleOptions('send'), outdir: dir, metafile: true });
   zodLocales = Object.values(result.metafile.outputs)
     .flatMap((output) => Object.entries(output.inputs))
     .filter(([path, input]) => /node_modules\/zod\/v4\/locales\//.test(path) && input.bytesInOutput > 0)
@@ -36,7 +37,7 @@ describe('infra: minified bundles with source maps', () => {
     const code = await readFile(join(dir, 'handler.mjs'), 'utf8');
     expect(code.trimEnd().split('\n').at(-1)).toBe('//# sourceMappingURL=handler.mjs.map');
     // Minified: well under half of the same bundle unminified.
-    const plain = await build({ ...functionBundleOptions('audience'), minify: false, write: false, outdir: dir });
+    const plain = await build({ ...functionBundleOptions('send'), minify: false, write: false, outdir: dir });
     const plainCode = plain.outputFiles.find((file) => file.path.endsWith('.mjs'))!;
     expect(Buffer.byteLength(code)).toBeLessThan(plainCode.contents.length / 2);
     expect((await stat(join(dir, 'handler.mjs.map'))).size).toBeGreaterThan(0);
@@ -51,7 +52,7 @@ describe('infra: minified bundles with source maps', () => {
     const throwLine = source.split('\n').findIndex((line) => line.includes('throw new Error(`${name} config')) + 1;
     expect(throwLine).toBeGreaterThan(0);
     const mapped = await stackOf(['--enable-source-maps']);
-    expect(mapped).toMatch(/audience config: TABLE_NAME/);
+    expect(mapped).toMatch(/send config: TABLE_NAME/);
     expect(mapped).toMatch(new RegExp(`functions/core/delivery/env\\.ts:${throwLine}:\\d+`));
     // Without the flag the same trace points into the bundle only, so the check above can fail.
     const raw = await stackOf([]);

@@ -73,6 +73,16 @@ describe('infra: shop events into ingest', () => {
     expect(routes.shopEvents.pattern['detail-type']).toEqual(['CustomerRegistered', 'CustomerUpdated', 'OrderPlaced', 'OrderRefunded', 'NpsSubmitted']);
   });
 
+  it('routes the endpoint\'s ConsentConfirmed (source stammkunde) back to the events queue, no other own event', () => {
+    const bus = logicalIdAt(s.stack, s.template, 'AWS::Events::EventBus', 'ShopBus');
+    const queue = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/Queue');
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: ref(bus),
+      EventPattern: { source: ['stammkunde'], 'detail-type': ['ConsentConfirmed'] },
+      Targets: [Match.objectLike({ Arn: arnOf(queue) })],
+    });
+  });
+
   it('redrives the events queue to its DLQ after 5 receives, both encrypted', () => {
     const dlq = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/DeadLetters/Queue');
     s.template.hasResourceProperties('AWS::SQS::Queue', {
@@ -144,7 +154,8 @@ describe('infra: shop events into ingest', () => {
     });
   });
 
-  it('grants ingest only its log group, its queue and the table item calls its store makes', () => {
+  it('grants ingest only its log group, its queue, the table item calls its stores make and PutEvents on the shop bus', () => {
+    const bus = logicalIdAt(s.stack, s.template, 'AWS::Events::EventBus', 'ShopBus');
     const role = logicalIdAt(s.stack, s.template, 'AWS::IAM::Role', 'Ingest/Worker/Role');
     const table = logicalIdAt(s.stack, s.template, 'AWS::DynamoDB::Table', 'Data/Table');
     const queue = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/Queue');
@@ -161,9 +172,10 @@ describe('infra: shop events into ingest', () => {
           },
           {
             Effect: 'Allow',
-            Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             Resource: arnOf(table),
           },
+          { Effect: 'Allow', Action: 'events:PutEvents', Resource: arnOf(bus) },
         ],
       },
     });

@@ -9,6 +9,10 @@ import { createDynamoStore, type DynamoStore } from '#adapters/dynamo-store';
 import { fixedClock } from '#core/clock';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import { createIngestHandler, handler as deployedHandler, type IngestHandler } from '../../functions/ingest/handler';
+import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { TriggeredCampaign } from '#core/campaign';
+import { triggeredCampaignSource } from '#core/triggers';
 
 let aws: LocalAws;
 let store: DynamoStore;
@@ -187,5 +191,30 @@ describe('ingest handler on dynalite', () => {
     const result = await deployedHandler(batch(record(placed('ivy', 'i-1', 2_500, '2026-03-02T10:00:00Z'))));
     expect(result.batchItemFailures).toEqual([]);
     expect((await store.getProfile('ivy'))?.points).toBe(25);
+  });
+});
+
+describe('ingest handler: triggered follow-ups on dynalite', () => {
+  it('writes one due delivery for a first order delivered twice, and puts FirstOrderPlaced on the bus', async () => {
+    const deliveries = createDynamoDeliveryStore({ client: createDocumentClient({ endpoint: aws.dynamoEndpoint }), tableName: aws.tableName });
+    const campaign = TriggeredCampaign.parse({
+      kind: 'triggered', id: 'welcome', name: 'W', status: 'active', topic: 'service', audience: { rule: { type: 'consent', status: 'confirmed' } },
+      trigger: { event: 'FirstOrderPlaced', delay: { days: 3 } },
+      template: { layout: 'greeting', defaultLocale: 'de', content: { de: { subject: 'S', preheader: '', blocks: [{ type: 'text', text: 'T' }] } } },
+    });
+    await deliveries.putCampaign({ campaign, segments: {}, publishedAt: '2026-03-01T00:00:00.000Z' });
+    const bus = createMemoryEventBus();
+    const clock = fixedClock('2026-03-12T09:00:00.000Z');
+    const handler = createIngestHandler({
+      store, loyalty: defaultLoyaltyConfig, clock, logger: new Logger({ serviceName: 'ingest', logLevel: 'SILENT' }),
+      deliveries, doubleOptIn: false, triggeredCampaigns: triggeredCampaignSource(deliveries, clock), ownEventBus: bus,
+    });
+    await handler(batch(record(registered('wendy'))));
+    const order = placed('wendy', 'w-1', 3_000, '2026-03-12T08:00:00Z');
+    expect((await handler(batch(record(order)))).batchItemFailures).toEqual([]);
+    expect((await handler(batch(record(order)))).batchItemFailures).toEqual([]);
+    const due = (await deliveries.listDueDeliveries('2026-03-15T08:00')).items;
+    expect(due).toEqual([{ deliveryId: 'welcome:wendy:once', dueAt: '2026-03-15T08:00:00.000Z', occurrenceId: 'welcome:wendy:once', campaignId: 'welcome', customerId: 'wendy' }]);
+    expect(bus.published.filter((e) => e.type === 'FirstOrderPlaced').map((e) => e.id)).toEqual(['ord-w-1#FirstOrderPlaced', 'ord-w-1#FirstOrderPlaced']);
   });
 });

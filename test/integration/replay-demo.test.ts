@@ -28,7 +28,7 @@ describe('demo', () => {
     // Twelve occurrences; on 1 January nobody has registered yet, so mails come from eleven.
     expect(new Set(outbox.filter((l) => l.campaignId === 'newsletter-monthly').map((l) => l.occurrenceId)).size).toBe(11);
     expect(result.report).toMatch(/newsletter-monthly\s+newsletter\s+12\s+\d+\s+\d+/);
-    expect(result.report).toContain('skipped gold-tier (triggered)');
+    expect(result.report).toContain('skipped referral-friends (referral)');
   });
 
   it('sends birthday, Easter and Advent greetings, one per recipient and occasion-year, with a summary row each', () => {
@@ -44,6 +44,14 @@ describe('demo', () => {
     expect(new Set(birthdays.map((l) => `${l.occurrenceId}|${l.customerId}`)).size).toBe(birthdays.length);
     expect(result.report).toMatch(/birthday\s+seasonal\s+\d+\s+\d+/);
     expect(result.report).toContain('Profiles by tier (120 profiles)');
+  });
+
+  it('sends welcome, thank-you and win-back follow-ups, each with a row in the report', () => {
+    const by = (id: string) => outbox.filter((l) => l.campaignId === id).length;
+    for (const id of ['welcome-first-order', 'order-thank-you-nps', 'winback-120-days']) {
+      expect(by(id)).toBeGreaterThan(0);
+      expect(result.report).toMatch(new RegExp(`${id}\\s+triggered\\s+\\d+\\s+${by(id)}\\s+${by(id)}`));
+    }
   });
 
   it('lists every mail on the index page with a link to the viewer', async () => {

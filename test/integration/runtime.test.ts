@@ -26,8 +26,8 @@ describe('stammkunde local', () => {
   });
 
   it('publishes the delivered campaigns and lists the others as skipped', () => {
-    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'newsletter-monthly']);
-    expect(local.skipped.map((s) => s.kind)).toContain('triggered');
+    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days']);
+    expect(local.skipped.map((s) => s.kind)).toContain('referral');
   });
 
   it('serves the SES web UI of aws-ses-v2-local at its root', async () => {

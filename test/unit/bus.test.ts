@@ -109,19 +109,20 @@ describe('bus: routing', () => {
     expect(seen).toEqual([envelope]);
   });
 
-  it('routes the shop bus by the shared routes: shop events to ingest, nothing else', async () => {
+  it('routes the shop bus by the shared routes: shop events and the endpoint\'s ConsentConfirmed to ingest, nothing else', async () => {
     const queue = new Queue({ name: 'events', clock: clock() });
     const bus = busFromRoutes('shop', { clock: clock() });
     bus.connect('ingest', queueTarget(queue));
-    expect(bus.ruleNames()).toEqual(['shopEvents']);
+    expect(bus.ruleNames()).toEqual(['shopEvents', 'ownTriggerEvents']);
     await bus.putEvents([
       { Source: 'shop', DetailType: 'CustomerRegistered', Detail: JSON.stringify({ customerId: 'c1' }) },
       { Source: 'shop', DetailType: 'ShipmentSent', Detail: '{}' },
       { Source: 'crm', DetailType: 'OrderPlaced', Detail: '{}' },
+      { Source: 'stammkunde', DetailType: 'TierChanged', Detail: '{}' },
+      { Source: 'stammkunde', DetailType: 'ConsentConfirmed', Detail: JSON.stringify({ customerId: 'c1' }) },
     ]);
-    const [record] = queue.receive({ maxMessages: 10 });
-    expect(queue.size).toBe(1);
-    expect(JSON.parse(record!.body)).toMatchObject({ source: 'shop', 'detail-type': 'CustomerRegistered', detail: { customerId: 'c1' } });
+    const records = queue.receive({ maxMessages: 10 });
+    expect(records.map((r) => JSON.parse(r.body) as { source: string; 'detail-type': string }).map((e) => `${e.source}:${e['detail-type']}`)).toEqual(['shop:CustomerRegistered', 'stammkunde:ConsentConfirmed']);
   });
 
   it('routes SES feedback on the default bus to the feedback label', () => {

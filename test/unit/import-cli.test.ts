@@ -95,9 +95,9 @@ describe('stammkunde import --from another tool', () => {
     );
   });
 
-  it('rejects a row without locale or time zone and names the flag that gives one', () => {
+  it('rejects a row without locale and names the flag that gives one (a missing time zone falls back to the shop zone)', () => {
     expect(mapRow({ line: 4, fields: { 'Email Address': 'x@example.com', EUID: 'e1' } }, { from: 'mailchimp', now })).toEqual({
-      ok: false, line: 4, reason: 'locale: missing (add the column, or --locale for every row without one); timeZone: missing (add the column, or --time-zone for every row without one)',
+      ok: false, line: 4, reason: 'locale: missing (add the column, or --locale for every row without one)',
     });
   });
 

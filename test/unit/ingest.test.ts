@@ -194,15 +194,23 @@ describe('ingest: tiers and NPS', () => {
     const placed = applyEvent(run([registration()]).profile, order('o1', 25_000, '2026-03-02T00:00:00.000Z'), config);
     expect(placed.profile.tier).toBe('silver');
     expect(placed.profile.tierSince).toBe('2026-03-02T00:00:00.000Z');
-    expect(placed.ownEvents).toEqual([{ type: 'TierChanged', id: expect.stringMatching(/#TierChanged$/), customerId: 'c1', from: 'bronze', to: 'silver', at: '2026-03-02T00:00:00.000Z', causeEventId: expect.any(String) }]);
+    expect(placed.ownEvents.filter((o) => o.type === 'TierChanged')).toEqual([{ type: 'TierChanged', id: expect.stringMatching(/#TierChanged$/), customerId: 'c1', from: 'bronze', to: 'silver', at: '2026-03-02T00:00:00.000Z', causeEventId: expect.any(String) }]);
     const refunded = applyEvent(placed.profile, refund('o1', 10_000, '2026-03-05T00:00:00.000Z'), config);
     expect(refunded.profile.tier).toBe('bronze');
     expect(refunded.ownEvents.map((o) => o.type === 'TierChanged' && `${o.from}->${o.to}`)).toEqual(['silver->bronze']);
   });
 
+  it('emits FirstOrderPlaced for the first order only, with its order id, whatever event id repeats it', () => {
+    const first = applyEvent(undefined, order('o1', 1_000, '2026-03-02T00:00:00.000Z'), defaultLoyaltyConfig);
+    expect(first.ownEvents.filter((o) => o.type === 'FirstOrderPlaced')).toEqual([expect.objectContaining({ orderId: 'o1', at: '2026-03-02T00:00:00.000Z', customerId: 'c1' })]);
+    const again = applyEvent(first.profile, { ...order('o1', 1_000, '2026-03-02T00:00:00.000Z'), id: 'other-id' }, defaultLoyaltyConfig);
+    const second = applyEvent(first.profile, order('o2', 1_000, '2026-03-03T00:00:00.000Z'), defaultLoyaltyConfig);
+    expect([...again.ownEvents, ...second.ownEvents].map((o) => o.type)).not.toContain('FirstOrderPlaced');
+  });
+
   it('emits no TierChanged when the tier stays the same', () => {
     const { own } = run([order('o1', 1_000, '2026-03-02T00:00:00.000Z'), order('o2', 1_000, '2026-03-03T00:00:00.000Z')]);
-    expect(own).toEqual([]);
+    expect(own.map((o) => o.type)).toEqual(['FirstOrderPlaced']);
   });
 
   it('lets spend outside the rolling window fall away at the next event', () => {
@@ -217,7 +225,7 @@ describe('ingest: tiers and NPS', () => {
     ]);
     expect(profile.tier).toBe('silver');
     expect(profile.updatedAt).toBe('2026-03-05T00:00:00.000Z');
-    expect(own.map((o) => o.type)).toEqual(['TierChanged']);
+    expect(own.map((o) => o.type)).toEqual(['FirstOrderPlaced', 'TierChanged']);
   });
 
   it('uses points thresholds when the config says so', () => {

@@ -51,6 +51,21 @@ const vars = (compiled: CompiledTemplate, profile: RecipientProfile, extra: Part
   buildRenderVariables({ template: compiled, profile, shop, links, now, ...extra });
 
 describe('render: personalization', () => {
+  it('writes the layout\'s footer and tagline in the recipient\'s voice, in HTML and text', () => {
+    const de = newsletter.de!;
+    const informal = new TemplateRenderer().render(de, vars(de, { ...anna, formality: 'informal' }));
+    const formal = new TemplateRenderer().render(de, vars(de, anna));
+    for (const part of [informal.html, informal.text]) {
+      expect(part).toContain('Du erhältst diese E-Mail, weil du');
+      expect(part).toContain('direkt zu dir');
+      expect(part).not.toContain('Sie erhalten');
+    }
+    for (const part of [formal.html, formal.text]) {
+      expect(part).toContain('Sie erhalten diese E-Mail, weil Sie');
+      expect(part).not.toContain('Du erhältst');
+    }
+  });
+
   it('opens the example newsletter with the salutation in HTML and text', () => {
     const de = newsletter.de!;
     const mail = new TemplateRenderer().render(de, vars(de, anna));

@@ -16,6 +16,7 @@ export const OUTCOMES = [
   'deferred',
   'errored',
   'quietHours',
+  'cancelled',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
@@ -40,6 +41,8 @@ export type Outcome = (typeof OUTCOMES)[number];
  * - errored: a store or network error before SES took the mail; re-queued like `retried`.
  * - quietHours: due inside the recipient's quiet hours; stored as a due delivery at the window's
  *   end (core/quiet-hours.ts), counted once per wait.
+ * - cancelled: a triggered follow-up whose cause no longer holds at send time (its `when` fails,
+ *   its order was refunded, or a newer order made a win-back obsolete; core/triggers.ts).
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

@@ -16,6 +16,7 @@ import { claimForSending, transitionSure } from './ledger-writes';
 import { backoffMs } from './pacing';
 import { quietUntil } from '#core/quiet-hours';
 import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
+import { stillHolds } from '#core/triggers';
 
 export interface RecipientResult {
   outcome: Outcome;
@@ -49,6 +50,9 @@ const gate = (run: MessageRun, profile: Profile | undefined, slots: CapSlots): R
   const { campaign } = run.published;
   const verdict = gateRecipient(profile, { topic: campaign.topic, capClass: campaign.capClass });
   if (verdict !== 'ok') return { outcome: verdict };
+  // A triggered follow-up is re-checked on today's profile: `when`, refund, newer order.
+  const cancelled = stillHolds(run.published, profile, run.occurrenceId, run.deps.clock.now());
+  if (cancelled) return { outcome: 'cancelled' };
   const { config } = run.deps;
   if (campaign.capClass === 'marketing' && chooseCapSlot(slots, config.frequencyCap, nowMs(run), config.capWindowMs, run.occurrenceId).kind === 'full') {
     return { outcome: 'capped' };

@@ -9,6 +9,7 @@
 import type { CampaignSummary, DeliveryStore, DueDelivery } from '#core/delivery-store';
 import type { AccountStatusReader, AudienceQueue, ProfileCounter, SendQueue } from './ports';
 import { resumePausedOccurrences } from './resume';
+import { minuteBucket, SCHEDULED_KINDS } from './schedule-keys';
 import { dueTimes, occurrenceIdFor, type Occurrence } from './occurrence';
 import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput } from './messages';
 import { audienceShardsFor } from './audience';
@@ -71,9 +72,6 @@ export interface TickResult {
   errors: { campaignId: string; message: string }[];
 }
 
-/** Campaign kinds whose occurrences tick makes from a schedule (others: later issues). */
-export const SCHEDULED_KINDS = new Set(['newsletter', 'seasonal']);
-
 const fanOut = async (deps: TickDeps, occurrence: Occurrence, now: Date): Promise<number> => {
   const shards: AudienceShard[] = [];
   for (let segment = 0; segment < occurrence.totalSegments; segment++) {
@@ -86,7 +84,6 @@ const fanOut = async (deps: TickDeps, occurrence: Occurrence, now: Date): Promis
   return shards.length;
 };
 
-export const minuteBucket = (at: Date): string => at.toISOString().slice(0, 16);
 
 const hours = (ms: number): string => `${+(ms / 3_600_000).toFixed(2)} h`;
 
@@ -192,6 +189,8 @@ const handleBirthdayDay = async (deps: TickDeps, summary: CampaignSummary, at: D
  * One tick at `now` (the scheduled time): handles every due time in (watermark, now], at most
  * `maxOccurrencesPerTick` of them (never splitting one instant), then moves the watermark forward.
  */
+export { minuteBucket, SCHEDULED_KINDS };
+
 export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> => {
   const from = (await deps.store.getTickWatermark()) ?? new Date(now.getTime() - FIRST_TICK_WINDOW_MS);
   const result: TickResult = { created: [], refanned: [], missed: [], shardsQueued: 0, deliveriesReleased: 0, watermark: from.toISOString(), backlog: false, errors: [] };

@@ -15,6 +15,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
+import { createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
+import { createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
+import type { FeedbackStore } from '#core/delivery/feedback';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createMemoryStore } from '#adapters/memory-store';
@@ -136,6 +139,8 @@ export interface Runtime {
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
   readonly delivery: DeliveryStore;
+  /** SES feedback items: markers, soft-bounce runs, reputation counters (feedback handler). */
+  readonly feedback: FeedbackStore;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
   /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
@@ -213,6 +218,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
   const delivery: DeliveryStore = aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore();
+  const feedback: FeedbackStore = aws && documentClient ? createDynamoFeedbackStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFeedbackStore();
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
 
@@ -312,6 +318,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     queues,
     customers,
     delivery,
+    feedback,
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,

@@ -1,7 +1,7 @@
 // Stammkunde: the whole engine as one L3 construct a shop embeds in its own CDK app (DESIGN §1).
 //   shop backend -> EventBridge bus -> rule (routes.shopEvents) -> events queue (+DLQ) -> ingest
 //   Scheduler (every minute) -> tick -> audience queue -> audience -> send queue -> send -> SES
-//   SES events (default bus) -> rule (routes.sesFeedback) -> feedback (async invoke, +DLQ)
+//   SES events (default bus) -> rule (routes.sesFeedback) -> [feedback queue] -> feedback (batches, +DLQ)
 // The rule patterns come from functions/core/routes.ts, shared with the embedded runtime's bus.
 //
 //   new Stammkunde(this, 'Stammkunde', {
@@ -16,19 +16,18 @@ import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
+import { FEEDBACK_BATCH_SIZE } from '#core/delivery/feedback';
 import { CustomerEndpoint } from './customer-endpoint';
 import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
 import { MailSending } from './mail-sending';
 import { QueueWorker } from './queue-worker';
-import { StammkundeFunction } from './stammkunde-function';
 import { StammkundeTable } from './stammkunde-table';
-import { DeadLetterQueue } from './work-queue';
 
 export type { ShopInfo };
 
@@ -115,8 +114,10 @@ export class Stammkunde extends Construct {
   public readonly delivery: DeliveryPipeline;
   /** The links in every mail: unsubscribe, preferences, double opt-in, clicks. */
   public readonly customerEndpoint: CustomerEndpoint;
+  /** SES feedback: the rule's queue and the function that drains it in batches. */
+  public readonly feedbackWorker: QueueWorker;
   public readonly feedback: nodejs.NodejsFunction;
-  public readonly feedbackDeadLetters: DeadLetterQueue;
+  public readonly feedbackDeadLetters: sqs.IQueue;
   /** Set when `createEmailIdentity` is true. */
   public readonly emailIdentity?: ses.EmailIdentity;
 
@@ -198,36 +199,32 @@ export class Stammkunde extends Construct {
       ...(props.linkDomain && props.linkCertificateArn ? { domainName: props.linkDomain, certificateArn: props.linkCertificateArn } : {}),
     });
 
-    // feedback takes the EventBridge event itself (functions/feedback/handler.ts), so the rule
-    // invokes it directly (asynchronously). One DLQ catches both kinds of failure: events
-    // EventBridge could not deliver, and invocations that failed after Lambda's async retries.
-    const feedback = new StammkundeFunction(this, 'Feedback', {
+    // SES events go through a queue to feedback, which handles them in batches (up to
+    // FEEDBACK_BATCH_SIZE within a 5 s window): one invocation per 100 events instead of one per
+    // event, and one stats write per occurrence and batch instead of one per mail. Events the rule
+    // could not put into the queue, and records that failed maxReceiveCount times, share its DLQ.
+    this.feedbackWorker = new QueueWorker(this, 'Feedback', {
       folder: 'feedback',
-      description: 'SES bounces and complaints -> suppression; deliveries and failures -> ledger and stats',
+      description: 'SES events in batches: bounces and complaints -> suppression (soft-bounce runs), deliveries -> stats, Send -> ledger',
       timeout: Duration.seconds(30),
+      batchSize: FEEDBACK_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(5),
       environment: { TABLE_NAME: this.table.tableName },
     });
-    this.feedback = feedback.fn;
-    this.feedbackDeadLetters = new DeadLetterQueue(this, 'FeedbackDeadLetters', {
-      serviceDeadLetterReason:
-        'This queue is the dead-letter queue of the SES feedback rule target and of the feedback function\'s asynchronous invocations, not of an SQS queue that cdk-nag could see.',
-    });
-    this.feedback.configureAsyncInvoke({
-      onFailure: new destinations.SqsDestination(this.feedbackDeadLetters.queue),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    // feedback: applyAtomically for suppression (BatchGet + conditional Put), ledger transition
-    // and stats (Get, conditional Update).
-    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
+    this.feedback = this.feedbackWorker.fn;
+    this.feedbackDeadLetters = this.feedbackWorker.deadLetterQueue;
+    // feedback: applyAtomically for suppression (BatchGet + conditional Put), history (Put), the
+    // ledger (Get, conditional Update), stats and reputation counters (Update), markers (Put),
+    // soft-bounce runs (BatchGet, Update, Delete).
+    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
 
     new events.Rule(this, 'SesFeedbackRule', {
       eventBus: this.mail.eventBus,
       description: 'routes.sesFeedback: SES events of the Stammkunde configuration set',
       eventPattern: toCdkEventPattern(sesFeedbackPattern(this.mail.configurationSet.configurationSetName)),
       targets: [
-        new targets.LambdaFunction(this.feedback, {
-          deadLetterQueue: this.feedbackDeadLetters.queue,
+        new targets.SqsQueue(this.feedbackWorker.queue, {
+          deadLetterQueue: this.feedbackDeadLetters,
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
         }),

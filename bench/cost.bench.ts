@@ -194,6 +194,15 @@ const report = (counter: AwsCallCounter, facts: RunFacts): void => {
   const ses = [...counter.other].map(([k, n]) => `${k.replace('\t', ' ')} ${n}`).join(', ');
   console.log(`  SES calls: ${ses} (SendEmail per mail: ${fmt(per(counter.other.get('SES\tSendEmailCommand') ?? 0), 3)})`);
 
+  // ---- Feedback per 1,000 mails (issue 13: was 2,000 invocations and 2,000 WRU, 1,000 of them refused) ----
+  const fb = counter.dynamoBy((r) => r.handler).get('feedback');
+  const fbInvocations = counter.lambda.get('feedback')?.invocations ?? 0;
+  console.log(
+    `\nFeedback per 1,000 mails: ${fmt(1000 * per(fbInvocations), 1)} invocations, ${fmt(1000 * per(fb?.calls ?? 0), 0)} DynamoDB calls, ` +
+      `${fmt(1000 * per(fb?.writeUnits ?? 0), 0)} WRU (${fmt(1000 * per(fb?.conditionFailed ?? 0), 0)} refused), ${fmt(1000 * per(fb?.readUnits ?? 0), 0)} RRU ` +
+      `(before the queue: 2,000 invocations, 2,000 WRU of which 1,000 refused)`,
+  );
+
   // ---- EventBridge ---------------------------------------------------------------------------
   console.log(
     `\nEventBridge per mail: ${fmt(per(facts.sesEvents), 2)} SES events on the default bus (AWS service events: free, and so are their rule and Lambda target); ` +

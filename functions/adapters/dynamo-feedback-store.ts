@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FEEDBACK_MARKER_TTL_DAYS, type FeedbackStore, type ReputationCounts } from '#core/delivery/feedback';
 import { chunk } from '#core/delivery/messages';
+import type { BreakerState, BreakerStore } from '#core/delivery/breaker';
 
 export const REPUTATION_TTL_DAYS = 8;
 const DAY_MS = 86_400_000;
@@ -112,3 +113,75 @@ export const createDynamoFeedbackStore = ({ client, tableName }: DynamoFeedbackS
     },
   };
 };
+
+// | breaker         | BREAKER                    | STATE         | Get (send: cached per container; feedback per batch; CLI); Put conditional on trippedAt; Update ADD testAdmitted (condition: within budget), ADD test counts |
+const BREAKER_KEY = { pk: 'BREAKER', sk: 'STATE' };
+
+export const createDynamoBreakerStore = ({ client, tableName }: DynamoFeedbackStoreOptions): BreakerStore => ({
+  async getBreaker() {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: BREAKER_KEY, ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _e, ...state } = Item;
+    return state as BreakerState;
+  },
+  async putBreaker(state, expectedTrippedAt) {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...BREAKER_KEY, entity: 'breaker', ...state },
+          ...(expectedTrippedAt === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk) OR #s = :closed', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':closed': 'closed' } }
+            : { ConditionExpression: 'trippedAt = :t', ExpressionAttributeValues: { ':t': expectedTrippedAt } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+  async admitTest(n, budget, trippedAt) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: BREAKER_KEY,
+          UpdateExpression: 'ADD testAdmitted :n',
+          ConditionExpression: 'trippedAt = :t AND (attribute_not_exists(testAdmitted) OR testAdmitted <= :room)',
+          ExpressionAttributeValues: { ':n': n, ':t': trippedAt, ':room': budget - n },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+  async addTestOutcomes(counts, trippedAt) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: BREAKER_KEY,
+          UpdateExpression: 'SET #test = if_not_exists(#test, :zero)',
+          ConditionExpression: 'trippedAt = :t',
+          ExpressionAttributeNames: { '#test': 'test' },
+          ExpressionAttributeValues: { ':zero': { sends: 0, bounces: 0, complaints: 0 }, ':t': trippedAt },
+        }),
+      );
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: BREAKER_KEY,
+          UpdateExpression: 'ADD #test.sends :s, #test.bounces :b, #test.complaints :c',
+          ConditionExpression: 'trippedAt = :t',
+          ExpressionAttributeNames: { '#test': 'test' },
+          ExpressionAttributeValues: { ':s': counts.sends, ':b': counts.bounces, ':c': counts.complaints, ':t': trippedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  },
+});

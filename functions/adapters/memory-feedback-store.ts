@@ -2,6 +2,7 @@
 // (test/unit/feedback-store-contract.ts).
 import type { FeedbackStore, ReputationCounts } from '#core/delivery/feedback';
 import { feedbackMarkerId } from './dynamo-feedback-store';
+import type { BreakerState, BreakerStore } from '#core/delivery/breaker';
 
 export interface MemoryFeedbackStore extends FeedbackStore {
   /** Every stored item's key, for erase tests that look for a customer's traces. */
@@ -58,5 +59,30 @@ export const createMemoryFeedbackStore = (): MemoryFeedbackStore => {
       });
     },
     keys: () => [...markers, ...[...runs.keys()].map((id) => `SOFTBOUNCE#${id}`)],
+  };
+};
+
+/** The in-memory breaker (same contract as createDynamoBreakerStore). */
+export const createMemoryBreakerStore = (): BreakerStore => {
+  let stored: BreakerState | undefined;
+  return {
+    async getBreaker() {
+      return stored && structuredClone(stored);
+    },
+    async putBreaker(state, expectedTrippedAt) {
+      const ok = expectedTrippedAt === undefined ? !stored || stored.state === 'closed' : stored?.trippedAt === expectedTrippedAt;
+      if (ok) stored = structuredClone(state);
+      return ok;
+    },
+    async admitTest(n, budget, trippedAt) {
+      if (!stored || stored.trippedAt !== trippedAt || (stored.testAdmitted ?? 0) + n > budget) return false;
+      stored.testAdmitted = (stored.testAdmitted ?? 0) + n;
+      return true;
+    },
+    async addTestOutcomes(counts, trippedAt) {
+      if (!stored || stored.trippedAt !== trippedAt) return;
+      const t = stored.test ?? { sends: 0, bounces: 0, complaints: 0 };
+      stored.test = { sends: t.sends + counts.sends, bounces: t.bounces + counts.bounces, complaints: t.complaints + counts.complaints };
+    },
   };
 };

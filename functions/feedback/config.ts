@@ -7,6 +7,8 @@ export const FeedbackEnv = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   /** Transient bounces in a row that suppress an address. */
   SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts BreakerConfig). */
+  BREAKER_CONFIG: z.string().optional(),
 });
 export type FeedbackEnv = z.infer<typeof FeedbackEnv>;
 

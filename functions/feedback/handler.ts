@@ -22,6 +22,9 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { checkReputation, parseBreakerConfig, type BreakerConfig, type BreakerStore } from '#core/delivery/breaker';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readFeedbackConfig } from './config';
 
 export type FeedbackHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -80,17 +83,51 @@ export const createFeedbackHandler = (deps: FeedbackDeps, options: FeedbackHandl
   };
 };
 
+/** The EMF metric the breaker alarm watches (namespace Stammkunde, service feedback). */
+export const BREAKER_TRIPPED_METRIC = 'ReputationBreakerTripped';
+
+/**
+ * The circuit breaker's check after each batch (afterBatch): trips on the window or judges the
+ * test batch; a trip is logged with its reason and leaves the EMF metric the alarm watches.
+ */
+export const breakerCheck =
+  (deps: { breaker: BreakerStore; feedback: FeedbackDeps['feedback'] }, config: BreakerConfig, logger: Logger, metrics?: Metrics) =>
+  async (results: readonly FeedbackResult[], at: Date): Promise<void> => {
+    const change = await checkReputation({ breaker: deps.breaker, readWindow: (buckets) => deps.feedback.readReputation(buckets, REPUTATION_SHARDS) }, collectCounts(results).reputation, config, at);
+    if (!change) return;
+    if (change.state === 'tripped') {
+      logger.warn('reputation circuit breaker tripped: marketing paused', { reason: change.reason, coolDownUntil: change.coolDownUntil });
+      if (metrics) {
+        metrics.addMetric(BREAKER_TRIPPED_METRIC, MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
+      }
+    } else {
+      logger.info('reputation circuit breaker lifted', { liftedBy: change.liftedBy });
+    }
+  };
+
 let lazy: FeedbackHandler | undefined;
 export const handler: FeedbackHandler = (event) => {
   if (!lazy) {
     const config = readFeedbackConfig(process.env);
     const client = createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-    lazy = createFeedbackHandler({
-      store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
-      suppressions: suppressionsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
-      feedback: createDynamoFeedbackStore({ client, tableName: config.TABLE_NAME }),
-      policy: { softBounceLimit: config.SOFT_BOUNCE_LIMIT },
-    });
+    const feedback = createDynamoFeedbackStore({ client, tableName: config.TABLE_NAME });
+    const logger = createLogger('feedback');
+    const check = breakerCheck(
+      { breaker: createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), feedback },
+      parseBreakerConfig(config.BREAKER_CONFIG),
+      logger,
+      new Metrics({ namespace: 'Stammkunde', serviceName: 'feedback' }),
+    );
+    lazy = createFeedbackHandler(
+      {
+        store: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
+        suppressions: suppressionsFrom(createDynamoStore({ client, tableName: config.TABLE_NAME })),
+        feedback,
+        policy: { softBounceLimit: config.SOFT_BOUNCE_LIMIT },
+      },
+      { logger, afterBatch: check },
+    );
   }
   return lazy(event);
 };

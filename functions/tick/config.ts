@@ -12,6 +12,8 @@ export const TickEnv = z.object({
   CATCH_UP_LIMIT_MINUTES: envInt(24 * 60, 1, 30 * 24 * 60),
   /** Occurrences (created or missed) per tick; a longer backlog continues on the next tick. */
   MAX_OCCURRENCES_PER_TICK: envInt(100, 1, 10_000),
+  /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts); tick resumes what it paused. */
+  BREAKER_CONFIG: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
 });

@@ -7,6 +7,8 @@ import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { DynamoProfileCounter } from '#adapters/profile-count';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { SesMailer } from '#adapters/ses-mailer';
+import { breakerReleases, parseBreakerConfig } from '#core/delivery/breaker';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readTickConfig } from './config';
 
 /** The target input the construct gives Scheduler: `{ "scheduledTime": "<aws.scheduler.scheduled-time>" }`. */
@@ -47,6 +49,7 @@ export const handler: TickHandler = (event) => {
       audienceQueue: new SqsWorkQueue(sqs, config.AUDIENCE_QUEUE_URL),
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
       account: new SesMailer(createSesClient()),
+      breakerReleases: ((breaker, breakerConfig) => () => breakerReleases(breaker, breakerConfig, new Date()))(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG)),
       config: {
         ...DEFAULT_TICK_CONFIG,
         totalSegments: config.AUDIENCE_SEGMENTS ?? DEFAULT_TICK_CONFIG.totalSegments,

@@ -23,6 +23,12 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
 import { FEEDBACK_BATCH_SIZE } from '#core/delivery/feedback';
+import { DEFAULT_BREAKER_CONFIG, checkBreakerConfig, type BreakerConfig } from '#core/delivery/breaker';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CustomerEndpoint } from './customer-endpoint';
 import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
 import { MailSending } from './mail-sending';
@@ -82,6 +88,19 @@ export interface StammkundeProps {
    * @default - none
    */
   readonly linkCertificateArn?: string;
+  /**
+   * An address that gets every alarm of the stack (an SNS e-mail subscription; the address must
+   * confirm it once).
+   * @default - alarms go to the `AlarmTopic` only; subscribe to it yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The reputation circuit breaker's limits (functions/core/delivery/breaker.ts BreakerConfig):
+   * minSends (>= 500), maxBounceRate (< 0.05), maxComplaintRate (< 0.001), windowHours,
+   * coolDownMinutes, testBatch.
+   * @default - 500 mails, 4% bounces, 0.08% complaints, 24 h window, 24 h cool-down, 100 test recipients
+   */
+  readonly breaker?: Partial<BreakerConfig>;
 }
 
 /** Converts a shared route pattern into the CDK's event pattern shape. */
@@ -120,6 +139,10 @@ export class Stammkunde extends Construct {
   public readonly feedbackDeadLetters: sqs.IQueue;
   /** Set when `createEmailIdentity` is true. */
   public readonly emailIdentity?: ses.EmailIdentity;
+  /** Every alarm of the construct notifies this topic (KMS-encrypted, TLS only). */
+  public readonly alarmTopic: sns.Topic;
+  /** Raised when the reputation circuit breaker trips (EMF metric of the feedback function). */
+  public readonly breakerAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: StammkundeProps) {
     super(scope, id);
@@ -231,6 +254,33 @@ export class Stammkunde extends Construct {
       ],
     });
 
+    // The breaker's limits go to the three functions that read them (checked here, at synth).
+    const breakerConfig = props.breaker ? JSON.stringify(checkBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, ...props.breaker })) : undefined;
+    if (breakerConfig) for (const fn of [this.feedback, this.delivery.send.fn, this.delivery.tick]) fn.addEnvironment('BREAKER_CONFIG', breakerConfig);
+    // The breaker: feedback publishes ReputationBreakerTripped (EMF, namespace Stammkunde) when it trips.
+    this.breakerAlarm = new cloudwatch.Metric({
+      namespace: 'Stammkunde',
+      metricName: 'ReputationBreakerTripped',
+      dimensionsMap: { service: 'feedback' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'BreakerAlarm', {
+      alarmDescription: 'The reputation circuit breaker tripped: marketing mail is paused. See `stammkunde status`; fix the list, then `stammkunde resume --breaker` or wait for the test batch.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Alarms notify one topic. CloudWatch can publish to an encrypted topic only with a customer
+    // managed key whose policy lets it use the key (the AWS-managed SNS key does not).
+    const alarmKey = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the Stammkunde alarm topic' });
+    alarmKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true, displayName: 'Stammkunde alarms' });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    for (const child of this.node.findAll()) if (child instanceof cloudwatch.Alarm) child.addAlarmAction(action);
+
     new CfnOutput(this, 'ShopEventBusName', {
       value: this.shopBus.eventBusName,
       description: `Shop backends PutEvents here with source "${routes.shopEvents.pattern.source[0]}"`,
@@ -240,6 +290,7 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every Stammkunde alarm notifies this topic (subscribe, or set stammkunde:alarmEmail)' });
     // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.
     new CfnOutput(this, 'CustomerEndpointUrl', { value: this.customerEndpoint.url, description: 'Set stammkunde:publicBaseUrl to this origin so mail links reach the customer endpoint' });
     new CfnOutput(this, 'CustomerEndpointFunctionUrl', { value: this.customerEndpoint.functionUrl.url, description: 'The customer endpoint (Lambda Function URL); mail links start here unless a custom domain is set' });

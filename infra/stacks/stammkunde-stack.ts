@@ -46,6 +46,11 @@ export interface StammkundeStackProps extends StackProps {
    * @default - none
    */
   readonly linkCertificateArn?: string;
+  /**
+   * An address that gets every alarm (SNS e-mail subscription).
+   * @default - none
+   */
+  readonly alarmEmail?: string;
 }
 
 export class StammkundeStack extends Stack {
@@ -65,6 +70,7 @@ export class StammkundeStack extends Stack {
       ...(props.protectData !== undefined ? { protectData: props.protectData } : {}),
       ...(props.createEmailIdentity !== undefined ? { createEmailIdentity: props.createEmailIdentity } : {}),
       ...(props.linkDomain && props.linkCertificateArn ? { linkDomain: props.linkDomain, linkCertificateArn: props.linkCertificateArn } : {}),
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
   }
 

@@ -7,7 +7,9 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { feedbackScenarios } from '../unit/feedback-scenarios';
+import { breakerStoreContract } from '../unit/breaker-store-contract';
 
 let aws: LocalAws;
 let tables = 0;
@@ -29,6 +31,8 @@ feedbackScenarios('dynamodb (dynalite)', async () => {
   const c = client();
   return { delivery: createDynamoDeliveryStore({ client: c, tableName }), customers: createDynamoStore({ client: c, tableName }), feedback: createDynamoFeedbackStore({ client: c, tableName }) };
 });
+
+breakerStoreContract('dynamodb (dynalite)', async () => createDynamoBreakerStore({ client: client(), tableName: await fresh() }));
 
 describe('dynamodb feedback store: item layout', () => {
   it('keeps markers free of the customer id and the run under the customer', async () => {

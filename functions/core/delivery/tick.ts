@@ -46,6 +46,8 @@ export interface TickDeps {
   profileCounter?: ProfileCounter;
   /** SES GetAccount: lets tick resume occurrences the account paused (send's resume.ts). */
   account?: AccountStatusReader;
+  /** Whether the reputation circuit breaker lets its paused occurrences run again (breaker.ts breakerReleases). */
+  breakerReleases?: () => Promise<boolean>;
 }
 
 export interface TickResult {

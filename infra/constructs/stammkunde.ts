@@ -166,9 +166,10 @@ export class Stammkunde extends Construct {
       environment: { TABLE_NAME: this.table.tableName },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
-    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections).
+    // PutItem (profile, markers) to apply once, PutItem (history), UpdateItem (rejections),
+    // GetItem (the erasure salt and records of a registration with consent, core/gdpr.ts).
     // No Query/Scan, no index access.
-    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'PutItem', 'UpdateItem');
+    this.table.grantItemActions(this.ingest.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
 
     new events.Rule(this, 'ShopEventsRule', {
       eventBus: this.shopBus,

@@ -11,6 +11,7 @@ import { register as campaigns } from '#cli/commands/campaigns';
 import { register as pauseResumeArchive } from '#cli/commands/pause';
 import { register as importCustomers } from '#cli/commands/import';
 import { register as status } from '#cli/commands/status';
+import { register as gdpr } from '#cli/commands/gdpr';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -25,5 +26,6 @@ export const commands: RegisterCommand[] = [
   campaigns,
   pauseResumeArchive,
   status,
+  gdpr,
   importCustomers,
 ];

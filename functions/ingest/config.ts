@@ -11,12 +11,15 @@ export const IngestEnv = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   /** LoyaltyConfig as JSON; unset: 1 point per 1.00, silver 200.00 / gold 1000.00 in 12 months. */
   LOYALTY_CONFIG: z.string().optional(),
+  /** Months a history event is kept after it happened (DynamoDB TTL); the profile keeps the aggregates. */
+  HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).optional(),
 });
 
 export interface IngestConfig {
   tableName: string;
   dynamoEndpoint?: string;
   loyalty: LoyaltyConfig;
+  historyRetentionMonths?: number;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -37,6 +40,7 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
   return {
     tableName: parsed.data.TABLE_NAME,
     ...(parsed.data.DYNAMODB_ENDPOINT ? { dynamoEndpoint: parsed.data.DYNAMODB_ENDPOINT } : {}),
+    ...(parsed.data.HISTORY_RETENTION_MONTHS !== undefined ? { historyRetentionMonths: parsed.data.HISTORY_RETENTION_MONTHS } : {}),
     loyalty,
   };
 };

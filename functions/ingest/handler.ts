@@ -166,7 +166,7 @@ export const handler: IngestHandler = (event, context) => {
     const config = readIngestConfig(process.env);
     const client = createDocumentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
     deployed = createIngestHandler({
-      store: createDynamoStore({ client, tableName: config.tableName }),
+      store: createDynamoStore({ client, tableName: config.tableName, ...(config.historyRetentionMonths ? { historyRetentionMonths: config.historyRetentionMonths } : {}) }),
       loyalty: config.loyalty,
       deliveries: createDynamoDeliveryStore({ client, tableName: config.tableName }),
       erasures: erasureLookup(createDynamoPersonalData({ client, tableName: config.tableName })),

@@ -23,6 +23,10 @@ import type { ShopEvent } from '#core/events';
 import { CONFIRMATION_CAMPAIGN_ID, confirmationOccurrenceId, requestKeyOf } from '#core/consent';
 
 export const EXPORT_SCHEMA_VERSION = 1;
+
+/** The shop's requests on the Stammkunde bus (source "shop"), routed to the gdpr function. */
+export const GDPR_REQUEST_TYPES = ['CustomerExportRequested', 'CustomerErasureRequested'] as const;
+export const GDPR_REQUEST_PATTERN = { source: ['shop'], 'detail-type': [...GDPR_REQUEST_TYPES] } as const;
 /** Ledger items live 35 days (TTL), and DynamoDB deletes expired items within about two days. */
 export const LEDGER_LOOKBACK_DAYS = 37;
 /** Rejections live 90 days (TTL): the days erase looks through. */

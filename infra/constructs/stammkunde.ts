@@ -16,6 +16,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -23,6 +24,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
 import { FEEDBACK_BATCH_SIZE } from '#core/delivery/feedback';
+import { GDPR_REQUEST_PATTERN } from '#core/gdpr';
 import { DEFAULT_BREAKER_CONFIG, checkBreakerConfig, type BreakerConfig } from '#core/delivery/breaker';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -33,7 +35,9 @@ import { CustomerEndpoint } from './customer-endpoint';
 import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
 import { MailSending } from './mail-sending';
 import { QueueWorker } from './queue-worker';
+import { StammkundeFunction } from './stammkunde-function';
 import { StammkundeTable } from './stammkunde-table';
+import { DeadLetterQueue } from './work-queue';
 
 export type { ShopInfo };
 
@@ -139,6 +143,8 @@ export class Stammkunde extends Construct {
   public readonly feedbackDeadLetters: sqs.IQueue;
   /** Set when `createEmailIdentity` is true. */
   public readonly emailIdentity?: ses.EmailIdentity;
+  /** GDPR export and erasure (invoke it, or put CustomerErasureRequested on the shop bus). */
+  public readonly gdpr: nodejs.NodejsFunction;
   /** Every alarm of the construct notifies this topic (KMS-encrypted, TLS only). */
   public readonly alarmTopic: sns.Topic;
   /** Raised when the reputation circuit breaker trips (EMF metric of the feedback function). */
@@ -255,6 +261,26 @@ export class Stammkunde extends Construct {
       ],
     });
 
+    // GDPR requests: invoked by the shop (grantGdpr), or its events on the shop bus.
+    this.gdpr = new StammkundeFunction(this, 'Gdpr', {
+      folder: 'gdpr',
+      description: 'GDPR export (Art. 15/20) and erasure (Art. 17) of one customer',
+      timeout: Duration.minutes(5),
+      environment: { TABLE_NAME: this.table.tableName },
+    }).fn;
+    // Reads by key and per-customer/per-day Query; deletes by BatchWrite; the erasure record and salt by Put.
+    this.table.grantItemActions(this.gdpr, 'GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem');
+    const gdprDeadLetters = new DeadLetterQueue(this, 'GdprDeadLetters', {
+      serviceDeadLetterReason: 'This queue is the dead-letter queue of the GDPR request rule target, not of an SQS queue that cdk-nag could see.',
+    });
+    new events.Rule(this, 'GdprRequestsRule', {
+      eventBus: this.shopBus,
+      description: 'The shop\'s CustomerErasureRequested / CustomerExportRequested -> gdpr',
+      eventPattern: { source: [...GDPR_REQUEST_PATTERN.source], detailType: [...GDPR_REQUEST_PATTERN['detail-type']] },
+      targets: [new targets.LambdaFunction(this.gdpr, { deadLetterQueue: gdprDeadLetters.queue, retryAttempts: 3, maxEventAge: Duration.hours(24) })],
+    });
+    this.gdpr.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(gdprDeadLetters.queue), retryAttempts: 2 });
+
     // The breaker's limits go to the three functions that read them (checked here, at synth).
     const breakerConfig = props.breaker ? JSON.stringify(checkBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, ...props.breaker })) : undefined;
     if (breakerConfig) for (const fn of [this.feedback, this.delivery.send.fn, this.delivery.tick]) fn.addEnvironment('BREAKER_CONFIG', breakerConfig);
@@ -291,6 +317,7 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    new CfnOutput(this, 'GdprFunctionName', { value: this.gdpr.functionName, description: 'Invoke with {"action":"export"|"erase","customerId":"..."} (grantGdpr)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every Stammkunde alarm notifies this topic (subscribe, or set stammkunde:alarmEmail)' });
     // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.
     new CfnOutput(this, 'CustomerEndpointUrl', { value: this.customerEndpoint.url, description: 'Set stammkunde:publicBaseUrl to this origin so mail links reach the customer endpoint' });
@@ -303,6 +330,11 @@ export class Stammkunde extends Construct {
   /** Lets the shop backend put its events on the shop bus (events:PutEvents on this bus only). */
   public grantPutEvents(grantee: iam.IGrantable): iam.Grant {
     return this.shopBus.grantPutEventsTo(grantee);
+  }
+
+  /** Lets the shop's backend invoke the GDPR function (export and erase of one customer). */
+  public grantGdpr(grantee: iam.IGrantable): iam.Grant {
+    return this.gdpr.grantInvoke(grantee);
   }
 
   /**

@@ -39,6 +39,17 @@ describe('infra: alarms', () => {
     });
   });
 
+  it('routes the shop\'s GDPR requests on the shop bus to the gdpr function, which may read, query and delete by key only', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['shop'], 'detail-type': ['CustomerExportRequested', 'CustomerErasureRequested'] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdAt(s.stack, s.template, 'AWS::Lambda::Function', 'Gdpr/Function'), 'Arn'] } })],
+    });
+    const role = logicalIdAt(s.stack, s.template, 'AWS::IAM::Role', 'Gdpr/Role');
+    const policies = Object.values(s.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
+    const actions = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => st.Action)).filter((a) => a.startsWith('dynamodb:'));
+    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
+  });
+
   it('reads stammkunde:alarmEmail from context and rejects a malformed one naming the key', () => {
     const valid = {
       [CONTEXT_KEYS.senderAddress]: 'news@shop.example',

@@ -16,6 +16,7 @@ import { withoutErasedConsent, type CustomerExport } from '#core/gdpr';
 import { runErase, runExport } from '#cli/commands/gdpr';
 import { createFeedbackHandler } from '../../functions/feedback/handler';
 import { createIngestHandler, erasureLookup } from '../../functions/ingest/handler';
+import { createGdprHandler } from '../../functions/gdpr/handler';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from '../unit/delivery-fixtures';
 import { sesEvent, sqsBatch } from '../unit/ses-events';
@@ -129,6 +130,24 @@ describe('gdpr: export and erase on dynalite', () => {
     await ingest(sqsBatch([envelope('re-1', 'reimported', '2026-01-01T00:00:00Z'), envelope('fresh-1', 'fresh', '2026-12-05T00:00:00Z')]) as unknown as SQSEvent);
     expect((await runtime.customers.getProfile('reimported'))?.consent.status).toBe('none');
     expect((await runtime.customers.getProfile('fresh'))?.consent.status).toBe('confirmed');
+  });
+
+  it('serves the shop on AWS: export by invocation, erase by its CustomerErasureRequested event, malformed requests named', async () => {
+    const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
+    const tableName = runtime.aws!.tableName;
+    const gdpr = createGdprHandler(
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail },
+      { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
+    );
+    const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });
+    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', export: { customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] } });
+    const event = { id: 'ev-77', 'detail-type': 'CustomerErasureRequested', source: 'shop', detail: { customerId: 'c00002' } };
+    expect(await gdpr(event)).toMatchObject({ action: 'erase', requestId: 'ev-77', found: true, keptSuppression: false });
+    expect(await gdpr(event)).toMatchObject({ action: 'erase', found: false, deleted: 0 });
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+    expect(Items.filter((i) => JSON.stringify(i).includes('c00002') || JSON.stringify(i).includes('customer2@example.com'))).toEqual([]);
+    await expect(gdpr({ action: 'erase', customerId: 'has space' })).rejects.toThrow(/^gdpr request: /);
+    await expect(gdpr({ ...event, 'detail-type': 'CustomerExportRequested' })).rejects.toThrow(/^CustomerExportRequested for customer c00002: exports by event need the S3 export bucket/);
   });
 
   it('erases again as a no-op', async () => {

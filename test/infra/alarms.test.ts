@@ -50,6 +50,15 @@ describe('infra: alarms', () => {
     expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
   });
 
+  it('passes the breaker limits to feedback, send and tick, and fails the synth on a limit at SES\'s threshold', () => {
+    const withLimits = synthStack({ breaker: { maxBounceRate: 0.03 } });
+    const envs = Object.values(withLimits.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];
+    const configured = envs.filter((f) => f.Properties.Environment?.Variables?.BREAKER_CONFIG);
+    expect(configured).toHaveLength(3);
+    expect(JSON.parse(configured[0]!.Properties.Environment!.Variables!.BREAKER_CONFIG!)).toMatchObject({ maxBounceRate: 0.03, minSends: 500 });
+    expect(() => synthStack({ breaker: { maxComplaintRate: 0.001 } })).toThrow(/breaker maxComplaintRate 0.001: must be above 0 and below SES's 0.001/);
+  });
+
   it('reads stammkunde:alarmEmail from context and rejects a malformed one naming the key', () => {
     const valid = {
       [CONTEXT_KEYS.senderAddress]: 'news@shop.example',

@@ -78,7 +78,14 @@ export const createFeedbackHandler = (deps: FeedbackDeps, options: FeedbackHandl
     } catch (error) {
       logger.error('feedback counts not stored', { reason: (error as Error).message, events: results.length });
     }
-    if (options.afterBatch && results.length) await options.afterBatch(results, latest);
+    // The breaker check never fails the batch: its records are handled and marked; the next batch checks again.
+    if (options.afterBatch && results.length) {
+      try {
+        await options.afterBatch(results, latest);
+      } catch (error) {
+        logger.error('circuit breaker check failed; the next batch checks again', { reason: (error as Error).message });
+      }
+    }
     return { batchItemFailures };
   };
 };

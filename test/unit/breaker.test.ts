@@ -78,6 +78,16 @@ describe('breaker: tripping through feedback', () => {
     expect(breakerMode(state, now)).toBe('tripped');
   });
 
+  it('keeps a batch handled when the breaker check fails', async () => {
+    const feedback = createMemoryFeedbackStore();
+    const handler = createFeedbackHandler(
+      { store: createMemoryDeliveryStore(), suppressions: suppressionsFrom(createMemoryStore()), feedback },
+      { logger: quiet, afterBatch: async () => Promise.reject(new Error('breaker store unavailable')) },
+    );
+    const event = sesEvent('delivery', { occurrenceId: 'newsletter-monthly:2026-12-01T08:00Z', customerId: 'c1' });
+    expect(await handler(sqsBatch([event]) as unknown as SQSEvent)).toEqual({ batchItemFailures: [] });
+  });
+
   it('does not read the window for a batch without bounces or complaints', async () => {
     const breaker = createMemoryBreakerStore();
     let reads = 0;

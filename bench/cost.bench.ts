@@ -1,18 +1,19 @@
 // Calls per sent mail, and what they cost on AWS. The example newsletter goes to N customers
 // through the real handlers (tick, audience, send) on the embedded runtime with the local-aws
 // backend (dynalite + aws-ses-v2-local); then every sent mail's SES "Send" and "Delivery" events
-// go through the real feedback handler, as the configuration set's EventBridge destination would
-// deliver them. bench/lib/aws-calls.ts counts at the clients (DynamoDB middleware with
+// go through the real feedback handler in SQS batches of FEEDBACK_BATCH_SIZE, as the feedback
+// queue's event source delivers them (rule -> queue -> batching window). bench/lib/aws-calls.ts counts at the clients (DynamoDB middleware with
 // ReturnConsumedCapacity=TOTAL, the in-process queues' send methods, handler invocations), so
 // the figures stay true however the send path changes inside.
 //
 // `npm run bench cost` (N = 1,000) or COST_BENCH_CUSTOMERS=300 npm run bench cost.
 import { sendSizing } from '#core/delivery/pacing';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSEvent } from 'aws-lambda';
 import { createRuntime, type SentMail } from '#local/runtime';
 import { SimClock } from '#local/sim-clock';
 import { createFeedbackHandler } from '../functions/feedback/handler';
-import { suppressionsFrom } from '#core/delivery/feedback';
+import { FEEDBACK_BATCH_SIZE, suppressionsFrom } from '#core/delivery/feedback';
 import { encodeLedgerTag } from '#core/delivery/send';
 import { AwsCallCounter, type DynamoTally } from './lib/aws-calls';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from '../test/unit/delivery-fixtures';
@@ -109,11 +110,14 @@ export async function run(): Promise<void> {
     await runtime.settle();
     const feedback = counter.wrapHandler(
       'feedback',
-      createFeedbackHandler({ store: runtime.delivery, suppressions: suppressionsFrom(runtime.customers) }, new Logger({ serviceName: 'feedback', logLevel: 'ERROR' })),
+      createFeedbackHandler({ store: runtime.delivery, suppressions: suppressionsFrom(runtime.customers), feedback: runtime.feedback }, { logger: new Logger({ serviceName: 'feedback', logLevel: 'ERROR' }) }),
     );
-    // EventBridge invokes feedback asynchronously, one event per invocation.
+    // The rule puts each SES event on the feedback queue; the event source hands them over in batches.
     const events = sent.flatMap((mail, i) => [sesEvent(mail, 'Send', i), sesEvent(mail, 'Delivery', i)]);
-    for (let i = 0; i < events.length; i += 8) await Promise.all(events.slice(i, i + 8).map((e) => feedback(e)));
+    for (let i = 0; i < events.length; i += FEEDBACK_BATCH_SIZE) {
+      const batch = events.slice(i, i + FEEDBACK_BATCH_SIZE);
+      await feedback({ Records: batch.map((e) => ({ messageId: e.id, body: JSON.stringify(e) })) } as unknown as SQSEvent);
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     counter.counting = false;
 
@@ -165,7 +169,7 @@ const report = (counter: AwsCallCounter, facts: RunFacts): void => {
   // ReceiveMessage and deletes it with one DeleteMessageBatch: two requests per invocation.
   // Empty long-poll receives of idle pollers are a fixed monthly cost, not per mail.
   const sends = [...counter.sqs.values()].reduce((a, b) => a + b, 0);
-  const queueInvocations = ['audience', 'send'].reduce((n, name) => n + (counter.lambda.get(name)?.invocations ?? 0), 0);
+  const queueInvocations = ['audience', 'send', 'feedback'].reduce((n, name) => n + (counter.lambda.get(name)?.invocations ?? 0), 0);
   const sqsRequests = sends + 2 * queueInvocations;
   console.log(`\nSQS per mail: ${fmt(per(sqsRequests), 4)} requests = sends ${fmt(per(sends), 4)} + receive/delete 2 x ${fmt(per(queueInvocations), 4)} invocations`);
   for (const [key, n] of counter.sqs) console.log(`  ${key.replace('\t', ' ')}: ${n} requests, ${counter.sqsMessages.get(key.split('\t')[0]!) ?? 0} messages on that queue`);
@@ -188,6 +192,15 @@ const report = (counter: AwsCallCounter, facts: RunFacts): void => {
   lambdaUsd = lambdaRequests * PRICES_USD.lambdaRequest + gbSeconds * PRICES_USD.lambdaGbSecondArm;
   const ses = [...counter.other].map(([k, n]) => `${k.replace('\t', ' ')} ${n}`).join(', ');
   console.log(`  SES calls: ${ses} (SendEmail per mail: ${fmt(per(counter.other.get('SES\tSendEmailCommand') ?? 0), 3)})`);
+
+  // ---- Feedback per 1,000 mails (issue 13: was 2,000 invocations and 2,000 WRU, 1,000 of them refused) ----
+  const fb = counter.dynamoBy((r) => r.handler).get('feedback');
+  const fbInvocations = counter.lambda.get('feedback')?.invocations ?? 0;
+  console.log(
+    `\nFeedback per 1,000 mails: ${fmt(1000 * per(fbInvocations), 1)} invocations, ${fmt(1000 * per(fb?.calls ?? 0), 0)} DynamoDB calls, ` +
+      `${fmt(1000 * per(fb?.writeUnits ?? 0), 0)} WRU (${fmt(1000 * per(fb?.conditionFailed ?? 0), 0)} refused), ${fmt(1000 * per(fb?.readUnits ?? 0), 0)} RRU ` +
+      `(before the queue: 2,000 invocations, 2,000 WRU of which 1,000 refused)`,
+  );
 
   // ---- EventBridge ---------------------------------------------------------------------------
   console.log(

@@ -8,6 +8,7 @@
 // never above the rate. A lost SES answer is `uncertain` until SES's "Send" event proves it
 // sent (feedback.ts); the fake SES's events are applied at the end, as the feedback path would.
 import { handleSesEvent } from '#core/delivery/feedback';
+import { createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
 import { createSimSend, faultyWrites, type WriteFault } from '../test/unit/delivery-sim';
 import { exampleShop, makeProfile, publishExampleNewsletter } from '../test/unit/delivery-fixtures';
 
@@ -40,10 +41,10 @@ export async function run(): Promise<void> {
     await sim.run(20_000);
     const before = sim.report();
     // SES "Send" events for every accepted mail (what the configuration set publishes).
-    const feedback = { store: sim.store, suppressions: { suppress: async () => undefined } };
+    const feedback = { store: sim.store, suppressions: { suppress: async () => undefined }, feedback: createMemoryFeedbackStore() };
     for (const accepted of sim.ses.accepted) {
       const ledger = accepted.mail.tags.find((t) => t.name === 'ledger')!.value;
-      await handleSesEvent(feedback, `send-${accepted.messageId}`, { eventType: 'Send', mail: { messageId: accepted.messageId, tags: { ledger: [ledger] } } }, new Date(accepted.atMs));
+      await handleSesEvent(feedback, { eventType: 'Send', mail: { messageId: accepted.messageId, tags: { ledger: [ledger] } } }, new Date(accepted.atMs));
     }
     const after = sim.report();
     console.log(

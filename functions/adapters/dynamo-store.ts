@@ -4,7 +4,7 @@
 // | entity    | pk                  | sk                   | GSI                                          | used by                   |
 // |-----------|---------------------|----------------------|----------------------------------------------|---------------------------|
 // | profile   | CUST#<customerId>   | PROFILE              | gsi1pk EMAIL#<lower-case email>, gsi1sk CUST#<id>; gsi2pk BDAY#<MM-DD>, gsi2sk CUST#<id>; profilepk CUST#<id> (sparse index "profiles") | ingest (get, conditional put), track, send gates |
-// | event     | CUST#<customerId>   | EV#<at UTC ISO>#<eventId> | -                                       | history of shop and own events, oldest first |
+// | event     | CUST#<customerId>   | EV#<at UTC ISO>#<eventId> | -                                       | history of shop and own events, oldest first; TTL expiresAt = at + 25 months (data minimisation) |
 // | applied   | CUST#<customerId>   | APPLIED#<eventId>    | -                                            | dedup marker per applied event id (TTL DEDUP_MARKER_TTL_DAYS) |
 // | rejection | REJECT#<YYYY-MM-DD> | <event id or SQS message id> | -                                   | bad events by day received (TTL 90 days)     |
 // - get profile: GetItem(CUST#id, PROFILE), consistent read.
@@ -35,6 +35,8 @@ import { PROFILE_INDEX } from '#adapters/table';
 import type { Profile } from '#core/profile';
 import {
   DEDUP_MARKER_TTL_DAYS,
+  HISTORY_RETENTION_MONTHS,
+  historyExpiresAt,
   PROFILE_ITEM_LIMIT_BYTES,
   birthdayMonthDay,
   itemBytes,
@@ -104,17 +106,21 @@ export interface DynamoStoreOptions {
   tableName: string;
   /** Epoch ms for the dedup markers' TTL. @default Date.now */
   now?: () => number;
+  /** Months an event stays in the history after it happened (TTL). @default HISTORY_RETENTION_MONTHS (25) */
+  historyRetentionMonths?: number;
 }
 
 export class DynamoStore implements CustomerStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => number;
+  private readonly historyRetentionMonths: number;
 
   constructor(options: DynamoStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
+    this.historyRetentionMonths = options.historyRetentionMonths ?? HISTORY_RETENTION_MONTHS;
   }
 
   /** The profile item and, if any, the marker of `eventId`: one consistent BatchGet. */
@@ -237,7 +243,7 @@ export class DynamoStore implements CustomerStore {
         this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { pk: customerPk(customerId), sk: `EV#${record.at}#${record.eventId}`, entity: 'event', ...record },
+            Item: { pk: customerPk(customerId), sk: `EV#${record.at}#${record.eventId}`, entity: 'event', ...record, expiresAt: historyExpiresAt(record.at, this.historyRetentionMonths) },
           }),
         ),
       ),

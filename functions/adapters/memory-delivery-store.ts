@@ -141,7 +141,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async pauseOccurrence(occurrenceId: string, reason: string, cause: PauseCause = 'account', atMs = 0): Promise<boolean> {
     // Marker first (as on DynamoDB): a crash after it leaves a marker tick clears, never a pause tick cannot see.
     const marker = this.pauseMarkers.get(occurrenceId);
-    if (!(marker?.cause === 'person' && cause === 'account')) this.pauseMarkers.set(occurrenceId, { occurrenceId, reason, cause, pausedAtMs: atMs });
+    if (!(marker?.cause === 'person' && cause !== 'person')) this.pauseMarkers.set(occurrenceId, { occurrenceId, reason, cause, pausedAtMs: atMs });
     const found = this.upsertOccurrence(occurrenceId);
     if (found.state === 'paused') return false;
     found.state = 'paused';

@@ -93,6 +93,24 @@ export class MemoryStore implements CustomerStore {
     return page(sorted, options);
   }
 
+  /** GDPR erase (memory-personal-data.ts): the customer's profile, history and markers; answers how many. */
+  erasePartition(customerId: string): number {
+    let n = this.profiles.delete(customerId) ? 1 : 0;
+    n += this.events.get(customerId)?.size ?? 0;
+    this.events.delete(customerId);
+    for (const key of [...this.markers.keys()]) if (key.startsWith(`${customerId}#`) && this.markers.delete(key)) n++;
+    return n;
+  }
+
+  /** GDPR erase: rejections of these days whose raw body contains a needle; answers how many. */
+  eraseRejections(days: readonly string[], needles: readonly string[]): number {
+    let n = 0;
+    for (const [id, r] of [...this.rejections]) {
+      if (days.includes(id.slice(0, 10)) && needles.some((needle) => r.body.includes(needle)) && this.rejections.delete(id)) n++;
+    }
+    return n;
+  }
+
   async putRejection(rejection: Rejection): Promise<void> {
     const id = `${rejection.receivedAt.slice(0, 10)}#${rejection.key}`;
     const held = this.rejections.get(id);

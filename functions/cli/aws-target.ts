@@ -32,6 +32,8 @@ export interface AwsClients {
 export interface Target {
   tableName: string;
   store: DeliveryStore;
+  /** The table's client, for the stores beyond delivery (breaker, customers, GDPR). */
+  client: DynamoDBDocumentClient;
   /** Set when --send-queue is given or the stack outputs name it. */
   sendQueue?: SendQueue;
   close(): void;
@@ -75,6 +77,7 @@ export const resolveTarget = async (flags: TargetFlags, clients: AwsClients = {}
   return {
     tableName: tableName!,
     store: createDynamoDeliveryStore({ client: documentClient, tableName: tableName! }),
+    client: documentClient,
     ...(sqs && sendQueueUrl ? { sendQueue: new SqsWorkQueue(sqs, sendQueueUrl) } : {}),
     close() {
       if (!clients.documentClient) documentClient.destroy();

@@ -125,8 +125,9 @@ export interface LedgerPatch {
 }
 
 /** Who paused an occurrence: the account (SES paused or quota spent; tick resumes it when SES can
- * send again) or a person (`stammkunde pause`; only a person resumes it). */
-export type PauseCause = 'account' | 'person';
+ * send again), a person (`stammkunde pause`; only a person resumes it), or the reputation circuit
+ * breaker (delivery/breaker.ts; tick resumes it when the breaker lets marketing through). */
+export type PauseCause = 'account' | 'person' | 'breaker';
 
 /** The marker item tick lists to find paused occurrences without reading every occurrence. */
 export interface PausedOccurrence {

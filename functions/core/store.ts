@@ -13,6 +13,20 @@ import type { Profile } from '#core/profile';
 export const DEDUP_MARKER_TTL_DAYS = 90;
 
 /**
+ * Data minimisation: a customer's event history is kept this many months after each event
+ * happened, then DynamoDB's TTL deletes it. The profile keeps the aggregates (orders, spend,
+ * points, tier, consent with its proof), so segments and tiers never need the old events.
+ */
+export const HISTORY_RETENTION_MONTHS = 25;
+
+/** When a history entry that happened at `at` expires (epoch seconds, DynamoDB TTL). */
+export const historyExpiresAt = (at: string, months: number = HISTORY_RETENTION_MONTHS): number => {
+  const when = new Date(at);
+  when.setUTCMonth(when.getUTCMonth() + months);
+  return Math.floor(when.getTime() / 1000);
+};
+
+/**
  * The largest profile item written, as JSON bytes: DynamoDB refuses items over 400 KB, so a
  * profile that would grow past this is refused as a value (`rejected`), never a crash.
  */

@@ -13,6 +13,8 @@ export const IngestEnv = z.object({
   LOYALTY_CONFIG: z.string().optional(),
   /** The shop bus our own events (TierChanged, FirstOrderPlaced, ...) go to; unset: not published. */
   EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Months a history event is kept after it happened (DynamoDB TTL); the profile keeps the aggregates. */
+  HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).optional(),
 });
 
 export interface IngestConfig {
@@ -20,6 +22,7 @@ export interface IngestConfig {
   dynamoEndpoint?: string;
   loyalty: LoyaltyConfig;
   eventBusName?: string;
+  historyRetentionMonths?: number;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -40,6 +43,7 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
   return {
     tableName: parsed.data.TABLE_NAME,
     ...(parsed.data.DYNAMODB_ENDPOINT ? { dynamoEndpoint: parsed.data.DYNAMODB_ENDPOINT } : {}),
+    ...(parsed.data.HISTORY_RETENTION_MONTHS !== undefined ? { historyRetentionMonths: parsed.data.HISTORY_RETENTION_MONTHS } : {}),
     loyalty,
     ...(parsed.data.EVENT_BUS_NAME ? { eventBusName: parsed.data.EVENT_BUS_NAME } : {}),
   };

@@ -30,6 +30,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from '#core/gdpr';
+import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
 
 export interface IngestDeps {
@@ -53,6 +55,11 @@ export interface IngestDeps {
   triggeredCampaigns?: () => Promise<PublishedCampaign[]>;
   /** Where our own events go (the shop bus, PutEvents); without it they are only in the history. */
   ownEventBus?: OwnEventPublisher;
+  /**
+   * Erasure records by email (core/gdpr.ts): a registration of an erased address whose consent
+   * predates the erasure (an old list imported again) is applied without that consent.
+   */
+  erasures?: (email: string) => Promise<ErasureRecord | undefined>;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -124,7 +131,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       logger.info('unknown detail-type ignored', { eventId: parsed.id, detailType: parsed.detailType });
       return;
     }
-    const event = parsed.event;
+    const registered = parsed.event.detail as { email?: string; consent?: unknown };
+    const event = deps.erasures && registered.email && registered.consent ? withoutErasedConsent(parsed.event, await deps.erasures(registered.email)) : parsed.event;
     const customerId = customerIdOf(event);
     const outcome = await inOrder(customerId, () => store.applyAtomically(customerId, event.id, (current) => applyEvent(current, event, loyalty)));
     if (outcome.status === 'rejected') return reject(record, outcome.reason, event.id, event.type);
@@ -171,6 +179,18 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
   };
 };
 
+/** Erasure records by email: the salt is read once per container, then one GetItem per lookup. */
+export const erasureLookup = (personal: Pick<PersonalDataStore, 'salt' | 'getErasure'>): ((email: string) => Promise<ErasureRecord | undefined>) => {
+  let salt: Promise<string> | undefined;
+  return async (email) => {
+    salt ??= personal.salt().catch((error: unknown) => {
+      salt = undefined;
+      throw error;
+    });
+    return personal.getErasure(hashEmail(await salt, email));
+  };
+};
+
 let deployed: IngestHandler | undefined;
 
 /** The Lambda entry point: config read and clients created once, on the first invocation. */
@@ -180,11 +200,12 @@ export const handler: IngestHandler = (event, context) => {
     const client = createDocumentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
     const deliveries = createDynamoDeliveryStore({ client, tableName: config.tableName });
     deployed = createIngestHandler({
-      store: createDynamoStore({ client, tableName: config.tableName }),
+      store: createDynamoStore({ client, tableName: config.tableName, ...(config.historyRetentionMonths ? { historyRetentionMonths: config.historyRetentionMonths } : {}) }),
       loyalty: config.loyalty,
       deliveries,
       triggeredCampaigns: triggeredCampaignSource(deliveries, systemClock),
       ...(config.eventBusName ? { ownEventBus: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.eventBusName }) } : {}),
+      erasures: erasureLookup(createDynamoPersonalData({ client, tableName: config.tableName })),
     });
   }
   return deployed(event, context);

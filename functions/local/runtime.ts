@@ -15,6 +15,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
+import { createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
+import { createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
+import type { FeedbackStore } from '#core/delivery/feedback';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createMemoryStore } from '#adapters/memory-store';
@@ -144,6 +147,8 @@ export interface Runtime {
    * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
    */
   nextDueMinute(afterMs: number): number | undefined;
+  /** SES feedback items: markers, soft-bounce runs, reputation counters (feedback handler). */
+  readonly feedback: FeedbackStore;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
   /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
@@ -267,6 +272,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
   );
+  const feedback: FeedbackStore = aws && documentClient ? createDynamoFeedbackStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFeedbackStore();
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
 
@@ -393,6 +399,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     delivery,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
+    feedback,
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,

@@ -37,6 +37,8 @@ export const SendEnv = z.object({
    * timeout) plus recording the answer and handing back the rest. Must stay below the timeout.
    */
   SEND_DEADLINE_MARGIN_SECONDS: envInt(10, 1, 600),
+  /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts BreakerConfig); default its defaults. */
+  BREAKER_CONFIG: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

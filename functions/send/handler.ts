@@ -22,6 +22,8 @@ import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
 import { shopDeliveryOf } from '#core/delivery/local-time';
+import { cachedBreaker, parseBreakerConfig } from '#core/delivery/breaker';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readSendConfig } from './config';
 
 export type SendHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -78,6 +80,7 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     renderer: createTemplateMailRenderer({ shop: config.SHOP_INFO, ...links }),
     links,
     account: mailer,
+    breaker: cachedBreaker(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG), () => new Date()),
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

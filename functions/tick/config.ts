@@ -14,6 +14,8 @@ export const TickEnv = z.object({
   MAX_OCCURRENCES_PER_TICK: envInt(100, 1, 10_000),
   /** The shop (JSON, as send's); only its `delivery` settings are read here. Absent: DEFAULT_SHOP_DELIVERY. */
   SHOP_INFO: envShopInfo().optional(),
+  /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts); tick resumes what it paused. */
+  BREAKER_CONFIG: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
 });

@@ -8,6 +8,8 @@ import { DynamoProfileCounter } from '#adapters/profile-count';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
 import { SesMailer } from '#adapters/ses-mailer';
 import { shopDeliveryOf } from '#core/delivery/local-time';
+import { breakerReleases, parseBreakerConfig } from '#core/delivery/breaker';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readTickConfig } from './config';
 
 /** The target input the construct gives Scheduler: `{ "scheduledTime": "<aws.scheduler.scheduled-time>" }`. */
@@ -49,6 +51,7 @@ export const handler: TickHandler = (event) => {
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
       account: new SesMailer(createSesClient()),
       shop: shopDeliveryOf(config.SHOP_INFO),
+      breakerReleases: ((breaker, breakerConfig) => () => breakerReleases(breaker, breakerConfig, new Date()))(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG)),
       config: {
         ...DEFAULT_TICK_CONFIG,
         totalSegments: config.AUDIENCE_SEGMENTS ?? DEFAULT_TICK_CONFIG.totalSegments,

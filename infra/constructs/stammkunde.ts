@@ -1,7 +1,7 @@
 // Stammkunde: the whole engine as one L3 construct a shop embeds in its own CDK app (DESIGN §1).
 //   shop backend -> EventBridge bus -> rule (routes.shopEvents) -> events queue (+DLQ) -> ingest
 //   Scheduler (every minute) -> tick -> audience queue -> audience -> send queue -> send -> SES
-//   SES events (default bus) -> rule (routes.sesFeedback) -> feedback (async invoke, +DLQ)
+//   SES events (default bus) -> rule (routes.sesFeedback) -> [feedback queue] -> feedback (batches, +DLQ)
 // The rule patterns come from functions/core/routes.ts, shared with the embedded runtime's bus.
 //
 //   new Stammkunde(this, 'Stammkunde', {
@@ -19,9 +19,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
+import { FEEDBACK_BATCH_SIZE } from '#core/delivery/feedback';
+import { GDPR_REQUEST_PATTERN } from '#core/gdpr';
+import { DEFAULT_BREAKER_CONFIG, checkBreakerConfig, type BreakerConfig } from '#core/delivery/breaker';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CustomerEndpoint } from './customer-endpoint';
 import { DeliveryPipeline, type ShopInfo } from './delivery-pipeline';
 import { MailSending } from './mail-sending';
@@ -83,6 +92,19 @@ export interface StammkundeProps {
    * @default - none
    */
   readonly linkCertificateArn?: string;
+  /**
+   * An address that gets every alarm of the stack (an SNS e-mail subscription; the address must
+   * confirm it once).
+   * @default - alarms go to the `AlarmTopic` only; subscribe to it yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The reputation circuit breaker's limits (functions/core/delivery/breaker.ts BreakerConfig):
+   * minSends (>= 500), maxBounceRate (< 0.05), maxComplaintRate (< 0.001), windowHours,
+   * coolDownMinutes, testBatch.
+   * @default - 500 mails, 4% bounces, 0.08% complaints, 24 h window, 24 h cool-down, 100 test recipients
+   */
+  readonly breaker?: Partial<BreakerConfig>;
 }
 
 /** Converts a shared route pattern into the CDK's event pattern shape. */
@@ -115,10 +137,18 @@ export class Stammkunde extends Construct {
   public readonly delivery: DeliveryPipeline;
   /** The links in every mail: unsubscribe, preferences, double opt-in, clicks. */
   public readonly customerEndpoint: CustomerEndpoint;
+  /** SES feedback: the rule's queue and the function that drains it in batches. */
+  public readonly feedbackWorker: QueueWorker;
   public readonly feedback: nodejs.NodejsFunction;
-  public readonly feedbackDeadLetters: DeadLetterQueue;
+  public readonly feedbackDeadLetters: sqs.IQueue;
   /** Set when `createEmailIdentity` is true. */
   public readonly emailIdentity?: ses.EmailIdentity;
+  /** GDPR export and erasure (invoke it, or put CustomerErasureRequested on the shop bus). */
+  public readonly gdpr: nodejs.NodejsFunction;
+  /** Every alarm of the construct notifies this topic (KMS-encrypted, TLS only). */
+  public readonly alarmTopic: sns.Topic;
+  /** Raised when the reputation circuit breaker trips (EMF metric of the feedback function). */
+  public readonly breakerAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: StammkundeProps) {
     super(scope, id);
@@ -144,7 +174,8 @@ export class Stammkunde extends Construct {
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
     // PutItem (profile, markers) to apply once, PutItem (history, due deliveries), UpdateItem
     // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
-    // container). No Scan, no index access.
+    // container); GetItem also for the erasure salt and records (core/gdpr.ts). No Scan, no
+    // index access.
     this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
     // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
     this.shopBus.grantPutEventsTo(this.ingest.fn);
@@ -209,41 +240,84 @@ export class Stammkunde extends Construct {
       ...(props.linkDomain && props.linkCertificateArn ? { domainName: props.linkDomain, certificateArn: props.linkCertificateArn } : {}),
     });
 
-    // feedback takes the EventBridge event itself (functions/feedback/handler.ts), so the rule
-    // invokes it directly (asynchronously). One DLQ catches both kinds of failure: events
-    // EventBridge could not deliver, and invocations that failed after Lambda's async retries.
-    const feedback = new StammkundeFunction(this, 'Feedback', {
+    // SES events go through a queue to feedback, which handles them in batches (up to
+    // FEEDBACK_BATCH_SIZE within a 5 s window): one invocation per 100 events instead of one per
+    // event, and one stats write per occurrence and batch instead of one per mail. Events the rule
+    // could not put into the queue, and records that failed maxReceiveCount times, share its DLQ.
+    this.feedbackWorker = new QueueWorker(this, 'Feedback', {
       folder: 'feedback',
-      description: 'SES bounces and complaints -> suppression; deliveries and failures -> ledger and stats',
+      description: 'SES events in batches: bounces and complaints -> suppression (soft-bounce runs), deliveries -> stats, Send -> ledger',
       timeout: Duration.seconds(30),
+      batchSize: FEEDBACK_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(5),
       environment: { TABLE_NAME: this.table.tableName },
     });
-    this.feedback = feedback.fn;
-    this.feedbackDeadLetters = new DeadLetterQueue(this, 'FeedbackDeadLetters', {
-      serviceDeadLetterReason:
-        'This queue is the dead-letter queue of the SES feedback rule target and of the feedback function\'s asynchronous invocations, not of an SQS queue that cdk-nag could see.',
-    });
-    this.feedback.configureAsyncInvoke({
-      onFailure: new destinations.SqsDestination(this.feedbackDeadLetters.queue),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    // feedback: applyAtomically for suppression (BatchGet + conditional Put), ledger transition
-    // and stats (Get, conditional Update).
-    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
+    this.feedback = this.feedbackWorker.fn;
+    this.feedbackDeadLetters = this.feedbackWorker.deadLetterQueue;
+    // feedback: applyAtomically for suppression (BatchGet + conditional Put), history (Put), the
+    // ledger (Get, conditional Update), stats and reputation counters (Update), markers (Put),
+    // soft-bounce runs (BatchGet, Update, Delete).
+    this.table.grantItemActions(this.feedback, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
 
     new events.Rule(this, 'SesFeedbackRule', {
       eventBus: this.mail.eventBus,
       description: 'routes.sesFeedback: SES events of the Stammkunde configuration set',
       eventPattern: toCdkEventPattern(sesFeedbackPattern(this.mail.configurationSet.configurationSetName)),
       targets: [
-        new targets.LambdaFunction(this.feedback, {
-          deadLetterQueue: this.feedbackDeadLetters.queue,
+        new targets.SqsQueue(this.feedbackWorker.queue, {
+          deadLetterQueue: this.feedbackDeadLetters,
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
         }),
       ],
     });
+
+    // GDPR requests: invoked by the shop (grantGdpr), or its events on the shop bus.
+    this.gdpr = new StammkundeFunction(this, 'Gdpr', {
+      folder: 'gdpr',
+      description: 'GDPR export (Art. 15/20) and erasure (Art. 17) of one customer',
+      timeout: Duration.minutes(5),
+      environment: { TABLE_NAME: this.table.tableName },
+    }).fn;
+    // Reads by key and per-customer/per-day Query; deletes by BatchWrite; the erasure record and salt by Put.
+    this.table.grantItemActions(this.gdpr, 'GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem');
+    const gdprDeadLetters = new DeadLetterQueue(this, 'GdprDeadLetters', {
+      serviceDeadLetterReason: 'This queue is the dead-letter queue of the GDPR request rule target, not of an SQS queue that cdk-nag could see.',
+    });
+    new events.Rule(this, 'GdprRequestsRule', {
+      eventBus: this.shopBus,
+      description: 'The shop\'s CustomerErasureRequested / CustomerExportRequested -> gdpr',
+      eventPattern: { source: [...GDPR_REQUEST_PATTERN.source], detailType: [...GDPR_REQUEST_PATTERN['detail-type']] },
+      targets: [new targets.LambdaFunction(this.gdpr, { deadLetterQueue: gdprDeadLetters.queue, retryAttempts: 3, maxEventAge: Duration.hours(24) })],
+    });
+    this.gdpr.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(gdprDeadLetters.queue), retryAttempts: 2 });
+
+    // The breaker's limits go to the three functions that read them (checked here, at synth).
+    const breakerConfig = props.breaker ? JSON.stringify(checkBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, ...props.breaker })) : undefined;
+    if (breakerConfig) for (const fn of [this.feedback, this.delivery.send.fn, this.delivery.tick]) fn.addEnvironment('BREAKER_CONFIG', breakerConfig);
+    // The breaker: feedback publishes ReputationBreakerTripped (EMF, namespace Stammkunde) when it trips.
+    this.breakerAlarm = new cloudwatch.Metric({
+      namespace: 'Stammkunde',
+      metricName: 'ReputationBreakerTripped',
+      dimensionsMap: { service: 'feedback' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'BreakerAlarm', {
+      alarmDescription: 'The reputation circuit breaker tripped: marketing mail is paused. See `stammkunde status`; fix the list, then `stammkunde resume --breaker` or wait for the test batch.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Alarms notify one topic. CloudWatch can publish to an encrypted topic only with a customer
+    // managed key whose policy lets it use the key (the AWS-managed SNS key does not).
+    const alarmKey = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the Stammkunde alarm topic' });
+    alarmKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true, displayName: 'Stammkunde alarms' });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    for (const child of this.node.findAll()) if (child instanceof cloudwatch.Alarm) child.addAlarmAction(action);
 
     new CfnOutput(this, 'ShopEventBusName', {
       value: this.shopBus.eventBusName,
@@ -254,6 +328,8 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    new CfnOutput(this, 'GdprFunctionName', { value: this.gdpr.functionName, description: 'Invoke with {"action":"export"|"erase","customerId":"..."} (grantGdpr)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every Stammkunde alarm notifies this topic (subscribe, or set stammkunde:alarmEmail)' });
     // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.
     new CfnOutput(this, 'CustomerEndpointUrl', { value: this.customerEndpoint.url, description: 'Set stammkunde:publicBaseUrl to this origin so mail links reach the customer endpoint' });
     new CfnOutput(this, 'CustomerEndpointFunctionUrl', { value: this.customerEndpoint.functionUrl.url, description: 'The customer endpoint (Lambda Function URL); mail links start here unless a custom domain is set' });
@@ -265,6 +341,11 @@ export class Stammkunde extends Construct {
   /** Lets the shop backend put its events on the shop bus (events:PutEvents on this bus only). */
   public grantPutEvents(grantee: iam.IGrantable): iam.Grant {
     return this.shopBus.grantPutEventsTo(grantee);
+  }
+
+  /** Lets the shop's backend invoke the GDPR function (export and erase of one customer). */
+  public grantGdpr(grantee: iam.IGrantable): iam.Grant {
+    return this.gdpr.grantInvoke(grantee);
   }
 
   /**

@@ -16,6 +16,7 @@ export const CONTEXT_KEYS = {
   createEmailIdentity: 'stammkunde:createEmailIdentity',
   linkDomain: 'stammkunde:linkDomain',
   linkCertificateArn: 'stammkunde:linkCertificateArn',
+  alarmEmail: 'stammkunde:alarmEmail',
 } as const;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -49,6 +50,8 @@ export const StackConfig = z.object({
   linkDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a host name such as "links.shop.example"').optional(),
   /** ACM certificate (in us-east-1) for linkDomain. */
   linkCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'must be an ACM certificate ARN in us-east-1').optional(),
+  /** An address that gets every alarm (SNS e-mail subscription). */
+  alarmEmail: z.email().optional(),
 }).superRefine((c, ctx) => {
   if ((c.linkDomain === undefined) !== (c.linkCertificateArn === undefined)) {
     ctx.addIssue({ code: 'custom', path: [c.linkDomain === undefined ? 'linkDomain' : 'linkCertificateArn'], message: 'linkDomain and linkCertificateArn go together' });

@@ -4,6 +4,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Stammkunde, type ShopInfo } from '../constructs/stammkunde';
+import type { BreakerConfig } from '#core/delivery/breaker';
 
 export { toCdkEventPattern } from '../constructs/stammkunde';
 
@@ -46,6 +47,16 @@ export interface StammkundeStackProps extends StackProps {
    * @default - none
    */
   readonly linkCertificateArn?: string;
+  /**
+   * An address that gets every alarm (SNS e-mail subscription).
+   * @default - none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The reputation circuit breaker's limits (the construct's `breaker` prop).
+   * @default - 500 mails, 4% bounces, 0.08% complaints, 24 h cool-down, 100 test recipients
+   */
+  readonly breaker?: Partial<BreakerConfig>;
 }
 
 export class StammkundeStack extends Stack {
@@ -65,6 +76,8 @@ export class StammkundeStack extends Stack {
       ...(props.protectData !== undefined ? { protectData: props.protectData } : {}),
       ...(props.createEmailIdentity !== undefined ? { createEmailIdentity: props.createEmailIdentity } : {}),
       ...(props.linkDomain && props.linkCertificateArn ? { linkDomain: props.linkDomain, linkCertificateArn: props.linkCertificateArn } : {}),
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      ...(props.breaker ? { breaker: props.breaker } : {}),
     });
   }
 

@@ -119,7 +119,7 @@ describe('infra: audience and send queues', () => {
     expect(sendTargets('Delivery/Tick/Role')).toEqual([audienceQueue, sendQueue]);
     expect(sendTargets('Delivery/Audience/Worker/Role')).toEqual([sendQueue, audienceQueue]);
     expect(sendTargets('Delivery/Send/Worker/Role')).toEqual([sendQueue]);
-    expect(sendTargets('Feedback/Role')).toEqual([arnOf(id('AWS::SQS::Queue', 'FeedbackDeadLetters/Queue'))]);
+    expect(sendTargets('Feedback/Worker/Role')).toEqual([]);
   });
 });
 
@@ -142,7 +142,7 @@ describe('infra: SES', () => {
     });
   });
 
-  it('routes SES events of its own configuration set from the default bus to feedback, failures to a DLQ', () => {
+  it('routes SES events of its own configuration set from the default bus to the feedback queue, failures to its DLQ', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: 'default',
       EventPattern: {
@@ -152,18 +152,20 @@ describe('infra: SES', () => {
       },
       Targets: [
         Match.objectLike({
-          Arn: arnOf(id('AWS::Lambda::Function', 'Feedback/Function')),
-          DeadLetterConfig: { Arn: arnOf(id('AWS::SQS::Queue', 'FeedbackDeadLetters/Queue')) },
+          Arn: arnOf(id('AWS::SQS::Queue', 'Feedback/Work/Queue')),
+          DeadLetterConfig: { Arn: arnOf(id('AWS::SQS::Queue', 'Feedback/Work/DeadLetters/Queue')) },
         }),
       ],
     });
   });
 
-  it('sends feedback invocations that failed their async retries to the same DLQ', () => {
-    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: ref(id('AWS::Lambda::Function', 'Feedback/Function')),
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: arnOf(id('AWS::SQS::Queue', 'FeedbackDeadLetters/Queue')) } },
+  it('drains the feedback queue in batches of 100 within a 5 s window, reporting partial failures', () => {
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(id('AWS::Lambda::Function', 'Feedback/Worker/Function')),
+      EventSourceArn: arnOf(id('AWS::SQS::Queue', 'Feedback/Work/Queue')),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 
@@ -183,7 +185,7 @@ describe('infra: SES', () => {
     ]);
     // tick reads the account (GetAccount) to resume occurrences the account paused; it sends nothing.
     expect(actionsOf(policyOf('Delivery/Tick/Role')).filter((a) => a.startsWith('ses:'))).toEqual(['ses:GetAccount']);
-    for (const rolePath of ['Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
+    for (const rolePath of ['Delivery/Audience/Worker/Role', 'Feedback/Worker/Role', 'Ingest/Worker/Role']) {
       expect(actionsOf(policyOf(rolePath)).filter((a) => a.startsWith('ses:')), rolePath).toEqual([]);
     }
   });
@@ -224,7 +226,7 @@ describe('infra: delivery configuration', () => {
     const secret = ref(id('AWS::SecretsManager::Secret', 'Delivery/TokenSecret'));
     const secretStatements = policyOf('Delivery/Send/Worker/Role').filter((st) => actionsOf([st]).some((a) => a.startsWith('secretsmanager:')));
     expect(secretStatements).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret }]);
-    for (const rolePath of ['Delivery/Tick/Role', 'Delivery/Audience/Worker/Role', 'Feedback/Role', 'Ingest/Worker/Role']) {
+    for (const rolePath of ['Delivery/Tick/Role', 'Delivery/Audience/Worker/Role', 'Feedback/Worker/Role', 'Ingest/Worker/Role']) {
       expect(actionsOf(policyOf(rolePath)).filter((a) => a.startsWith('secretsmanager:')), rolePath).toEqual([]);
     }
   });
@@ -253,7 +255,7 @@ describe('infra: delivery configuration', () => {
       { actions: ['dynamodb:GetItem'], resource: table },
       { actions: ['dynamodb:Scan'], resource: { 'Fn::Join': ['', [table, '/index/profiles']] } },
     ]);
-    expect(tableActions('Feedback/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table }]);
+    expect(tableActions('Feedback/Worker/Role')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resource: table }]);
     expect(tableActions('Delivery/Send/Worker/Role')).toEqual([
       {
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
@@ -279,6 +281,6 @@ describe('infra: delivery configuration', () => {
   it('runs every function on Node 24 and arm64', () => {
     const fns = Object.values(s.template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[] } }[];
     expect(fns.map((fn) => [fn.Properties.Runtime, fn.Properties.Architectures])).toEqual(fns.map(() => ['nodejs24.x', ['arm64']]));
-    expect(fns.length).toBe(6); // ingest, tick, audience, send, feedback, track
+    expect(fns.length).toBe(7); // ingest, tick, audience, send, feedback, track, gdpr
   });
 });

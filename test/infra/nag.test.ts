@@ -58,7 +58,7 @@ describe('infra: cdk-nag AwsSolutions', () => {
       'Stammkunde/Default/Delivery/Tick/Role AwsSolutions-IAM5[Resource::*]',
       'Stammkunde/Default/Delivery/TickDeadLetters/Queue AwsSolutions-SQS3',
       'Stammkunde/Default/Delivery/TokenSecret AwsSolutions-SMG4',
-      'Stammkunde/Default/FeedbackDeadLetters/Queue AwsSolutions-SQS3',
+      'Stammkunde/Default/GdprDeadLetters/Queue AwsSolutions-SQS3',
     ]);
   });
 

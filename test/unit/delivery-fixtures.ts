@@ -80,6 +80,7 @@ import type { AudienceShard, SendWork, SendWorkInput } from '#core/delivery/mess
 import { SendWork as SendWorkSchema } from '#core/delivery/messages';
 import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
 import type { DeliveryStore } from '#core/delivery-store';
+import type { BreakerGate } from '#core/delivery/breaker';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -93,6 +94,9 @@ export interface PipelineOptions {
   /** Wraps the store the sender sees (fault injection). */
   wrapStore?: (store: DeliveryStore) => DeliveryStore;
   account?: AccountStatusReader;
+  /** The reputation circuit breaker the sender asks, and tick's question whether it releases. */
+  breaker?: BreakerGate;
+  breakerReleases?: () => Promise<boolean>;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -104,12 +108,13 @@ export const createPipeline = async (options: PipelineOptions) => {
   const people = arrayProfiles(options.profiles);
   let nowMs = options.now.getTime();
   const clock = { now: () => new Date(nowMs) };
-  const tickDeps = { store, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, totalSegments: options.totalSegments ?? 4 } };
+  const tickDeps = { store, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, totalSegments: options.totalSegments ?? 4 }, ...(options.breakerReleases ? { breakerReleases: options.breakerReleases } : {}) };
   const audience = createAudienceWorker({ store, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG });
   let owners = 0;
   const sender = createSender({
     store: options.wrapStore ? options.wrapStore(store) : store,
     ...(options.account ? { account: options.account } : {}),
+    ...(options.breaker ? { breaker: options.breaker } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),

@@ -10,6 +10,8 @@ import { register as publish } from '#cli/commands/publish';
 import { register as campaigns } from '#cli/commands/campaigns';
 import { register as pauseResumeArchive } from '#cli/commands/pause';
 import { register as importCustomers } from '#cli/commands/import';
+import { register as status } from '#cli/commands/status';
+import { register as gdpr } from '#cli/commands/gdpr';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -23,5 +25,7 @@ export const commands: RegisterCommand[] = [
   publish,
   campaigns,
   pauseResumeArchive,
+  status,
+  gdpr,
   importCustomers,
 ];

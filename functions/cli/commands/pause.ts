@@ -6,8 +6,23 @@
 import type { Command } from 'commander';
 import { archive, pause, resume } from '#core/campaign-control';
 import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
+import { liftBreaker } from '#core/delivery/breaker';
+import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 
 export type ControlAction = 'pause' | 'resume' | 'archive';
+
+/** `resume --breaker`: a person lifts the reputation circuit breaker; tick then resumes what it paused. */
+export const runLiftBreaker = async (flags: TargetFlags, clients: AwsClients = {}, now: Date = new Date()): Promise<string> => {
+  const target = await resolveTarget(flags, clients);
+  try {
+    const lifted = await liftBreaker(createDynamoBreakerStore({ client: target.client, tableName: target.tableName }), now);
+    return lifted
+      ? 'reputation circuit breaker lifted: the next tick resumes the occurrences it paused (fix the list first: the same rates trip it again)'
+      : 'reputation circuit breaker is not tripped; nothing to lift';
+  } finally {
+    target.close();
+  }
+};
 
 export const runControl = async (action: ControlAction, id: string, flags: TargetFlags, clients: AwsClients = {}): Promise<string> => {
   const target = await resolveTarget(flags, clients);
@@ -32,10 +47,19 @@ export const register = (program: Command): void => {
       program
         .command(action)
         .description(descriptions[action])
-        .argument(action === 'archive' ? '<campaignId>' : '<id>', action === 'archive' ? 'campaign id' : 'campaign id or occurrence id'),
+        .argument(action === 'archive' ? '<campaignId>' : action === 'resume' ? '[id]' : '<id>', action === 'archive' ? 'campaign id' : 'campaign id or occurrence id'),
     );
-    if (action === 'resume') command.option('--send-queue <url>', 'the send queue URL (read from the stack outputs with --stack)');
-    command.action(async (id: string, flags: TargetFlags) => {
+    if (action === 'resume') {
+      command.option('--send-queue <url>', 'the send queue URL (read from the stack outputs with --stack)');
+      command.option('--breaker', 'lift the reputation circuit breaker (see stammkunde status)');
+    }
+    command.action(async (id: string | undefined, flags: TargetFlags & { breaker?: boolean }) => {
+      if (action === 'resume' && flags.breaker) {
+        if (id !== undefined) throw new Error('give either an id or --breaker, not both');
+        console.log(await runLiftBreaker(flags));
+        return;
+      }
+      if (id === undefined) throw new Error(`${action} needs a campaign or occurrence id${action === 'resume' ? ' (or --breaker)' : ''}`);
       console.log(await runControl(action, id, flags));
     });
   }

@@ -76,10 +76,11 @@ export interface ResumeCheck {
  * (SendingEnabled, enforcement not SHUTDOWN, room in the 24-hour quota), and finishes resumes
  * that crashed half-way. Asks GetAccount only when something waits on it.
  */
-export const resumePausedOccurrences = async (deps: ResumeDeps & { account?: AccountStatusReader }): Promise<ResumeCheck> => {
+export const resumePausedOccurrences = async (deps: ResumeDeps & { account?: AccountStatusReader; breakerReleases?: () => Promise<boolean> }): Promise<ResumeCheck> => {
   const result: ResumeCheck = { resumed: [], waiting: 0 };
   const markers = await deps.store.listPausedOccurrences();
   const waiting: string[] = [];
+  const breakerWaiting: string[] = [];
   for (const marker of markers) {
     const occurrence = await deps.store.getOccurrence(marker.occurrenceId);
     if (occurrence && occurrence.state !== 'paused') {
@@ -88,10 +89,21 @@ export const resumePausedOccurrences = async (deps: ResumeDeps & { account?: Acc
       result.resumed.push(marker.occurrenceId);
     } else if (marker.cause === 'account') {
       waiting.push(marker.occurrenceId);
+    } else if (marker.cause === 'breaker') {
+      breakerWaiting.push(marker.occurrenceId);
     }
   }
-  if (waiting.length === 0 || !deps.account) return { ...result, waiting: waiting.length };
-  if (!accountCanSend(await deps.account.accountStatus())) return { ...result, waiting: waiting.length };
+  // The breaker's pauses end when it lets marketing through again (lifted, or its test batch).
+  if (breakerWaiting.length > 0 && deps.breakerReleases && (await deps.breakerReleases())) {
+    for (const occurrenceId of breakerWaiting) {
+      await resumeOccurrence(deps, occurrenceId);
+      result.resumed.push(occurrenceId);
+    }
+  } else {
+    result.waiting += breakerWaiting.length;
+  }
+  if (waiting.length === 0 || !deps.account) return { ...result, waiting: result.waiting + waiting.length };
+  if (!accountCanSend(await deps.account.accountStatus())) return { ...result, waiting: result.waiting + waiting.length };
   for (const occurrenceId of waiting) {
     await resumeOccurrence(deps, occurrenceId);
     result.resumed.push(occurrenceId);

@@ -19,6 +19,7 @@ import { addOutcome, type Tally } from './outcomes';
 import { sendRecipient, type MessageRun, type RecipientResult } from './recipient';
 import { parkWork } from './resume';
 import type { ShopDeliverySettings } from './local-time';
+import { BREAKER_PAUSE_REASON, type BreakerGate } from './breaker';
 
 export interface SendConfig {
   from: string;
@@ -76,6 +77,8 @@ export interface SendDeps {
   config: SendConfig;
   /** SES GetAccount: tells a spent daily quota from rate throttling. */
   account?: AccountStatusReader;
+  /** The reputation circuit breaker (cached per container); marketing work waits while it holds. */
+  breaker?: BreakerGate;
 }
 
 export interface SendWorkResult {
@@ -146,6 +149,14 @@ export const createSender = (deps: SendDeps) => {
       await parkWork(deps, { ...work, customerIds: ids }, messageKey);
       await store.addStats(work.occurrenceId, tally);
       return { tally, paused: occurrence.pausedReason ?? 'paused', requeued: 0, deferred: 0, failures: [] };
+    }
+    // The reputation circuit breaker holds marketing only; transactional mail keeps flowing.
+    if (deps.breaker && published.campaign.capClass === 'marketing' && (await deps.breaker.holds(ids.length))) {
+      await store.pauseOccurrence(work.occurrenceId, BREAKER_PAUSE_REASON, 'breaker', nowMs());
+      const tally = addOutcome({}, 'held', ids.length);
+      await parkWork(deps, { ...work, customerIds: ids }, messageKey);
+      await store.addStats(work.occurrenceId, tally);
+      return { tally, paused: BREAKER_PAUSE_REASON, requeued: 0, deferred: 0, failures: [] };
     }
     const [profiles, capSlots] = await Promise.all([
       deps.profiles.getProfiles(ids),

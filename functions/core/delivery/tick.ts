@@ -53,6 +53,8 @@ export interface TickDeps {
   account?: AccountStatusReader;
   /** The shop's default country bounds when country-dependent occasions are scanned. @default DEFAULT_SHOP_DELIVERY */
   shop?: ShopDeliverySettings;
+  /** Whether the reputation circuit breaker lets its paused occurrences run again (breaker.ts breakerReleases). */
+  breakerReleases?: () => Promise<boolean>;
 }
 
 export interface TickResult {

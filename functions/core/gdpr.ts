@@ -1,0 +1,192 @@
+// GDPR operations on one customer (pure: stores, clock and hashing come in as ports).
+// - exportCustomer (Art. 15/20): the profile, the consent with its proofs and history, every event,
+//   the mails sent (occurrence, campaign, state, dates, SES message id) and the clicks, as one JSON
+//   document (machine-readable, schema version 1). Coupons and referrals join once they exist.
+// - eraseCustomer (Art. 17): deletes everything that names the customer or holds their data:
+//   the customer partition (profile, event history, dedup markers, soft-bounce run), the send
+//   ledger entries, frequency-cap slots, clicks and opens, open confirmation deliveries, and
+//   rejected events whose raw body mentions the customer id or email. Kept: counts that name
+//   nobody (occurrence stats, click counts, reputation counters) and, only when the customer had
+//   unsubscribed or complained, an erasure record under a salted hash of the email, so that a
+//   re-import of an old list does not mail them again. A fresh registration whose consent is newer
+//   than the erasure is accepted as usual (double opt-in).
+// Finding the items without a table scan: keys by customer id (CUST#, CAP#); ledger and click items
+// are keyed by occurrence and customer, so the occurrences of the ledger's retention are listed per
+// campaign (a Query each) and their keys are read directly; confirmation mails are keyed by the
+// consent requests, which the customer's own ConsentGiven events name; rejections by day within
+// their 90-day retention. All bounded by the number of campaigns, occurrences and days.
+import type { DeliveryStore } from '#core/delivery-store';
+import type { LedgerEntry } from '#core/delivery/ledger';
+import type { CustomerEventRecord, CustomerStore } from '#core/store';
+import type { Profile } from '#core/profile';
+import type { ShopEvent } from '#core/events';
+import { CONFIRMATION_CAMPAIGN_ID, confirmationOccurrenceId, requestKeyOf } from '#core/consent';
+
+export const EXPORT_SCHEMA_VERSION = 1;
+
+/** The shop's requests on the Stammkunde bus (source "shop"), routed to the gdpr function. */
+export const GDPR_REQUEST_TYPES = ['CustomerExportRequested', 'CustomerErasureRequested'] as const;
+export const GDPR_REQUEST_PATTERN = { source: ['shop'], 'detail-type': [...GDPR_REQUEST_TYPES] } as const;
+/** Ledger items live 35 days (TTL), and DynamoDB deletes expired items within about two days. */
+export const LEDGER_LOOKBACK_DAYS = 37;
+/** Rejections live 90 days (TTL): the days erase looks through. */
+export const REJECTION_LOOKBACK_DAYS = 92;
+const DAY_MS = 86_400_000;
+
+export interface ClickRecord {
+  occurrenceId: string;
+  /** The link's index in the campaign's link table; absent for an open. */
+  link?: number;
+  kind: 'click' | 'open';
+  at: string;
+}
+
+/** What erase kept: an erasure record under the salted email hash. */
+export interface ErasureRecord {
+  /** Why the address must not be mailed on old consent: the customer unsubscribed or complained. */
+  reason: 'unsubscribed' | 'complained';
+  erasedAt: string;
+}
+
+/** The personal-data side of the stores (adapters/dynamo-personal-data.ts, memory-personal-data.ts). */
+export interface PersonalDataStore {
+  clicksOf(customerId: string, occurrenceIds: readonly string[]): Promise<ClickRecord[]>;
+  /** Deletes the customer's partition, cap slots, ledger and click items of these occurrences, and these due deliveries. Answers the items deleted. */
+  eraseItems(customerId: string, occurrenceIds: readonly string[], dueDeliveryIds: readonly string[]): Promise<number>;
+  /** Deletes the rejections of these days whose raw body contains any of `needles`. Answers how many. */
+  eraseRejections(days: readonly string[], needles: readonly string[]): Promise<number>;
+  /** The installation's salt for email hashes (created once). */
+  salt(): Promise<string>;
+  putErasure(emailHash: string, record: ErasureRecord): Promise<void>;
+  getErasure(emailHash: string): Promise<ErasureRecord | undefined>;
+}
+
+export interface GdprDeps {
+  customers: Pick<CustomerStore, 'getProfile' | 'listEvents'>;
+  delivery: Pick<DeliveryStore, 'listCampaigns' | 'listOccurrences' | 'getLedger'>;
+  personal: PersonalDataStore;
+  /** sha256(salt + lower-case email) as hex (node:crypto in the adapters). */
+  hashEmail: (salt: string, email: string) => string;
+}
+
+export interface CustomerExport {
+  schemaVersion: number;
+  exportedAt: string;
+  customerId: string;
+  profile: Omit<Profile, 'consent'>;
+  consent: Profile['consent'] & { history: CustomerEventRecord[] };
+  events: CustomerEventRecord[];
+  mails: { occurrenceId: string; campaignId: string; state: string; claimedAt: string; updatedAt: string; messageId?: string; reason?: string }[];
+  clicks: ClickRecord[];
+  coupons: never[];
+  referrals: never[];
+}
+
+const allEvents = async (customers: GdprDeps['customers'], customerId: string): Promise<CustomerEventRecord[]> => {
+  const out: CustomerEventRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await customers.listEvents(customerId, { limit: 500, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+};
+
+/** The occurrences whose ledger may still hold a mail to the customer, and their confirmation mails. */
+const occurrencesOf = async (deps: GdprDeps, customerId: string, profile: Profile | undefined, events: readonly CustomerEventRecord[], now: Date): Promise<string[]> => {
+  const since = now.getTime() - LEDGER_LOOKBACK_DAYS * DAY_MS;
+  const ids = new Set<string>();
+  for (const summary of await deps.delivery.listCampaigns()) {
+    for (const occurrence of await deps.delivery.listOccurrences(summary.campaignId)) {
+      if (Date.parse(occurrence.createdAt) >= since) ids.add(occurrence.occurrenceId);
+    }
+  }
+  // One confirmation mail per consent request: their occurrence ids name the request.
+  const requests = new Set(events.filter((e) => e.origin === 'own' && e.type === 'ConsentGiven').map((e) => e.at));
+  const current = profile ? requestKeyOf(profile.consent) : undefined;
+  if (current) requests.add(current);
+  for (const at of requests) ids.add(confirmationOccurrenceId(customerId, at));
+  return [...ids];
+};
+
+const campaignOf = (occurrenceId: string): string => (occurrenceId.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`) ? CONFIRMATION_CAMPAIGN_ID : occurrenceId.slice(0, occurrenceId.indexOf(':')));
+
+const mailOf = (entry: LedgerEntry) => ({
+  occurrenceId: entry.occurrenceId,
+  campaignId: campaignOf(entry.occurrenceId),
+  state: entry.state,
+  claimedAt: new Date(entry.claimedAtMs).toISOString(),
+  updatedAt: new Date(entry.updatedAtMs).toISOString(),
+  ...(entry.messageId ? { messageId: entry.messageId } : {}),
+  ...(entry.reason ? { reason: entry.reason } : {}),
+});
+
+/** Art. 15/20: everything on record about the customer, or undefined when nothing is. */
+export const exportCustomer = async (deps: GdprDeps, customerId: string, now: Date): Promise<CustomerExport | undefined> => {
+  const profile = await deps.customers.getProfile(customerId);
+  const events = await allEvents(deps.customers, customerId);
+  if (!profile && events.length === 0) return undefined;
+  const occurrenceIds = await occurrencesOf(deps, customerId, profile, events, now);
+  const entries = await Promise.all(occurrenceIds.map((occurrenceId) => deps.delivery.getLedger({ occurrenceId, customerId })));
+  const { consent, ...rest } = profile ?? ({ consent: { status: 'none' } } as Profile);
+  return {
+    schemaVersion: EXPORT_SCHEMA_VERSION,
+    exportedAt: now.toISOString(),
+    customerId,
+    profile: rest,
+    consent: { ...consent, history: events.filter((e) => e.type.startsWith('Consent') || (e.detail as { consent?: unknown } | undefined)?.consent !== undefined) },
+    events,
+    mails: entries.filter((e): e is LedgerEntry => e !== undefined).map(mailOf).sort((a, b) => a.claimedAt.localeCompare(b.claimedAt)),
+    clicks: await deps.personal.clicksOf(customerId, occurrenceIds),
+    coupons: [],
+    referrals: [],
+  };
+};
+
+export interface ErasureResult {
+  customerId: string;
+  /** Items deleted (customer partition, ledger, cap slots, clicks, deliveries) and rejections deleted. */
+  deleted: number;
+  rejectionsDeleted: number;
+  /** True when an erasure record under the salted email hash was kept (unsubscribed or complained). */
+  keptSuppression: boolean;
+  /** False when nothing was on record (erasing again is a no-op). */
+  found: boolean;
+}
+
+const erasureReason = (profile: Profile | undefined): ErasureRecord['reason'] | undefined => {
+  if (!profile) return undefined;
+  if (profile.suppression?.reason === 'complaint') return 'complained';
+  if (profile.consent.status === 'withdrawn' || Object.values(profile.topics).some((on) => on === false)) return 'unsubscribed';
+  return undefined;
+};
+
+/** Art. 17: deletes the customer's personal data everywhere; idempotent. */
+export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Date): Promise<ErasureResult> => {
+  const profile = await deps.customers.getProfile(customerId);
+  const events = await allEvents(deps.customers, customerId);
+  const occurrenceIds = await occurrencesOf(deps, customerId, profile, events, now);
+  // The record first: a crash after it leaves data to erase again, never an address without its record.
+  const reason = erasureReason(profile);
+  if (reason && profile?.email) {
+    await deps.personal.putErasure(deps.hashEmail(await deps.personal.salt(), profile.email), { reason, erasedAt: now.toISOString() });
+  }
+  const deleted = await deps.personal.eraseItems(customerId, occurrenceIds, occurrenceIds.filter((id) => id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`)));
+  const days = Array.from({ length: REJECTION_LOOKBACK_DAYS }, (_, i) => new Date(now.getTime() - i * DAY_MS).toISOString().slice(0, 10));
+  const needles = [JSON.stringify(customerId).slice(1, -1), ...(profile?.email ? [profile.email] : [])];
+  const rejectionsDeleted = await deps.personal.eraseRejections(days, needles);
+  return { customerId, deleted, rejectionsDeleted, keptSuppression: reason !== undefined && Boolean(profile?.email), found: profile !== undefined || events.length > 0 };
+};
+
+/**
+ * Ingest's check for a registration of an erased address: consent given before the erasure (an
+ * old list imported again) is dropped; newer consent stands. Returns the event to apply.
+ */
+export const withoutErasedConsent = (event: ShopEvent, erasure: ErasureRecord | undefined): ShopEvent => {
+  if (!erasure || (event.type !== 'CustomerRegistered' && event.type !== 'CustomerUpdated')) return event;
+  const consent = (event.detail as { consent?: { at: string } }).consent;
+  if (!consent || Date.parse(consent.at) > Date.parse(erasure.erasedAt)) return event;
+  const { consent: _dropped, ...detail } = event.detail as { consent?: unknown } & Record<string, unknown>;
+  return { ...event, detail } as ShopEvent;
+};

@@ -1,0 +1,156 @@
+// GDPR export and erasure on DynamoDB (dynalite): a customer who got a newsletter, clicked, sent a
+// rejected event and complained is exported with everything, then erased; a scan of the whole
+// table afterwards finds neither their email, their name nor their customer id.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createRuntime, type Runtime, type SentMail } from '#local/runtime';
+import { SimClock } from '#local/sim-clock';
+import { createDocumentClient } from '#adapters/aws-clients';
+import { createDynamoClickStore } from '#adapters/dynamo-click-store';
+import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
+import { suppressionsFrom } from '#core/delivery/feedback';
+import { encodeLedgerTag } from '#core/delivery/send';
+import { withoutErasedConsent, type CustomerExport } from '#core/gdpr';
+import { runErase, runExport } from '#cli/commands/gdpr';
+import { createFeedbackHandler } from '../../functions/feedback/handler';
+import { createIngestHandler, erasureLookup } from '../../functions/ingest/handler';
+import { createGdprHandler } from '../../functions/gdpr/handler';
+import { defaultLoyaltyConfig } from '#core/loyalty';
+import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from '../unit/delivery-fixtures';
+import { sesEvent, sqsBatch } from '../unit/ses-events';
+
+const due = new Date('2026-12-01T08:00:00.000Z');
+const email = 'zerlina.quastenflosser@example.org';
+const secret = { customerId: 'cust-zq-4711', email, firstName: 'Zerlina', lastName: 'Quastenflosser' };
+
+let runtime: Runtime;
+const sent: SentMail[] = [];
+
+beforeAll(async () => {
+  runtime = await createRuntime({
+    clock: new SimClock(due),
+    backend: 'local-aws',
+    shop: await exampleShop(),
+    from: 'Shop <news@shop.example>',
+    unsubscribeBaseUrl: 'https://mail.shop.example',
+    keyRing: { current: testSigningKey, accepted: [testSigningKey] },
+    logLevel: 'SILENT',
+    onSent: (mail) => sent.push(mail),
+  });
+  await runtime.publish({ campaigns: [await publishExampleNewsletter()], segments: [], rewardCatalogs: [] });
+  const others = [makeProfile(1), makeProfile(2)];
+  const zerlina = makeProfile(3, { customerId: secret.customerId, email, firstName: secret.firstName, lastName: secret.lastName });
+  for (const p of [...others, zerlina]) await runtime.customers.applyAtomically(p.customerId, `seed-${p.customerId}`, () => ({ profile: p, ownEvents: [] }));
+  await runtime.customers.appendEvents(secret.customerId, [
+    { eventId: 'ev-reg', origin: 'shop', type: 'CustomerRegistered', at: '2026-01-01T00:00:00.000Z', detail: { customerId: secret.customerId, email, firstName: 'Zerlina', consent: { marketing: true, at: '2026-01-01T00:00:00Z', source: 'checkout', ip: '203.0.113.9' } } },
+    { eventId: 'ev-order', origin: 'shop', type: 'OrderPlaced', at: '2026-02-01T00:00:00.000Z', detail: { orderId: 'o-1', customerId: secret.customerId, totalCents: 4590 } },
+  ]);
+  await runtime.customers.putRejection({ key: 'bad-1', receivedAt: due.toISOString(), reason: 'detail.email: invalid', body: JSON.stringify({ detail: { customerId: secret.customerId, email: 'zerlina@' } }) });
+  await runtime.customers.putRejection({ key: 'bad-2', receivedAt: due.toISOString(), reason: 'detail.email: invalid', body: JSON.stringify({ detail: { customerId: 'someone-else' } }) });
+  await runtime.tick();
+  await runtime.settle();
+  const mine = sent.find((m) => m.customerId === secret.customerId)!;
+  const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
+  const clicks = createDynamoClickStore({ client, tableName: runtime.aws!.tableName });
+  await clicks.recordClick({ occurrenceId: mine.occurrenceId, customerId: secret.customerId, campaignId: mine.campaignId, link: 1, atMs: due.getTime() + 60_000 });
+  // A transient bounce (a soft-bounce run under the customer), then a complaint.
+  const feedback = createFeedbackHandler({ store: runtime.delivery, suppressions: suppressionsFrom(runtime.customers), feedback: runtime.feedback }, { logger: new Logger({ logLevel: 'SILENT' }) });
+  const key = { occurrenceId: mine.occurrenceId, customerId: secret.customerId };
+  expect(encodeLedgerTag(key)).toBeTruthy();
+  await feedback(sqsBatch([sesEvent('bounce-transient', key, { messageId: 'other-msg' }), sesEvent('complaint', key, { messageId: mine.messageId })]) as unknown as SQSEvent);
+}, 120_000);
+afterAll(() => runtime.stop());
+
+const flags = () => ({ table: runtime.aws!.tableName });
+const clients = () => ({ documentClient: createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint }) });
+const scan = async () => {
+  const { Items = [] } = await createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint }).send(new ScanCommand({ TableName: runtime.aws!.tableName }));
+  return Items;
+};
+
+describe('gdpr: export and erase on dynalite', () => {
+  it('exports the profile, the consent with its proof and history, events, mails with dates and campaigns, and clicks', async () => {
+    const data = JSON.parse(await runExport(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'))) as CustomerExport;
+    expect(data).toMatchObject({ schemaVersion: 1, customerId: secret.customerId, profile: { email, firstName: 'Zerlina', lastName: 'Quastenflosser' }, coupons: [], referrals: [] });
+    expect(data.consent).toMatchObject({ status: 'withdrawn' });
+    expect(data.consent.history.map((e) => e.type)).toEqual(['CustomerRegistered', 'ConsentWithdrawn']);
+    expect(data.events.map((e) => e.type)).toEqual(['CustomerRegistered', 'OrderPlaced', 'ConsentWithdrawn']);
+    expect(data.mails).toEqual([expect.objectContaining({ campaignId: 'newsletter-monthly', state: 'sent', messageId: expect.any(String), claimedAt: expect.stringMatching(/^2026-12-01T08:/) })]);
+    expect(data.clicks).toEqual([expect.objectContaining({ kind: 'click', link: 1, at: '2026-12-01T08:01:00.000Z' })]);
+  });
+
+  it('fails the export of an unknown customer in one line', async () => {
+    await expect(runExport('nobody-here', flags(), clients())).rejects.toThrow(/^customer nobody-here: nothing on record in table /);
+  });
+
+  it('erases every trace: a scan finds neither the email, the name nor the customer id; others and the counts stay', async () => {
+    const before = await scan();
+    expect(before.some((item) => JSON.stringify(item).includes(secret.customerId))).toBe(true);
+    const out = await runErase(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'));
+    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted; kept: a salted hash of the email/);
+    const after = await scan();
+    for (const needle of [secret.customerId, email, 'Zerlina', 'Quastenflosser', 'zerlina@']) {
+      expect(after.filter((item) => JSON.stringify(item).includes(needle)).map((i) => `${i.pk}|${i.sk}`), needle).toEqual([]);
+    }
+    const stillThere = after.map((i) => String(i.pk));
+    expect(stillThere).toContain('CUST#c00001');
+    expect(stillThere.some((pk) => pk.startsWith('SEND#') && pk.endsWith('#c00002'))).toBe(true);
+    expect(stillThere.some((pk) => pk.startsWith('REJECT#'))).toBe(true);
+    const occurrence = after.find((i) => String(i.sk).startsWith('OCC#'))!;
+    expect(occurrence.stat_sent).toBe(3);
+    expect(occurrence.stat_complained).toBe(1);
+  });
+
+  it('keeps only an erasure record under the salted email hash, which drops old consent on a re-import but not a fresh one', async () => {
+    const personal = createDynamoPersonalData({ client: createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint }), tableName: runtime.aws!.tableName });
+    const record = await personal.getErasure(hashEmail(await personal.salt(), ` ${email.toUpperCase()} `));
+    expect(record).toEqual({ reason: 'complained', erasedAt: '2026-12-02T00:00:00.000Z' });
+    const registration = (at: string) => ({ id: 'e', time: at, type: 'CustomerRegistered' as const, detail: { customerId: 'new-id', email, locale: 'de-DE', timeZone: 'Europe/Berlin', consent: { marketing: true, at, source: 'import' } } });
+    expect('consent' in withoutErasedConsent(registration('2026-01-01T00:00:00Z') as never, record).detail).toBe(false);
+    expect('consent' in withoutErasedConsent(registration('2026-12-03T00:00:00Z') as never, record).detail).toBe(true);
+  });
+
+  it('ingests a re-import of the erased address without its old consent, and a fresh registration with its new consent', async () => {
+    const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
+    const ingest = createIngestHandler({
+      store: runtime.customers,
+      loyalty: defaultLoyaltyConfig,
+      erasures: erasureLookup(createDynamoPersonalData({ client, tableName: runtime.aws!.tableName })),
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+    const envelope = (id: string, customerId: string, consentAt: string) => ({
+      id,
+      time: consentAt,
+      source: 'shop',
+      'detail-type': 'CustomerRegistered',
+      detail: { customerId, email, locale: 'de-DE', timeZone: 'Europe/Berlin', consent: { marketing: true, at: consentAt, source: 'import', status: 'confirmed', confirmedAt: consentAt, ip: '203.0.113.9' } },
+    });
+    await ingest(sqsBatch([envelope('re-1', 'reimported', '2026-01-01T00:00:00Z'), envelope('fresh-1', 'fresh', '2026-12-05T00:00:00Z')]) as unknown as SQSEvent);
+    expect((await runtime.customers.getProfile('reimported'))?.consent.status).toBe('none');
+    expect((await runtime.customers.getProfile('fresh'))?.consent.status).toBe('confirmed');
+  });
+
+  it('serves the shop on AWS: export by invocation, erase by its CustomerErasureRequested event, malformed requests named', async () => {
+    const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
+    const tableName = runtime.aws!.tableName;
+    const gdpr = createGdprHandler(
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail },
+      { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
+    );
+    const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });
+    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', export: { customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] } });
+    const event = { id: 'ev-77', 'detail-type': 'CustomerErasureRequested', source: 'shop', detail: { customerId: 'c00002' } };
+    expect(await gdpr(event)).toMatchObject({ action: 'erase', requestId: 'ev-77', found: true, keptSuppression: false });
+    expect(await gdpr(event)).toMatchObject({ action: 'erase', found: false, deleted: 0 });
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+    expect(Items.filter((i) => JSON.stringify(i).includes('c00002') || JSON.stringify(i).includes('customer2@example.com'))).toEqual([]);
+    await expect(gdpr({ action: 'erase', customerId: 'has space' })).rejects.toThrow(/^gdpr request: /);
+    await expect(gdpr({ ...event, 'detail-type': 'CustomerExportRequested' })).rejects.toThrow(/^CustomerExportRequested for customer c00002: exports by event need the S3 export bucket/);
+  });
+
+  it('erases again as a no-op', async () => {
+    expect(await runErase(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'))).toBe('customer cust-zq-4711: nothing on record; nothing erased');
+  });
+});

@@ -7,7 +7,7 @@
 // Exactly once per (occurrence, recipient): see ledger.ts for the state machine and
 // ledger-writes.ts for how a lost write response is resolved.
 import type { Clock } from '#core/clock';
-import { readOccurrenceCampaign, type DeliveryStore, type PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, type CampaignHold, type DeliveryStore, type PublishedCampaign } from '#core/delivery-store';
 import type { AccountStatusReader, Deadline, MailRenderer, Mailer, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
 import type { RateLimiter } from './pacing';
@@ -46,6 +46,9 @@ export interface SendConfig {
   /** Default zone and quiet hours for the quiet-hours gate; absent: only a campaign's own `quietHours` applies. */
   shop?: ShopDeliverySettings;
 }
+
+/** How long mail of a paused campaign without an occurrence record waits before it is checked again. */
+export const HOLD_RECHECK_MS = 3_600_000;
 
 export const DEFAULT_SEND_CONFIG: Omit<SendConfig, 'from'> = {
   frequencyCap: 3,
@@ -125,6 +128,15 @@ export const createSender = (deps: SendDeps) => {
   const nowMs = () => deps.clock.now().getTime();
   const { config, store } = deps;
 
+  /** Campaign holds (paused/archived) from the catalog, read at most once per campaignCacheMs. */
+  let holds: { atMs: number; byId: Map<string, CampaignHold | undefined> } | undefined;
+  const holdOf = async (campaignId: string): Promise<CampaignHold | undefined> => {
+    if (!holds || nowMs() - holds.atMs >= config.campaignCacheMs) {
+      holds = { atMs: nowMs(), byId: new Map((await store.listCampaigns()).map((summary) => [summary.campaignId, summary.hold])) };
+    }
+    return holds.byId.get(campaignId);
+  };
+
   const campaignFor = async (campaignId: string, version: number | undefined): Promise<PublishedCampaign> => {
     const cacheKey = `${campaignId}@${version ?? 'current'}`;
     const cached = campaigns.get(cacheKey);
@@ -149,6 +161,24 @@ export const createSender = (deps: SendDeps) => {
       await parkWork(deps, { ...work, customerIds: ids }, messageKey);
       await store.addStats(work.occurrenceId, tally);
       return { tally, paused: occurrence.pausedReason ?? 'paused', requeued: 0, deferred: 0, failures: [] };
+    }
+    // A paused or archived campaign: its scheduled occurrences are paused with it (campaign-control.ts);
+    // mail of occurrences without a record of their own (triggered follow-ups, confirmation mails)
+    // is caught here. Paused: each recipient waits an hour as a due delivery and is checked again
+    // (no marker per follow-up). Archived: the campaign is retired, its pending mail is dropped, counted.
+    const hold = await holdOf(work.campaignId);
+    if (hold && occurrence === undefined) {
+      const tally: Tally = {};
+      if (hold === 'archived') addOutcome(tally, 'cancelled', ids.length);
+      else {
+        const dueAt = new Date(nowMs() + HOLD_RECHECK_MS).toISOString();
+        for (const customerId of ids) {
+          await store.putDueDelivery({ deliveryId: `${work.occurrenceId}#${customerId}`, dueAt, occurrenceId: work.occurrenceId, campaignId: work.campaignId, customerId });
+        }
+        addOutcome(tally, 'held', ids.length);
+      }
+      await store.addStats(work.occurrenceId, tally);
+      return { tally, paused: `campaign ${hold}`, requeued: 0, deferred: 0, failures: [] };
     }
     // The reputation circuit breaker holds marketing only; transactional mail keeps flowing.
     if (deps.breaker && published.campaign.capClass === 'marketing' && (await deps.breaker.holds(ids.length))) {

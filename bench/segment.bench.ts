@@ -33,7 +33,8 @@ const makeProfiles = (n: number, at: number): Profile[] => {
       consent: { status: rand() < 0.9 ? 'confirmed' : 'pending' },
       topics: rand() < 0.1 ? { newsletter: false } : {},
       orders: { count: 3, netSpendCents: Math.floor(rand() * 20_000), refundedCents: 0, averageOrderCents: 3_000, lastOrderAt: last, firstOrderAt: last },
-      categories: rand() < 0.5 ? ['filter', 'espresso'] : ['filter'],
+      // Per-category counts of orders not fully refunded: what "ever bought in category X" reads.
+      ...(rand() < 0.5 ? { categories: ['filter', 'espresso'], categoryOrders: { filter: 2, espresso: 1 } } : { categories: ['filter'], categoryOrders: { filter: 3 } }),
       points: 100,
       tier: tiers[i % 3]!,
       updatedAt: last,

@@ -61,6 +61,27 @@ export interface PersonalDataStore {
   getErasure(emailHash: string): Promise<ErasureRecord | undefined>;
 }
 
+/** Where an export was written: the object key and a short-lived link to download it. */
+export interface ExportLocation {
+  key: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** The export store (adapters/s3-export-writer.ts: a private, encrypted S3 object; memory-export-writer.ts). */
+export interface ExportWriter {
+  /** The location of an export already written under `key` (a fresh link), or undefined. */
+  locate(key: string): Promise<ExportLocation | undefined>;
+  /** Writes the export document under `key` and answers its location. */
+  write(key: string, body: string): Promise<ExportLocation>;
+}
+
+/** The presigned link's default lifetime: short, the object itself is private and expires after 7 days. */
+export const DEFAULT_EXPORT_LINK_SECONDS = 900;
+
+/** One object per request: a repeated request (same request id) finds its export instead of writing another. */
+export const exportKeyOf = (customerId: string, requestId: string): string => `exports/${encodeURIComponent(customerId)}/${encodeURIComponent(requestId)}.json`;
+
 export interface GdprDeps {
   customers: Pick<CustomerStore, 'getProfile' | 'listEvents'>;
   delivery: Pick<DeliveryStore, 'listCampaigns' | 'listOccurrences' | 'getLedger'>;

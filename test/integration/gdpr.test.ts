@@ -17,6 +17,7 @@ import { runErase, runExport } from '#cli/commands/gdpr';
 import { createFeedbackHandler } from '../../functions/feedback/handler';
 import { createIngestHandler, erasureLookup } from '../../functions/ingest/handler';
 import { createGdprHandler } from '../../functions/gdpr/handler';
+import { createMemoryExportWriter } from '#adapters/memory-export-writer';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from '../unit/delivery-fixtures';
 import { sesEvent, sqsBatch } from '../unit/ses-events';
@@ -132,22 +133,25 @@ describe('gdpr: export and erase on dynalite', () => {
     expect((await runtime.customers.getProfile('fresh'))?.consent.status).toBe('confirmed');
   });
 
-  it('serves the shop on AWS: export by invocation, erase by its CustomerErasureRequested event, malformed requests named', async () => {
+  it('serves the shop on AWS: export by invocation and by CustomerExportRequested to the export store, erase by its CustomerErasureRequested event, malformed requests named', async () => {
     const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
     const tableName = runtime.aws!.tableName;
+    const exports = createMemoryExportWriter();
     const gdpr = createGdprHandler(
-      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail },
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, exports },
       { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
     );
     const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });
-    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', export: { customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] } });
+    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', key: 'exports/c00002/req-1.json' });
+    expect(JSON.parse(exports.objects.get('exports/c00002/req-1.json')!)).toMatchObject({ customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] });
+    expect(await gdpr({ id: 'ev-76', source: 'shop', 'detail-type': 'CustomerExportRequested', detail: { customerId: 'c00002' } })).toMatchObject({ found: true, written: true, key: 'exports/c00002/ev-76.json' });
     const event = { id: 'ev-77', 'detail-type': 'CustomerErasureRequested', source: 'shop', detail: { customerId: 'c00002' } };
     expect(await gdpr(event)).toMatchObject({ action: 'erase', requestId: 'ev-77', found: true, keptSuppression: false });
     expect(await gdpr(event)).toMatchObject({ action: 'erase', found: false, deleted: 0 });
     const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
     expect(Items.filter((i) => JSON.stringify(i).includes('c00002') || JSON.stringify(i).includes('customer2@example.com'))).toEqual([]);
     await expect(gdpr({ action: 'erase', customerId: 'has space' })).rejects.toThrow(/^gdpr request: /);
-    await expect(gdpr({ ...event, 'detail-type': 'CustomerExportRequested' })).rejects.toThrow(/^CustomerExportRequested for customer c00002: exports by event need the S3 export bucket/);
+    expect(await gdpr({ ...event, id: 'ev-78', 'detail-type': 'CustomerExportRequested' })).toMatchObject({ action: 'export', found: false });
   });
 
   it('erases again as a no-op', async () => {

@@ -48,6 +48,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
+  /** Per customer, the ids of due deliveries ever put (GDPR erase; dueDeliveryIdsOf). */
+  readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
   readonly pauseMarkers = new Map<string, PausedOccurrence>();
 
@@ -230,6 +232,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
     this.dueSlots.set(delivery.deliveryId, { bucket: bucketName, sortKey });
+    // As the DynamoDB reference item, kept after release (there its TTL removes it).
+    this.dueRefs.set(delivery.customerId, (this.dueRefs.get(delivery.customerId) ?? new Set()).add(delivery.deliveryId));
   }
   async listDueDeliveries(bucketName: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<DueDelivery>> {
     const bucket = this.dueBuckets.get(bucketName);
@@ -252,6 +256,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
     }
     while (i < sorted.length && !bucket.items.has(sorted[i]!)) i++;
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
+  }
+  async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
+    return [...this.dueRefs.get(customerId) ?? []];
   }
   async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
     for (const delivery of deliveries) this.removeDue(delivery.deliveryId);

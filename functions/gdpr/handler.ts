@@ -54,7 +54,7 @@ export const createGdprHandler = (deps: GdprDeps & { exports: ExportWriter }, op
     const ids = { customerId: request.customerId, ...(request.requestId ? { requestId: request.requestId } : {}) };
     if (request.action === 'erase') {
       const result = await eraseCustomer(deps, request.customerId, now());
-      logger.info('customer erased', { ...ids, via: request.via, deleted: result.deleted, rejectionsDeleted: result.rejectionsDeleted, keptSuppression: result.keptSuppression, found: result.found });
+      logger.info('customer erased', { ...ids, via: request.via, deleted: result.deleted, heldWorkChanged: result.heldWorkChanged, rejectionsDeleted: result.rejectionsDeleted, keptSuppression: result.keptSuppression, found: result.found });
       return { action: 'erase', ...(request.requestId ? { requestId: request.requestId } : {}), ...result };
     }
     const requestId = request.requestId ?? `invoke-${now().toISOString()}`;

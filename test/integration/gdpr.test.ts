@@ -61,7 +61,19 @@ beforeAll(async () => {
   const key = { occurrenceId: mine.occurrenceId, customerId: secret.customerId };
   expect(encodeLedgerTag(key)).toBeTruthy();
   await feedback(sqsBatch([sesEvent('bounce-transient', key, { messageId: 'other-msg' }), sesEvent('complaint', key, { messageId: mine.messageId })]) as unknown as SQSEvent);
+  // Pending work that names the customer: held work of a paused occurrence (with and without
+  // others), and due deliveries of a seasonal occurrence, a triggered flow and a quiet-hours wait.
+  await runtime.delivery.pauseOccurrence(pausedOccurrence, 'paused by a person', 'person', due.getTime());
+  await runtime.delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: ['c00001', secret.customerId, 'c00002'], hop: 0 }, 'msg-shared');
+  await runtime.delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: [secret.customerId], hop: 0 }, 'msg-alone');
+  const dueOf = (deliveryId: string, occurrenceId: string, campaignId: string, customerId: string) => ({ deliveryId, dueAt: '2026-12-24T09:00:00.000Z', occurrenceId, campaignId, customerId });
+  for (const customerId of [secret.customerId, 'c00001']) {
+    await runtime.delivery.putDueDelivery(dueOf(`xmas:2026@2026-12-24#${customerId}`, 'xmas:2026@2026-12-24', 'xmas', customerId));
+    await runtime.delivery.putDueDelivery(dueOf(`welcome:${customerId}:first`, `welcome:${customerId}:first`, 'welcome', customerId));
+    await runtime.delivery.putDueDelivery(dueOf(`newsletter-monthly:2026-12-20T08:00Z#${customerId}`, 'newsletter-monthly:2026-12-20T08:00Z', 'newsletter-monthly', customerId));
+  }
 }, 120_000);
+const pausedOccurrence = 'newsletter-monthly:2026-12-15T08:00Z';
 afterAll(() => runtime.stop());
 
 const flags = () => ({ table: runtime.aws!.tableName });
@@ -89,12 +101,17 @@ describe('gdpr: export and erase on dynalite', () => {
   it('erases every trace: a scan finds neither the email, the name nor the customer id; others and the counts stay', async () => {
     const before = await scan();
     expect(before.some((item) => JSON.stringify(item).includes(secret.customerId))).toBe(true);
+    expect(await runtime.delivery.dueDeliveryIdsOf(secret.customerId)).toHaveLength(3);
     const out = await runErase(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'));
-    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted; kept: a salted hash of the email/);
+    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted, taken out of 2 held send work items; kept: a salted hash of the email/);
     const after = await scan();
     for (const needle of [secret.customerId, email, 'Zerlina', 'Quastenflosser', 'zerlina@']) {
       expect(after.filter((item) => JSON.stringify(item).includes(needle)).map((i) => `${i.pk}|${i.sk}`), needle).toEqual([]);
     }
+    // The other customers' held work and due deliveries stay.
+    expect(await runtime.delivery.listHeldWork(pausedOccurrence)).toEqual([{ key: 'msg-shared', work: expect.objectContaining({ customerIds: ['c00001', 'c00002'] }) }]);
+    expect((await runtime.delivery.listDueDeliveries('2026-12-24T09:00')).items.map((d) => d.customerId)).toEqual(['c00001', 'c00001', 'c00001']);
+    expect(await runtime.delivery.dueDeliveryIdsOf(secret.customerId)).toEqual([]);
     const stillThere = after.map((i) => String(i.pk));
     expect(stillThere).toContain('CUST#c00001');
     expect(stillThere.some((pk) => pk.startsWith('SEND#') && pk.endsWith('#c00002'))).toBe(true);

@@ -48,7 +48,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
-  /** Per customer, the ids of due deliveries ever put (GDPR erase; dueDeliveryIdsOf). */
+  /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
   readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
   readonly pauseMarkers = new Map<string, PausedOccurrence>();
@@ -232,7 +232,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
     this.dueSlots.set(delivery.deliveryId, { bucket: bucketName, sortKey });
-    // As the DynamoDB reference item, kept after release (there its TTL removes it).
+    // As the DynamoDB reference item (there kept after release until its TTL; here dropped on release, so a long replay stays small).
     this.dueRefs.set(delivery.customerId, (this.dueRefs.get(delivery.customerId) ?? new Set()).add(delivery.deliveryId));
   }
   async listDueDeliveries(bucketName: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<DueDelivery>> {
@@ -268,6 +268,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (!slot) return;
     this.dueSlots.delete(deliveryId);
     const bucket = this.dueBuckets.get(slot.bucket);
+    const customerId = bucket?.items.get(slot.sortKey)?.customerId;
+    const refs = customerId === undefined ? undefined : this.dueRefs.get(customerId);
+    refs?.delete(deliveryId);
+    if (refs?.size === 0) this.dueRefs.delete(customerId!);
     bucket?.items.delete(slot.sortKey);
     if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
   }

@@ -16,6 +16,7 @@
 // | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
 // | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query pages; BatchWrite deletes (25) |
+// | due reference     | CUST#<customerId>         | DUEREF#<deliveryId>       | Put before the due delivery; Query begins_with (GDPR erase); TTL expiresAt = due + 7 days |
 //
 // The ledger's partition key spreads writes over the key space (no hot partition per
 // occurrence); counters are added once per send message (<= 100 recipients), not per mail.
@@ -75,6 +76,8 @@ const STAT_PREFIX = 'stat_';
 const BATCH_WRITE_LIMIT = 25;
 /** Rounds of resending UnprocessedItems before giving up (the next tick retries). */
 const BATCH_WRITE_ATTEMPTS = 8;
+/** A due reference outlives its delivery by a week (released deliveries are not looked up again). */
+const DUE_REF_TTL_SECONDS = 7 * 86_400;
 
 export interface DynamoDeliveryStoreOptions {
   client: DynamoDBDocumentClient;
@@ -489,6 +492,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async putDueDelivery(delivery: DueDelivery): Promise<void> {
+    // The customer's reference first: a crash between the two leaves a reference to nothing, never
+    // a delivery erase cannot find. It is not deleted on release; its TTL removes it.
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `CUST#${delivery.customerId}`, sk: `DUEREF#${delivery.deliveryId}`, entity: 'dueRef', expiresAt: Math.ceil(Date.parse(delivery.dueAt) / 1000) + DUE_REF_TTL_SECONDS },
+      }),
+    );
     await this.client.send(
       new PutCommand({
         TableName: this.table,
@@ -524,6 +535,16 @@ export class DynamoDeliveryStore implements DeliveryStore {
       customerId: item.customerId as string,
     }));
     return LastEvaluatedKey ? { items, cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : { items };
+  }
+
+  async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
+      ExpressionAttributeValues: { ':pk': `CUST#${customerId}`, ':ref': 'DUEREF#' },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.sk).slice('DUEREF#'.length));
   }
 
   async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {

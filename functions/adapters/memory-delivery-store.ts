@@ -48,6 +48,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
+  /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
+  readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
   readonly pauseMarkers = new Map<string, PausedOccurrence>();
 
@@ -230,6 +232,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
     this.dueSlots.set(delivery.deliveryId, { bucket: bucketName, sortKey });
+    // As the DynamoDB reference item (there kept after release until its TTL; here dropped on release, so a long replay stays small).
+    this.dueRefs.set(delivery.customerId, (this.dueRefs.get(delivery.customerId) ?? new Set()).add(delivery.deliveryId));
   }
   async listDueDeliveries(bucketName: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<DueDelivery>> {
     const bucket = this.dueBuckets.get(bucketName);
@@ -253,6 +257,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
     while (i < sorted.length && !bucket.items.has(sorted[i]!)) i++;
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
+  async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
+    return [...this.dueRefs.get(customerId) ?? []];
+  }
   async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
     for (const delivery of deliveries) this.removeDue(delivery.deliveryId);
   }
@@ -261,6 +268,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (!slot) return;
     this.dueSlots.delete(deliveryId);
     const bucket = this.dueBuckets.get(slot.bucket);
+    const customerId = bucket?.items.get(slot.sortKey)?.customerId;
+    const refs = customerId === undefined ? undefined : this.dueRefs.get(customerId);
+    refs?.delete(deliveryId);
+    if (refs?.size === 0) this.dueRefs.delete(customerId!);
     bucket?.items.delete(slot.sortKey);
     if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
   }

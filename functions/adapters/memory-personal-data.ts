@@ -33,6 +33,8 @@ export const createMemoryPersonalData = (stores: MemoryPersonalDataStores): Pers
       if (stores.delivery.capSlots.delete(customerId)) n++;
       for (const occurrenceId of occurrenceIds) if (stores.delivery.ledger.delete(`${occurrenceId}\u0000${customerId}`)) n++;
       await stores.delivery.removeDueDeliveries(dueDeliveryIds.map((deliveryId) => ({ deliveryId }) as never));
+      // The due references live in the customer's partition on DynamoDB: gone with it.
+      if (stores.delivery.dueRefs.delete(customerId)) n++;
       return n + stores.clicks.eraseClicks(customerId, occurrenceIds);
     },
     async eraseRejections(days, needles) {

@@ -220,4 +220,10 @@ export interface DeliveryStore {
   listDueDeliveries(minuteBucket: string, options?: { limit?: number; cursor?: string }): Promise<Page<DueDelivery>>;
   /** Removes released deliveries, many per call (DynamoDB: BatchWriteItem, 25 a call, unprocessed ones retried). */
   removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void>;
+  /**
+   * The ids of the customer's due deliveries (GDPR erase), without a table scan: putDueDelivery
+   * also writes a per-customer reference (DynamoDB: CUST#<customerId> / DUEREF#<deliveryId>,
+   * expiring a week after it is due). May name deliveries already released.
+   */
+  dueDeliveryIdsOf(customerId: string): Promise<string[]>;
 }

@@ -4,7 +4,9 @@
 //   document (machine-readable, schema version 1). Coupons and referrals join once they exist.
 // - eraseCustomer (Art. 17): deletes everything that names the customer or holds their data:
 //   the customer partition (profile, event history, dedup markers, soft-bounce run), the send
-//   ledger entries, frequency-cap slots, clicks and opens, open confirmation deliveries, and
+//   ledger entries, frequency-cap slots, clicks and opens, pending due deliveries of every kind
+//   (confirmation, seasonal, triggered, quiet-hours waits), the customer's id in the held work of
+//   paused occurrences (the item rewritten without it, or deleted when it named only them), and
 //   rejected events whose raw body mentions the customer id or email. Kept: counts that name
 //   nobody (occurrence stats, click counts, reputation counters) and, only when the customer had
 //   unsubscribed or complained, an erasure record under a salted hash of the email, so that a
@@ -13,8 +15,10 @@
 // Finding the items without a table scan: keys by customer id (CUST#, CAP#); ledger and click items
 // are keyed by occurrence and customer, so the occurrences of the ledger's retention are listed per
 // campaign (a Query each) and their keys are read directly; confirmation mails are keyed by the
-// consent requests, which the customer's own ConsentGiven events name; rejections by day within
-// their 90-day retention. All bounded by the number of campaigns, occurrences and days.
+// consent requests, which the customer's own ConsentGiven events name; other due deliveries by the
+// per-customer reference putDueDelivery writes (a Query in the customer's partition); held work per
+// paused occurrence (pause markers) and per occurrence of the lookback (a Query each); rejections
+// by day within their 90-day retention. All bounded by the number of campaigns, occurrences and days.
 import type { DeliveryStore } from '#core/delivery-store';
 import type { LedgerEntry } from '#core/delivery/ledger';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
@@ -61,9 +65,30 @@ export interface PersonalDataStore {
   getErasure(emailHash: string): Promise<ErasureRecord | undefined>;
 }
 
+/** Where an export was written: the object key and a short-lived link to download it. */
+export interface ExportLocation {
+  key: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** The export store (adapters/s3-export-writer.ts: a private, encrypted S3 object; memory-export-writer.ts). */
+export interface ExportWriter {
+  /** The location of an export already written under `key` (a fresh link), or undefined. */
+  locate(key: string): Promise<ExportLocation | undefined>;
+  /** Writes the export document under `key` and answers its location. */
+  write(key: string, body: string): Promise<ExportLocation>;
+}
+
+/** The presigned link's default lifetime: short, the object itself is private and expires after 7 days. */
+export const DEFAULT_EXPORT_LINK_SECONDS = 900;
+
+/** One object per request: a repeated request (same request id) finds its export instead of writing another. */
+export const exportKeyOf = (customerId: string, requestId: string): string => `exports/${encodeURIComponent(customerId)}/${encodeURIComponent(requestId)}.json`;
+
 export interface GdprDeps {
   customers: Pick<CustomerStore, 'getProfile' | 'listEvents'>;
-  delivery: Pick<DeliveryStore, 'listCampaigns' | 'listOccurrences' | 'getLedger'>;
+  delivery: Pick<DeliveryStore, 'listCampaigns' | 'listOccurrences' | 'getLedger' | 'dueDeliveryIdsOf' | 'listPausedOccurrences' | 'listHeldWork' | 'holdWork' | 'removeHeldWork'>;
   personal: PersonalDataStore;
   /** sha256(salt + lower-case email) as hex (node:crypto in the adapters). */
   hashEmail: (salt: string, email: string) => string;
@@ -148,6 +173,8 @@ export interface ErasureResult {
   customerId: string;
   /** Items deleted (customer partition, ledger, cap slots, clicks, deliveries) and rejections deleted. */
   deleted: number;
+  /** Held work items of paused occurrences that named the customer (rewritten without them, or deleted). */
+  heldWorkChanged: number;
   rejectionsDeleted: number;
   /** True when an erasure record under the salted email hash was kept (unsubscribed or complained). */
   keptSuppression: boolean;
@@ -162,6 +189,27 @@ const erasureReason = (profile: Profile | undefined): ErasureRecord['reason'] | 
   return undefined;
 };
 
+/**
+ * Takes the customer out of the held work of paused occurrences (all pause markers, and the
+ * occurrences of the lookback in case a resume is half done): the item is rewritten under its key
+ * without the id, or deleted when it held only them. Answers the items changed.
+ */
+const eraseFromHeldWork = async (deps: GdprDeps, customerId: string, occurrenceIds: readonly string[]): Promise<number> => {
+  const paused = (await deps.delivery.listPausedOccurrences()).map((marker) => marker.occurrenceId);
+  const candidates = new Set([...paused, ...occurrenceIds.filter((id) => !id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`))]);
+  let changed = 0;
+  for (const occurrenceId of candidates) {
+    for (const { key, work } of await deps.delivery.listHeldWork(occurrenceId)) {
+      if (!work.customerIds.includes(customerId)) continue;
+      const rest = work.customerIds.filter((id) => id !== customerId);
+      if (rest.length === 0) await deps.delivery.removeHeldWork(occurrenceId, key);
+      else await deps.delivery.holdWork({ ...work, customerIds: rest }, key);
+      changed++;
+    }
+  }
+  return changed;
+};
+
 /** Art. 17: deletes the customer's personal data everywhere; idempotent. */
 export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Date): Promise<ErasureResult> => {
   const profile = await deps.customers.getProfile(customerId);
@@ -172,11 +220,13 @@ export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Dat
   if (reason && profile?.email) {
     await deps.personal.putErasure(deps.hashEmail(await deps.personal.salt(), profile.email), { reason, erasedAt: now.toISOString() });
   }
-  const deleted = await deps.personal.eraseItems(customerId, occurrenceIds, occurrenceIds.filter((id) => id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`)));
+  const heldWorkChanged = await eraseFromHeldWork(deps, customerId, occurrenceIds);
+  const dueDeliveryIds = new Set([...occurrenceIds.filter((id) => id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`)), ...(await deps.delivery.dueDeliveryIdsOf(customerId))]);
+  const deleted = await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]);
   const days = Array.from({ length: REJECTION_LOOKBACK_DAYS }, (_, i) => new Date(now.getTime() - i * DAY_MS).toISOString().slice(0, 10));
   const needles = [JSON.stringify(customerId).slice(1, -1), ...(profile?.email ? [profile.email] : [])];
   const rejectionsDeleted = await deps.personal.eraseRejections(days, needles);
-  return { customerId, deleted, rejectionsDeleted, keptSuppression: reason !== undefined && Boolean(profile?.email), found: profile !== undefined || events.length > 0 };
+  return { customerId, deleted, heldWorkChanged, rejectionsDeleted, keptSuppression: reason !== undefined && Boolean(profile?.email), found: profile !== undefined || events.length > 0 };
 };
 
 /**

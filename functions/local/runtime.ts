@@ -15,9 +15,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
-import { createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
-import { createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
-import type { FeedbackStore } from '#core/delivery/feedback';
+import { createDynamoBreakerStore, createDynamoFeedbackStore } from '#adapters/dynamo-feedback-store';
+import { createMemoryBreakerStore, createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
+import { suppressionsFrom, type FeedbackStore } from '#core/delivery/feedback';
+import { breakerReleases, cachedBreaker, checkBreakerConfig, DEFAULT_BREAKER_CONFIG, type BreakerConfig, type BreakerStore } from '#core/delivery/breaker';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createMemoryStore } from '#adapters/memory-store';
@@ -52,6 +54,7 @@ import { createIngestHandler } from '../ingest/handler';
 import { createPutEventsPublisher } from '#adapters/event-bus';
 import { triggeredCampaignSource } from '#core/triggers';
 import { createSendHandler } from '../send/handler';
+import { breakerCheck, createFeedbackHandler } from '../feedback/handler';
 import { createTickHandler } from '../tick/handler';
 import { busFromRoutes, sequentialIds, type Bus } from './bus';
 import { Queue, queueTarget } from './queue';
@@ -107,6 +110,8 @@ export interface RuntimeOptions {
   /** Overrides of the send configuration (frequency cap etc.). */
   send?: Partial<Omit<SendConfig, 'from'>>;
   tick?: Partial<TickConfig>;
+  /** The reputation circuit breaker's limits (BREAKER_CONFIG on AWS). @default DEFAULT_BREAKER_CONFIG */
+  breaker?: Partial<BreakerConfig>;
   /** Ingest batches in flight. @default 8 */
   ingestConcurrency?: number;
   /** Called for every mail accepted (outbox of replay, console of `local`). */
@@ -149,6 +154,13 @@ export interface Runtime {
   nextDueMinute(afterMs: number): number | undefined;
   /** SES feedback items: markers, soft-bounce runs, reputation counters (feedback handler). */
   readonly feedback: FeedbackStore;
+  /** The reputation circuit breaker's state (`stammkunde status` on AWS). */
+  readonly breaker: BreakerStore;
+  /**
+   * SES events (EventBridge envelopes) handed to the feedback handler as one SQS batch, as the
+   * feedback queue does on AWS: suppression, soft-bounce runs, counters, then the breaker check.
+   */
+  sesFeedback(envelopes: readonly unknown[]): Promise<SQSBatchResponse>;
   /** Set for the local-aws backend. */
   readonly aws?: LocalAws;
   /** The customer endpoint (functions/track/app.ts) on this runtime's stores: `local` serves it. */
@@ -273,6 +285,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
   );
   const feedback: FeedbackStore = aws && documentClient ? createDynamoFeedbackStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFeedbackStore();
+  // The circuit breaker as on AWS: send's gate (cached a minute), tick's release, feedback's check.
+  const breaker: BreakerStore = aws && documentClient ? createDynamoBreakerStore({ client: documentClient, tableName: aws.tableName }) : createMemoryBreakerStore();
+  const breakerConfig = checkBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, ...options.breaker });
   const baseMailer: Mailer = sesClient ? new SesMailer(sesClient) : memoryMailer(namespace);
   const mailer = recording(baseMailer, clock, options.onSent);
 
@@ -331,7 +346,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
   // local adapters instead of the ones they build from their environment.
   const tickHandler = createTickHandler(
-    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery },
+    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery, breakerReleases: () => breakerReleases(breaker, breakerConfig, clock.now()) },
     { now: () => clock.now(), logger: logger('tick') },
   );
   const audienceHandler = createAudienceHandler(
@@ -379,8 +394,14 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     random: () => 0.5,
     newOwner: owners,
+    breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
+  const feedbackLogger = logger('feedback');
+  const feedbackHandler = createFeedbackHandler(
+    { store: delivery, suppressions: suppressionsFrom(customers), feedback },
+    { logger: feedbackLogger, afterBatch: breakerCheck({ breaker, feedback }, breakerConfig, feedbackLogger) },
+  );
   queues.audience.setConsumer(observe('audience', audienceHandler), { batchSize: 10, concurrency: 4, functionName: 'audience' });
   queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
 
@@ -400,6 +421,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     delivery,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,
+    breaker,
+    sesFeedback: (envelopes) => observe('feedback', feedbackHandler)({ Records: envelopes.map((e, i) => ({ messageId: `ses-${i}`, body: JSON.stringify(e) })) } as unknown as Parameters<typeof feedbackHandler>[0]),
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,

@@ -12,7 +12,7 @@
 //
 // Child ids are stable (Data, ShopBus, Ingest, Mail, Delivery, Feedback, ...): renaming one
 // replaces the resource, and for Data that is the customers' table.
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,11 +24,12 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { routes, sesFeedbackPattern, type EventPattern } from '#core/routes';
 import { FEEDBACK_BATCH_SIZE } from '#core/delivery/feedback';
-import { GDPR_REQUEST_PATTERN } from '#core/gdpr';
+import { DEFAULT_EXPORT_LINK_SECONDS, GDPR_REQUEST_PATTERN } from '#core/gdpr';
 import { DEFAULT_BREAKER_CONFIG, checkBreakerConfig, type BreakerConfig } from '#core/delivery/breaker';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CustomerEndpoint } from './customer-endpoint';
@@ -145,6 +146,8 @@ export class Stammkunde extends Construct {
   public readonly emailIdentity?: ses.EmailIdentity;
   /** GDPR export and erasure (invoke it, or put CustomerErasureRequested on the shop bus). */
   public readonly gdpr: nodejs.NodejsFunction;
+  /** GDPR exports (exports/<customerId>/<requestId>.json): private, SSE-S3, TLS only, expired after 7 days. */
+  public readonly exportBucket: s3.Bucket;
   /** Every alarm of the construct notifies this topic (KMS-encrypted, TLS only). */
   public readonly alarmTopic: sns.Topic;
   /** Raised when the reputation circuit breaker trips (EMF metric of the feedback function). */
@@ -281,6 +284,46 @@ export class Stammkunde extends Construct {
     }).fn;
     // Reads by key and per-customer/per-day Query; deletes by BatchWrite; the erasure record and salt by Put.
     this.table.grantItemActions(this.gdpr, 'GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem');
+    // Exports: one object per request, written by the gdpr function and read through its
+    // presigned link (signed with the function's role, so it may GetObject its prefix). Private,
+    // encrypted at rest, TLS only, no versions (an expired export is gone), expired after 7 days.
+    // Server access logs (who downloaded an export, when) go to a log bucket kept 90 days.
+    const removal = protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Log delivery through a bucket policy, not the log-delivery ACL (ACLs stay disabled): the
+    // CDK feature flag, set on this scope so apps without it get the same buckets.
+    const exportsScope = new Construct(this, 'Exports');
+    exportsScope.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const exportLogs = new s3.Bucket(exportsScope, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+      removalPolicy: removal,
+    });
+    Validations.of(exportLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is the server access log target of the GDPR export bucket; logging the log bucket into itself or a third bucket would only log the log delivery.',
+    });
+    this.exportBucket = new s3.Bucket(exportsScope, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: exportLogs,
+      serverAccessLogsPrefix: 'exports/',
+      lifecycleRules: [{ id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(7), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: removal,
+    });
+    // PutObject and GetObject (HeadObject, the presigned link) on the exports/ prefix only.
+    this.gdpr.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.exportBucket.arnForObjects('exports/*')] }));
+    Validations.of(this.gdpr.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.exportBucket.node.defaultChild as s3.CfnBucket)}.Arn>/exports/*]`,
+      reason: 'Every export is a new object named by its customer and request id, unknown at deploy time; the exports/ prefix of the one export bucket is the narrowest resource, with PutObject and GetObject only.',
+    });
+    this.gdpr.addEnvironment('EXPORT_BUCKET', this.exportBucket.bucketName);
+    this.gdpr.addEnvironment('EXPORT_LINK_SECONDS', String(DEFAULT_EXPORT_LINK_SECONDS));
     const gdprDeadLetters = new DeadLetterQueue(this, 'GdprDeadLetters', {
       serviceDeadLetterReason: 'This queue is the dead-letter queue of the GDPR request rule target, not of an SQS queue that cdk-nag could see.',
     });
@@ -328,6 +371,7 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'SendQueueUrl', { value: this.delivery.send.queue.queueUrl, description: 'stammkunde resume <occurrence> queues held mails here' });
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
+    new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName, description: 'GDPR exports (private; the gdpr function answers a 15-minute link per export)' });
     new CfnOutput(this, 'GdprFunctionName', { value: this.gdpr.functionName, description: 'Invoke with {"action":"export"|"erase","customerId":"..."} (grantGdpr)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every Stammkunde alarm notifies this topic (subscribe, or set stammkunde:alarmEmail)' });
     // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.

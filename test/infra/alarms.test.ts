@@ -50,6 +50,30 @@ describe('infra: alarms', () => {
     expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
   });
 
+  it('writes GDPR exports to a private, encrypted, TLS-only, unversioned bucket that expires them after 7 days and logs access, with PutObject/GetObject on exports/ only', () => {
+    const bucketId = logicalIdAt(s.stack, s.template, 'AWS::S3::Bucket', 'Exports/Bucket');
+    const logsId = logicalIdAt(s.stack, s.template, 'AWS::S3::Bucket', 'Exports/AccessLogs');
+    const bucket = s.template.toJSON().Resources[bucketId].Properties;
+    expect(bucket).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' })] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logsId } },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(bucket.VersioningConfiguration).toBeUndefined();
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const fn = s.template.toJSON().Resources[logicalIdAt(s.stack, s.template, 'AWS::Lambda::Function', 'Gdpr/Function')].Properties;
+    expect(fn.Environment.Variables).toMatchObject({ EXPORT_BUCKET: { Ref: bucketId }, EXPORT_LINK_SECONDS: '900' });
+    const role = logicalIdAt(s.stack, s.template, 'AWS::IAM::Role', 'Gdpr/Role');
+    const policies = Object.values(s.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+    const s3Statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([expect.objectContaining({ Action: ['s3:PutObject', 's3:GetObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/exports/*']] } })]);
+  });
+
   it('passes the breaker limits to feedback, send and tick, and fails the synth on a limit at SES\'s threshold', () => {
     const withLimits = synthStack({ breaker: { maxBounceRate: 0.03 } });
     const envs = Object.values(withLimits.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];

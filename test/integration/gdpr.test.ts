@@ -17,6 +17,7 @@ import { runErase, runExport } from '#cli/commands/gdpr';
 import { createFeedbackHandler } from '../../functions/feedback/handler';
 import { createIngestHandler, erasureLookup } from '../../functions/ingest/handler';
 import { createGdprHandler } from '../../functions/gdpr/handler';
+import { createMemoryExportWriter } from '#adapters/memory-export-writer';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from '../unit/delivery-fixtures';
 import { sesEvent, sqsBatch } from '../unit/ses-events';
@@ -60,7 +61,19 @@ beforeAll(async () => {
   const key = { occurrenceId: mine.occurrenceId, customerId: secret.customerId };
   expect(encodeLedgerTag(key)).toBeTruthy();
   await feedback(sqsBatch([sesEvent('bounce-transient', key, { messageId: 'other-msg' }), sesEvent('complaint', key, { messageId: mine.messageId })]) as unknown as SQSEvent);
+  // Pending work that names the customer: held work of a paused occurrence (with and without
+  // others), and due deliveries of a seasonal occurrence, a triggered flow and a quiet-hours wait.
+  await runtime.delivery.pauseOccurrence(pausedOccurrence, 'paused by a person', 'person', due.getTime());
+  await runtime.delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: ['c00001', secret.customerId, 'c00002'], hop: 0 }, 'msg-shared');
+  await runtime.delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: [secret.customerId], hop: 0 }, 'msg-alone');
+  const dueOf = (deliveryId: string, occurrenceId: string, campaignId: string, customerId: string) => ({ deliveryId, dueAt: '2026-12-24T09:00:00.000Z', occurrenceId, campaignId, customerId });
+  for (const customerId of [secret.customerId, 'c00001']) {
+    await runtime.delivery.putDueDelivery(dueOf(`xmas:2026@2026-12-24#${customerId}`, 'xmas:2026@2026-12-24', 'xmas', customerId));
+    await runtime.delivery.putDueDelivery(dueOf(`welcome:${customerId}:first`, `welcome:${customerId}:first`, 'welcome', customerId));
+    await runtime.delivery.putDueDelivery(dueOf(`newsletter-monthly:2026-12-20T08:00Z#${customerId}`, 'newsletter-monthly:2026-12-20T08:00Z', 'newsletter-monthly', customerId));
+  }
 }, 120_000);
+const pausedOccurrence = 'newsletter-monthly:2026-12-15T08:00Z';
 afterAll(() => runtime.stop());
 
 const flags = () => ({ table: runtime.aws!.tableName });
@@ -88,12 +101,17 @@ describe('gdpr: export and erase on dynalite', () => {
   it('erases every trace: a scan finds neither the email, the name nor the customer id; others and the counts stay', async () => {
     const before = await scan();
     expect(before.some((item) => JSON.stringify(item).includes(secret.customerId))).toBe(true);
+    expect(await runtime.delivery.dueDeliveryIdsOf(secret.customerId)).toHaveLength(3);
     const out = await runErase(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'));
-    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted; kept: a salted hash of the email/);
+    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted, taken out of 2 held send work items; kept: a salted hash of the email/);
     const after = await scan();
     for (const needle of [secret.customerId, email, 'Zerlina', 'Quastenflosser', 'zerlina@']) {
       expect(after.filter((item) => JSON.stringify(item).includes(needle)).map((i) => `${i.pk}|${i.sk}`), needle).toEqual([]);
     }
+    // The other customers' held work and due deliveries stay.
+    expect(await runtime.delivery.listHeldWork(pausedOccurrence)).toEqual([{ key: 'msg-shared', work: expect.objectContaining({ customerIds: ['c00001', 'c00002'] }) }]);
+    expect((await runtime.delivery.listDueDeliveries('2026-12-24T09:00')).items.map((d) => d.customerId)).toEqual(['c00001', 'c00001', 'c00001']);
+    expect(await runtime.delivery.dueDeliveryIdsOf(secret.customerId)).toEqual([]);
     const stillThere = after.map((i) => String(i.pk));
     expect(stillThere).toContain('CUST#c00001');
     expect(stillThere.some((pk) => pk.startsWith('SEND#') && pk.endsWith('#c00002'))).toBe(true);
@@ -132,22 +150,25 @@ describe('gdpr: export and erase on dynalite', () => {
     expect((await runtime.customers.getProfile('fresh'))?.consent.status).toBe('confirmed');
   });
 
-  it('serves the shop on AWS: export by invocation, erase by its CustomerErasureRequested event, malformed requests named', async () => {
+  it('serves the shop on AWS: export by invocation and by CustomerExportRequested to the export store, erase by its CustomerErasureRequested event, malformed requests named', async () => {
     const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
     const tableName = runtime.aws!.tableName;
+    const exports = createMemoryExportWriter();
     const gdpr = createGdprHandler(
-      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail },
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, exports },
       { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
     );
     const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });
-    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', export: { customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] } });
+    expect(exported).toMatchObject({ action: 'export', found: true, requestId: 'req-1', key: 'exports/c00002/req-1.json' });
+    expect(JSON.parse(exports.objects.get('exports/c00002/req-1.json')!)).toMatchObject({ customerId: 'c00002', mails: [expect.objectContaining({ state: 'sent' })] });
+    expect(await gdpr({ id: 'ev-76', source: 'shop', 'detail-type': 'CustomerExportRequested', detail: { customerId: 'c00002' } })).toMatchObject({ found: true, written: true, key: 'exports/c00002/ev-76.json' });
     const event = { id: 'ev-77', 'detail-type': 'CustomerErasureRequested', source: 'shop', detail: { customerId: 'c00002' } };
     expect(await gdpr(event)).toMatchObject({ action: 'erase', requestId: 'ev-77', found: true, keptSuppression: false });
     expect(await gdpr(event)).toMatchObject({ action: 'erase', found: false, deleted: 0 });
     const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
     expect(Items.filter((i) => JSON.stringify(i).includes('c00002') || JSON.stringify(i).includes('customer2@example.com'))).toEqual([]);
     await expect(gdpr({ action: 'erase', customerId: 'has space' })).rejects.toThrow(/^gdpr request: /);
-    await expect(gdpr({ ...event, 'detail-type': 'CustomerExportRequested' })).rejects.toThrow(/^CustomerExportRequested for customer c00002: exports by event need the S3 export bucket/);
+    expect(await gdpr({ ...event, id: 'ev-78', 'detail-type': 'CustomerExportRequested' })).toMatchObject({ action: 'export', found: false });
   });
 
   it('erases again as a no-op', async () => {

@@ -149,5 +149,15 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect((await store.listDueDeliveries('2026-12-01T08:00')).items).toEqual([]);
       expect((await store.listDueDeliveries('2026-12-01T08:01')).items.map((x) => x.deliveryId)).toEqual(['d2']);
     });
+
+    it('names a customer\'s due deliveries by their reference, found without a scan (GDPR erase)', async () => {
+      const store = await createStore();
+      const d = { deliveryId: 'xmas:2026#ref-c1', dueAt: '2026-12-24T09:00:00.000Z', occurrenceId: 'xmas:2026', campaignId: 'xmas', customerId: 'ref-c1' };
+      await store.putDueDelivery(d);
+      await store.putDueDelivery({ ...d, deliveryId: 'welcome:ref-c1:first', occurrenceId: 'welcome:ref-c1:first', campaignId: 'welcome' });
+      await store.putDueDelivery({ ...d, deliveryId: 'xmas:2026#ref-c2', customerId: 'ref-c2' });
+      expect((await store.dueDeliveryIdsOf('ref-c1')).sort()).toEqual(['welcome:ref-c1:first', 'xmas:2026#ref-c1']);
+      expect(await store.dueDeliveryIdsOf('ref-c3')).toEqual([]);
+    });
   });
 };

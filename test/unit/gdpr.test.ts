@@ -13,6 +13,7 @@ import { makeProfile, publishExampleNewsletter } from './delivery-fixtures';
 
 const now = new Date('2026-12-02T00:00:00Z');
 const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
+const pausedOccurrence = 'newsletter-monthly:2026-12-15T08:00Z';
 
 const setup = async (complain: boolean) => {
   const customers = createMemoryStore();
@@ -30,6 +31,13 @@ const setup = async (complain: boolean) => {
   await clicks.recordClick({ occurrenceId, customerId: 'c-9', campaignId: 'newsletter-monthly', link: 2, atMs: Date.parse('2026-12-01T09:00:00Z') });
   await feedback.addSoftBounce('c-9', 'k1', 0);
   await customers.putRejection({ key: 'r1', receivedAt: '2026-12-01T10:00:00.000Z', reason: 'x', body: '{"customerId":"c-9"}' });
+  await delivery.pauseOccurrence(pausedOccurrence, 'paused by a person', 'person', 0);
+  await delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: ['c-1', 'c-9'], hop: 0 }, 'shared');
+  await delivery.holdWork({ occurrenceId: pausedOccurrence, campaignId: 'newsletter-monthly', customerIds: ['c-9'], hop: 0 }, 'alone');
+  for (const customerId of ['c-9', 'c-1']) {
+    await delivery.putDueDelivery({ deliveryId: `xmas:2026#${customerId}`, dueAt: '2026-12-24T09:00:00.000Z', occurrenceId: 'xmas:2026', campaignId: 'xmas', customerId });
+    await delivery.putDueDelivery({ deliveryId: `welcome:${customerId}:first`, dueAt: '2026-12-24T09:00:00.000Z', occurrenceId: `welcome:${customerId}:first`, campaignId: 'welcome', customerId });
+  }
   if (complain) await suppressionsFrom(customers).suppress('c-9', { reason: 'complaint', at: '2026-12-01T12:00:00.000Z' }, 'k2');
   const deps: GdprDeps = { customers, delivery, personal, hashEmail };
   return { customers, delivery, clicks, feedback, personal, deps };
@@ -46,10 +54,13 @@ describe('gdpr on the memory twins', () => {
     expect(data.clicks).toEqual([{ occurrenceId, kind: 'click', link: 2, at: '2026-12-01T09:00:00.000Z' }]);
   });
 
-  it('erases profile, history, ledger, cap slots, clicks, soft-bounce run and rejections, keeping a hashed record after a complaint', async () => {
+  it('erases profile, history, ledger, cap slots, clicks, soft-bounce run, rejections, held work and due deliveries, keeping a hashed record after a complaint', async () => {
     const t = await setup(true);
     const result = await eraseCustomer(t.deps, 'c-9', now);
-    expect(result).toMatchObject({ found: true, rejectionsDeleted: 1, keptSuppression: true });
+    expect(result).toMatchObject({ found: true, rejectionsDeleted: 1, keptSuppression: true, heldWorkChanged: 2 });
+    expect(await t.delivery.listHeldWork(pausedOccurrence)).toEqual([{ key: 'shared', work: expect.objectContaining({ customerIds: ['c-1'] }) }]);
+    expect((await t.delivery.listDueDeliveries('2026-12-24T09:00')).items.map((d) => d.deliveryId).sort()).toEqual(['welcome:c-1:first', 'xmas:2026#c-1']);
+    expect(await t.delivery.dueDeliveryIdsOf('c-9')).toEqual([]);
     expect(await t.customers.getProfile('c-9')).toBeUndefined();
     expect((await t.customers.listEvents('c-9')).items).toEqual([]);
     expect(await t.delivery.getLedger({ occurrenceId, customerId: 'c-9' })).toBeUndefined();

@@ -40,9 +40,10 @@ export const runErase = async (customerId: string, flags: TargetFlags, clients: 
   const target = await resolveTarget(flags, clients);
   try {
     const result = await eraseCustomer(gdprDeps(target), customerId, now);
-    if (!result.found && result.deleted === 0 && result.rejectionsDeleted === 0) return `customer ${customerId}: nothing on record; nothing erased`;
+    if (!result.found && result.deleted === 0 && result.rejectionsDeleted === 0 && result.heldWorkChanged === 0) return `customer ${customerId}: nothing on record; nothing erased`;
     return (
       `customer ${customerId} erased: ${result.deleted} items and ${result.rejectionsDeleted} rejected events deleted` +
+      (result.heldWorkChanged ? `, taken out of ${result.heldWorkChanged} held send work items` : '') +
       (result.keptSuppression ? '; kept: a salted hash of the email, because the customer had unsubscribed or complained (a re-import of old consent is ignored)' : '; nothing kept')
     );
   } finally {

@@ -116,6 +116,20 @@ describe('schedules: windows', () => {
     ]);
   });
 
+  it('finds the same due times minute by minute as over the whole range, also when windows go back or skip a year', () => {
+    // dueTimes remembers spans without a due time; windows after, before and far from one must still see theirs.
+    const weekly = cron('0 9 * * 1', 'Europe/Berlin');
+    const whole = dueTimes(weekly, new Date('2026-10-01T00:00:00Z'), new Date('2026-11-15T00:00:00Z')).map((d) => d.toISOString());
+    const byMinute: string[] = [];
+    for (let t = Date.parse('2026-10-01T00:00:00Z'); t < Date.parse('2026-11-15T00:00:00Z'); t += 7 * 60_000) {
+      byMinute.push(...dueTimes(weekly, new Date(t), new Date(t + 7 * 60_000)).map((d) => d.toISOString()));
+    }
+    expect(byMinute).toEqual(whole);
+    expect(whole).toContain('2026-10-26T08:00:00.000Z');
+    expect(due('0 9 * * 1', 'Europe/Berlin', '2026-10-05T06:00:00Z', '2026-10-05T07:00:00Z')).toEqual(['2026-10-05T07:00Z']);
+    expect(due('0 9 * * 1', 'Europe/Berlin', '2028-01-03T07:00:00Z', '2028-01-03T08:00:00Z')).toEqual(['2028-01-03T08:00Z']);
+  });
+
   it('rejects an unknown time zone with the field in the message', () => {
     expect(() => dueTimes(cron('0 9 * * *', 'Mars/Olympus'), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z'))).toThrow(/schedule\.timeZone "Mars\/Olympus"/);
   });

@@ -97,6 +97,24 @@ export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_D
     const at = new Date(schedule.at).getTime();
     return at > fromMs && at <= toMs ? [new Date(at)] : [];
   }
+  // Tick asks every minute something is due (replay: thousands of times a year) while a cron
+  // schedule names a few instants: a span known to hold none answers without cron-parser.
+  const key = `${schedule.cron}\u0000${schedule.timeZone}`;
+  const free = freeSpans.get(key);
+  if (free && free.afterMs <= fromMs && toMs < free.beforeMs) return [];
+  const next = cronDueTimes(schedule, fromMs, fromMs + LOOKAHEAD_MS, 1)[0] ?? fromMs + LOOKAHEAD_MS + 1;
+  if (freeSpans.size >= MAX_FREE_SPANS) freeSpans.clear();
+  freeSpans.set(key, { afterMs: fromMs, beforeMs: next });
+  return next > toMs ? [] : cronDueTimes(schedule, fromMs, toMs, limit).map((at) => new Date(at));
+};
+
+/** Per cron schedule (cron and zone), a span (afterMs, beforeMs) with no due time in it. */
+const freeSpans = new Map<string, { afterMs: number; beforeMs: number }>();
+const MAX_FREE_SPANS = 10_000;
+const LOOKAHEAD_MS = 400 * DAY_MS;
+
+/** `dueTimes` of a cron schedule as epoch milliseconds; the instants rise with the wall times. */
+const cronDueTimes = (schedule: Extract<Schedule, { type: 'cron' }>, fromMs: number, toMs: number, limit: number): number[] => {
   const zone = zoneOf(schedule.timeZone);
   // Wall times before the wall clock at `from` map to instants <= from; those after the wall clock
   // at `to` plus the largest nearby offset change map past `to`.
@@ -109,7 +127,7 @@ export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_D
     if (at > toMs) break;
     if (at > fromMs && at !== due[due.length - 1]) due.push(at);
   }
-  return due.map((at) => new Date(at));
+  return due;
 };
 
 /**

@@ -286,6 +286,9 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
+    // Replay publishes once, before its first event, so a campaign read once stays current: the
+    // default 60 s cache expired between most due minutes and re-read (cloned) the compiled templates.
+    send: { campaignCacheMs: Number.POSITIVE_INFINITY },
     onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;

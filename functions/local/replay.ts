@@ -378,13 +378,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         failed: total(['failed', 'uncertain']),
       });
     }
-    const key = (l: OutboxLine) => [l.at, l.campaignId, l.occurrenceId, l.customerId];
-    outbox.sort((a, b) => {
-      const ka = key(a.line);
-      const kb = key(b.line);
-      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return cmp(ka[i]!, kb[i]!);
-      return 0;
-    });
+    // Field by field, without building key arrays: 100,000 mails sort in about 1.7 million comparisons.
+    outbox.sort(
+      ({ line: a }, { line: b }) =>
+        cmp(a.at, b.at) || cmp(a.campaignId, b.campaignId) || cmp(a.occurrenceId, b.occurrenceId) || cmp(a.customerId, b.customerId),
+    );
     const lines = outbox.map((o) => o.line);
     return {
       ok: true,

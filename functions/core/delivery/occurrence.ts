@@ -52,7 +52,27 @@ const zoneOf = (timeZone: string): IANAZone => {
 };
 
 /** The zone's UTC offset at an instant, in ms. */
-const offsetMs = (zone: IANAZone, at: number): number => zone.offset(at) * 60_000;
+/**
+ * A zone's UTC offset in ms at the instant `at`. From 2000 on it is remembered per zone and minute
+ * (luxon asks Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's
+ * quiet-hours gate): every time-zone transition since then falls on a whole minute.
+ */
+export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
+  if (!(at >= OFFSET_CACHE_FROM_MS)) return zone.offset(at) * 60_000;
+  let byMinute = zoneOffsets.get(zone.name);
+  if (!byMinute) zoneOffsets.set(zone.name, (byMinute = new Map()));
+  const minute = Math.floor(at / 60_000);
+  let offset = byMinute.get(minute);
+  if (offset === undefined) {
+    offset = zone.offset(at) * 60_000;
+    if (byMinute.size >= 100_000) byMinute.clear();
+    byMinute.set(minute, offset);
+  }
+  return offset;
+};
+const OFFSET_CACHE_FROM_MS = Date.UTC(2000, 0, 1);
+const zoneOffsets = new Map<string, Map<number, number>>();
+const offsetMs = zoneOffsetMs;
 
 /**
  * The instant a local wall-clock time runs at in `zone` (the DST rule). `wallMs` is the wall clock

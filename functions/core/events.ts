@@ -2,13 +2,22 @@
 // `detail-type`. Money is in minor units, time zones are IANA names, locales BCP 47 tags.
 import * as z from 'zod';
 
+/** Answers remembered per name: building an Intl.DateTimeFormat costs more than the rest of an event's check. */
+const knownTimeZones = new Map<string, boolean>();
+
 export const isIanaTimeZone = (tz: string): boolean => {
+  const known = knownTimeZones.get(tz);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    valid = true;
   } catch {
-    return false;
+    valid = false;
   }
+  if (knownTimeZones.size >= 1_000) knownTimeZones.clear();
+  knownTimeZones.set(tz, valid);
+  return valid;
 };
 
 const isBcp47 = (tag: string): boolean => {

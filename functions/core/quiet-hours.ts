@@ -5,7 +5,7 @@
 // order follow-ups, the double opt-in) is exempt: the customer is waiting for it.
 import * as z from 'zod';
 import type { IANAZone } from 'luxon';
-import { instantOfLocalTime } from '#core/delivery/occurrence';
+import { instantOfLocalTime, zoneOffsetMs } from '#core/delivery/occurrence';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (24-hour)');
 
@@ -28,7 +28,7 @@ export const quietUntil = (at: Date, zone: IANAZone, window: QuietHours | false 
   const start = minutesOf(window.start);
   const end = minutesOf(window.end);
   if (start === end) return undefined;
-  const wall = at.getTime() + zone.offset(at.getTime()) * 60_000;
+  const wall = at.getTime() + zoneOffsetMs(zone, at.getTime());
   const dayStart = Math.floor(wall / DAY_MS) * DAY_MS;
   const minute = Math.floor((wall - dayStart) / 60_000);
   let endDay: number;

@@ -286,6 +286,9 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     from: shop.email ?? 'newsletter@shop.example',
     unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
+    // Replay publishes once, before its first event, so a campaign read once stays current: the
+    // default 60 s cache expired between most due minutes and re-read (cloned) the compiled templates.
+    send: { campaignCacheMs: Number.POSITIVE_INFINITY },
     onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html }),
   });
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
@@ -375,13 +378,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         failed: total(['failed', 'uncertain']),
       });
     }
-    const key = (l: OutboxLine) => [l.at, l.campaignId, l.occurrenceId, l.customerId];
-    outbox.sort((a, b) => {
-      const ka = key(a.line);
-      const kb = key(b.line);
-      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return cmp(ka[i]!, kb[i]!);
-      return 0;
-    });
+    // Field by field, without building key arrays: 100,000 mails sort in about 1.7 million comparisons.
+    outbox.sort(
+      ({ line: a }, { line: b }) =>
+        cmp(a.at, b.at) || cmp(a.campaignId, b.campaignId) || cmp(a.occurrenceId, b.occurrenceId) || cmp(a.customerId, b.customerId),
+    );
     const lines = outbox.map((o) => o.line);
     return {
       ok: true,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, emptyProfile, ORDER_HISTORY_LIMIT, refundKey } from '#core/ingest';
 import { defaultLoyaltyConfig, LoyaltyConfig } from '#core/loyalty';
-import type { CustomerRegistered, OrderPlaced, ShopEvent } from '#core/events';
+import { isIanaTimeZone, type CustomerRegistered, type OrderPlaced, type ShopEvent } from '#core/events';
 import type { Profile } from '#core/profile';
 
 const config = defaultLoyaltyConfig;
@@ -239,5 +239,15 @@ describe('ingest: tiers and NPS', () => {
       ev('NpsSubmitted', { customerId: 'c1', score: 3, submittedAt: '2026-03-01T00:00:00Z' }),
     ]);
     expect(profile.nps).toEqual({ score: 9, at: '2026-03-05T00:00:00.000Z' });
+  });
+});
+
+describe('time-zone names', () => {
+  it('gives the same answer for a name asked again, valid or not (the answer is remembered)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(isIanaTimeZone('Pacific/Kiritimati')).toBe(true);
+      expect(isIanaTimeZone('Europe/Atlantis')).toBe(false);
+      expect(isIanaTimeZone('')).toBe(false);
+    }
   });
 });

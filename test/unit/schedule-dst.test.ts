@@ -4,7 +4,8 @@
 // named times that land on the same instant collapse to one occurrence.
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { dueTimes, occurrenceIdFor } from '#core/delivery/occurrence';
+import { dueTimes, occurrenceIdFor, zoneOffsetMs } from '#core/delivery/occurrence';
+import { IANAZone } from 'luxon';
 
 const cron = (expression: string, timeZone: string) => ({ type: 'cron' as const, cron: expression, timeZone });
 const due = (expression: string, timeZone: string, from: string, to: string): string[] =>
@@ -114,6 +115,33 @@ describe('schedules: windows', () => {
       '2026-01-01T00:02:00.000Z',
       '2026-01-01T00:03:00.000Z',
     ]);
+  });
+
+  it('finds the same due times minute by minute as over the whole range, also when windows go back or skip a year', () => {
+    // dueTimes remembers spans without a due time; windows after, before and far from one must still see theirs.
+    const weekly = cron('0 9 * * 1', 'Europe/Berlin');
+    const whole = dueTimes(weekly, new Date('2026-10-01T00:00:00Z'), new Date('2026-11-15T00:00:00Z')).map((d) => d.toISOString());
+    const byMinute: string[] = [];
+    for (let t = Date.parse('2026-10-01T00:00:00Z'); t < Date.parse('2026-11-15T00:00:00Z'); t += 7 * 60_000) {
+      byMinute.push(...dueTimes(weekly, new Date(t), new Date(t + 7 * 60_000)).map((d) => d.toISOString()));
+    }
+    expect(byMinute).toEqual(whole);
+    expect(whole).toContain('2026-10-26T08:00:00.000Z');
+    expect(due('0 9 * * 1', 'Europe/Berlin', '2026-10-05T06:00:00Z', '2026-10-05T07:00:00Z')).toEqual(['2026-10-05T07:00Z']);
+    expect(due('0 9 * * 1', 'Europe/Berlin', '2028-01-03T07:00:00Z', '2028-01-03T08:00:00Z')).toEqual(['2028-01-03T08:00Z']);
+  });
+
+  it('gives the offset of each side of a transition, also when the minute before was asked first (offsets are remembered per minute)', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const berlin = IANAZone.create('Europe/Berlin');
+    expect(zoneOffsetMs(berlin, at('2026-03-29T00:59:59.999Z'))).toBe(60 * 60_000);
+    expect(zoneOffsetMs(berlin, at('2026-03-29T00:59:00.000Z'))).toBe(60 * 60_000);
+    expect(zoneOffsetMs(berlin, at('2026-03-29T01:00:00.000Z'))).toBe(120 * 60_000);
+    // Lord Howe Island moves by 30 minutes; 5 April 2026 02:00 local (+11) is 15:00Z the day before.
+    const lordHowe = IANAZone.create('Australia/Lord_Howe');
+    expect(zoneOffsetMs(lordHowe, at('2026-04-04T14:59:30.000Z'))).toBe(660 * 60_000);
+    expect(zoneOffsetMs(lordHowe, at('2026-04-04T15:00:00.000Z'))).toBe(630 * 60_000);
+    for (const iso of ['1970-06-01T00:00:00Z', '2026-07-01T12:34:56Z']) expect(zoneOffsetMs(berlin, at(iso))).toBe(berlin.offset(at(iso)) * 60_000);
   });
 
   it('rejects an unknown time zone with the field in the message', () => {

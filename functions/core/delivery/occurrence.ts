@@ -52,7 +52,27 @@ const zoneOf = (timeZone: string): IANAZone => {
 };
 
 /** The zone's UTC offset at an instant, in ms. */
-const offsetMs = (zone: IANAZone, at: number): number => zone.offset(at) * 60_000;
+/**
+ * A zone's UTC offset in ms at the instant `at`. From 2000 on it is remembered per zone and minute
+ * (luxon asks Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's
+ * quiet-hours gate): every time-zone transition since then falls on a whole minute.
+ */
+export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
+  if (!(at >= OFFSET_CACHE_FROM_MS)) return zone.offset(at) * 60_000;
+  let byMinute = zoneOffsets.get(zone.name);
+  if (!byMinute) zoneOffsets.set(zone.name, (byMinute = new Map()));
+  const minute = Math.floor(at / 60_000);
+  let offset = byMinute.get(minute);
+  if (offset === undefined) {
+    offset = zone.offset(at) * 60_000;
+    if (byMinute.size >= 100_000) byMinute.clear();
+    byMinute.set(minute, offset);
+  }
+  return offset;
+};
+const OFFSET_CACHE_FROM_MS = Date.UTC(2000, 0, 1);
+const zoneOffsets = new Map<string, Map<number, number>>();
+const offsetMs = zoneOffsetMs;
 
 /**
  * The instant a local wall-clock time runs at in `zone` (the DST rule). `wallMs` is the wall clock
@@ -97,6 +117,24 @@ export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_D
     const at = new Date(schedule.at).getTime();
     return at > fromMs && at <= toMs ? [new Date(at)] : [];
   }
+  // Tick asks every minute something is due (replay: thousands of times a year) while a cron
+  // schedule names a few instants: a span known to hold none answers without cron-parser.
+  const key = `${schedule.cron}\u0000${schedule.timeZone}`;
+  const free = freeSpans.get(key);
+  if (free && free.afterMs <= fromMs && toMs < free.beforeMs) return [];
+  const next = cronDueTimes(schedule, fromMs, fromMs + LOOKAHEAD_MS, 1)[0] ?? fromMs + LOOKAHEAD_MS + 1;
+  if (freeSpans.size >= MAX_FREE_SPANS) freeSpans.clear();
+  freeSpans.set(key, { afterMs: fromMs, beforeMs: next });
+  return next > toMs ? [] : cronDueTimes(schedule, fromMs, toMs, limit).map((at) => new Date(at));
+};
+
+/** Per cron schedule (cron and zone), a span (afterMs, beforeMs) with no due time in it. */
+const freeSpans = new Map<string, { afterMs: number; beforeMs: number }>();
+const MAX_FREE_SPANS = 10_000;
+const LOOKAHEAD_MS = 400 * DAY_MS;
+
+/** `dueTimes` of a cron schedule as epoch milliseconds; the instants rise with the wall times. */
+const cronDueTimes = (schedule: Extract<Schedule, { type: 'cron' }>, fromMs: number, toMs: number, limit: number): number[] => {
   const zone = zoneOf(schedule.timeZone);
   // Wall times before the wall clock at `from` map to instants <= from; those after the wall clock
   // at `to` plus the largest nearby offset change map past `to`.
@@ -109,7 +147,7 @@ export const dueTimes = (schedule: Schedule, from: Date, to: Date, limit = MAX_D
     if (at > toMs) break;
     if (at > fromMs && at !== due[due.length - 1]) due.push(at);
   }
-  return due.map((at) => new Date(at));
+  return due;
 };
 
 /**

@@ -39,9 +39,23 @@ export const occasionYearOf = (occurrenceId: string): number => Number(occurrenc
 
 const isoDay = (ms: number): IsoDate => new Date(ms).toISOString().slice(0, 10);
 
+/**
+ * `earliestOccasionDate`, remembered: tick asks it for every seasonal campaign at each of the
+ * thousands of minutes a replay ticks, and the answer depends only on its arguments.
+ */
+const earliestDates = new Map<string, IsoDate | undefined>();
+const earliestOf = (occasion: Occasion, year: number, shopCountry: string): IsoDate | undefined => {
+  const key = `${JSON.stringify(occasion)}|${year}|${shopCountry}`;
+  if (earliestDates.has(key)) return earliestDates.get(key);
+  const earliest = earliestOccasionDate(occasion, year, shopCountry);
+  if (earliestDates.size >= 10_000) earliestDates.clear();
+  earliestDates.set(key, earliest);
+  return earliest;
+};
+
 /** The instant a yearly occasion's audience is scanned for `year`, or undefined (birthday). */
 export const scanInstant = (occasion: Occasion, year: number, shopCountry: string): Date | undefined => {
-  const earliest = earliestOccasionDate(occasion, year, shopCountry);
+  const earliest = earliestOf(occasion, year, shopCountry);
   return earliest === undefined ? undefined : new Date(Date.parse(`${earliest}T00:00:00Z`) - SCAN_LEAD_DAYS * DAY_MS);
 };
 

@@ -2,6 +2,7 @@
 // Same contract (test/unit/store-contract.ts); values are cloned in and out so callers can never
 // change stored state by holding a reference, as with a real database. Applied event ids follow
 // the DynamoDB store's scheme: on the profile until the next write moves them to markers.
+import { deepCopy } from '#adapters/deep-copy';
 import type { Profile } from '#core/profile';
 import {
   PROFILE_ITEM_LIMIT_BYTES,
@@ -25,7 +26,7 @@ interface Entry {
   applied: AppliedEvent[];
 }
 
-const clone = <T>(value: T): T => structuredClone(value);
+const clone = deepCopy;
 
 /** FNV-1a: a stable spread of customer ids over scan segments. */
 const hash = (text: string): number => {

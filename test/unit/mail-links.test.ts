@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSignedLinks, createTemplateMailRenderer } from '#core/delivery/seams';
+import type { CompiledTemplate } from '#core/render';
 import { verifyToken } from '#core/tokens';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from './delivery-fixtures';
 
@@ -41,7 +42,7 @@ describe('mail links', () => {
     });
     const published = await publishExampleNewsletter();
     const templates = Object.fromEntries(
-      Object.entries(published.template).map(([locale, compiled]) => [
+      Object.entries(published.template as Record<string, CompiledTemplate>).map(([locale, compiled]) => [
         locale,
         { ...compiled, links: [...compiled.links, { index: 999, url: 'https://absent.example/nowhere', path: 'test', dynamic: false }] },
       ]),

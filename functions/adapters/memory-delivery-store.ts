@@ -1,5 +1,6 @@
 // In-memory twin of dynamo-delivery-store.ts with the same conditional semantics (claims,
 // transitions, cap slots, occurrence creation), for unit tests, replay and benchmarks.
+import { deepCopy } from '#adapters/deep-copy';
 import { summarizeCampaign, versionsToPrune } from '#core/delivery-store';
 import type {
   CampaignHold,
@@ -34,7 +35,7 @@ interface DueBucket {
 }
 
 const ledgerId = (key: LedgerKey) => `${key.occurrenceId}\u0000${key.customerId}`;
-const clone = <T>(value: T): T => structuredClone(value);
+const clone = deepCopy;
 
 export class MemoryDeliveryStore implements DeliveryStore {
   readonly campaigns = new Map<string, PublishedCampaign>();

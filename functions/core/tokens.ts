@@ -4,7 +4,7 @@
 // The keys are handed in (core reads no environment); expiry is checked against a passed-in time.
 //
 // Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open';
 
@@ -48,7 +48,19 @@ export type VerifyResult =
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open'];
 
-const mac = (key: SigningKey, signed: string): Buffer => createHmac('sha256', key.secret).update(signed).digest();
+// A string secret as a KeyObject, made once per key: createHmac converts a string secret on every
+// call, and a send signs two to five links per mail. (Byte secrets go as they are: they may change.)
+const secretKeys = new WeakMap<SigningKey, { secret: string; key: KeyObject }>();
+const secretKeyOf = (key: SigningKey): KeyObject | Uint8Array => {
+  if (typeof key.secret !== 'string') return key.secret;
+  const known = secretKeys.get(key);
+  if (known && known.secret === key.secret) return known.key;
+  const made = createSecretKey(Buffer.from(key.secret, 'utf8'));
+  secretKeys.set(key, { secret: key.secret, key: made });
+  return made;
+};
+
+const mac = (key: SigningKey, signed: string): Buffer => createHmac('sha256', secretKeyOf(key)).update(signed).digest();
 
 const checkKey = (key: SigningKey): void => {
   if (!KEY_ID.test(key.id)) throw new Error(`signing key id "${key.id}" must be 1-32 letters, digits, "_" or "-"`);

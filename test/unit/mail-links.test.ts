@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSignedLinks, createTemplateMailRenderer } from '#core/delivery/seams';
+import type { CompiledTemplate } from '#core/render';
 import { verifyToken } from '#core/tokens';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from './delivery-fixtures';
 
@@ -29,6 +30,29 @@ describe('mail links', () => {
     const verified = verifyToken(click!, [testSigningKey], { now: new Date(), purpose: 'click' });
     expect(verified.ok && verified.payload).toMatchObject({ campaignId: 'newsletter-monthly', locale: 'de', link: expect.any(Number) });
     expect(mail.html).toContain('Impressum');
+  });
+
+  it('signs a click token only for links the mail contains, and rewrites every copy of a link to the same token', async () => {
+    const links = createSignedLinks({ baseUrl: 'https://links.shop.example', ring: { current: testSigningKey, accepted: [testSigningKey] } });
+    const signed: number[] = [];
+    const renderer = createTemplateMailRenderer({
+      shop: await exampleShop(),
+      ...links,
+      clickUrl: (input) => (signed.push(input.link), links.clickUrl(input)),
+    });
+    const published = await publishExampleNewsletter();
+    const templates = Object.fromEntries(
+      Object.entries(published.template as Record<string, CompiledTemplate>).map(([locale, compiled]) => [
+        locale,
+        { ...compiled, links: [...compiled.links, { index: 999, url: 'https://absent.example/nowhere', path: 'test', dynamic: false }] },
+      ]),
+    );
+    const profile = makeProfile(1);
+    const mail = renderer.render({ published: { ...published, template: templates }, profile, occurrenceId: 'o1', at: new Date('2026-03-01T08:00:00Z'), unsubscribeUrl: 'https://links.shop.example/u/x' });
+    expect(signed).not.toContain(999);
+    expect(new Set(signed).size).toBe(signed.length);
+    expect(signed.length).toBeGreaterThan(0);
+    expect(mail.html).not.toContain('href="https://kaffee-morgenrot.example/neu?');
   });
 
   it('puts no open pixel in mail unless switched on', async () => {

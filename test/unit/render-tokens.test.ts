@@ -35,6 +35,16 @@ describe('tokens: signed unsubscribe tokens', () => {
     expect(verifyToken(token, [current], { now })).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
+  it('signs with a key whose secret changed in place under its new secret, and byte secrets as their string form', () => {
+    const key: SigningKey = { id: 'k1', secret: 'x'.repeat(40) };
+    const first = signToken(payload, key);
+    key.secret = 'y'.repeat(40);
+    const second = signToken(payload, key);
+    expect(second).not.toBe(first);
+    expect(verifyToken(second, [{ id: 'k1', secret: 'y'.repeat(40) }], { now }).ok).toBe(true);
+    expect(signToken(payload, { id: 'k1', secret: new TextEncoder().encode('y'.repeat(40)) })).toBe(second);
+  });
+
   it('rejects a token used for another purpose', () => {
     const token = signToken({ ...payload, purpose: 'preferences' }, current);
     expect(verifyToken(token, [current], { now, purpose: 'unsubscribe' })).toEqual({ ok: false, reason: 'wrong-purpose' });

@@ -127,6 +127,19 @@ export const customerStoreContract = (name: string, createStore: () => Promise<C
       expect(page.items.map((p) => p.customerId).sort()).toEqual(['c1', 'c2']);
     });
 
+    it('finds a profile by birthday only under its current birthday once it changed or was removed', async () => {
+      const store = await createStore();
+      await store.applyAtomically('c1', 'e1', () => ({ profile: registered('c1', { birthday: '1990-03-14' }), ownEvents: [] }));
+      await store.applyAtomically('c2', 'e1', () => ({ profile: registered('c2', { birthday: '1991-03-14' }), ownEvents: [] }));
+      await store.applyAtomically('c1', 'e2', (p) => ({ profile: { ...p!, birthday: '1990-04-01' }, ownEvents: [] }));
+      await store.applyAtomically('c2', 'e2', (p) => {
+        const { birthday: _dropped, ...rest } = p!;
+        return { profile: rest, ownEvents: [] };
+      });
+      expect((await store.findByBirthday('03-14')).items).toEqual([]);
+      expect((await store.findByBirthday('04-01')).items.map((p) => p.customerId)).toEqual(['c1']);
+    });
+
     it('keeps the event history ordered by time and replaces a record written twice', async () => {
       const store = await createStore();
       await store.appendEvents('c1', [

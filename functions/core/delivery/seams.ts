@@ -63,10 +63,27 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
       if (options.clickUrl && campaign.capClass === 'marketing') {
         // Static web links of the stored table go through /c/<token>; the redirect reads the
         // target from the table again, so a token can never point anywhere else.
-        for (const entry of compiled.links) {
-          if (entry.dynamic || !/^https?:\/\//i.test(entry.url)) continue;
-          const click = attribute(options.clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: compiled.locale, link: entry.index }));
-          html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
+        // One pass over the HTML for all links (it was two splits per link), each token signed
+        // once and only if its link is there; the first link with a given href wins, as before.
+        const clickUrl = options.clickUrl;
+        const targets = new Map<string, () => string>();
+        const web = compiled.links.filter((entry) => !entry.dynamic && /^https?:\/\//i.test(entry.url));
+        for (const entry of web) {
+          let click: string | undefined;
+          const sign = () => (click ??= attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: compiled.locale, link: entry.index })));
+          for (const href of [attribute(entry.url), entry.url]) if (!targets.has(href)) targets.set(href, sign);
+        }
+        if (web.some((entry) => entry.url.includes('"'))) {
+          // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
+          for (const entry of web) {
+            const click = targets.get(attribute(entry.url))!();
+            html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
+          }
+        } else if (targets.size > 0) {
+          html = html.replace(/href="([^"]*)"/g, (whole, href: string) => {
+            const sign = targets.get(href);
+            return sign ? `href="${sign()}"` : whole;
+          });
         }
       }
       if (options.openPixelUrl && campaign.capClass === 'marketing') {

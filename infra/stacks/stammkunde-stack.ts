@@ -80,29 +80,4 @@ export class StammkundeStack extends Stack {
       ...(props.breaker ? { breaker: props.breaker } : {}),
     });
   }
-
-  get table() {
-    return this.stammkunde.table;
-  }
-  get shopBus() {
-    return this.stammkunde.shopBus;
-  }
-  get ingest() {
-    return this.stammkunde.ingest;
-  }
-  get mail() {
-    return this.stammkunde.mail;
-  }
-  get delivery() {
-    return this.stammkunde.delivery;
-  }
-  get feedback() {
-    return this.stammkunde.feedback;
-  }
-  get feedbackDeadLetters() {
-    return this.stammkunde.feedbackDeadLetters;
-  }
-  get customerEndpoint() {
-    return this.stammkunde.customerEndpoint;
-  }
 }

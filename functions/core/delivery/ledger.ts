@@ -15,7 +15,7 @@
 // idempotency key the only rule that never sends twice is to never resend it. That window is one
 // SES call long; its victims are counted as `uncertain`, and the feedback handler turns them into
 // `sent` when SES reports the send. (`claim` as `claimed` remains for callers that reserve first.)
-export type LedgerState = 'claimed' | 'sending' | 'sent' | 'skipped' | 'failed' | 'uncertain';
+export type LedgerState = 'claimed' | 'sending' | 'sent' | 'failed' | 'uncertain';
 
 export interface LedgerEntry {
   occurrenceId: string;
@@ -33,7 +33,7 @@ export interface LedgerEntry {
   reason?: string;
 }
 
-export const FINAL_STATES: readonly LedgerState[] = ['sent', 'skipped', 'failed', 'uncertain'];
+export const FINAL_STATES: readonly LedgerState[] = ['sent', 'failed', 'uncertain'];
 
 /** Ledger entries outlive every redelivery of their occurrence, then DynamoDB TTL removes them. */
 export const LEDGER_RETENTION_MS = 35 * 24 * 3600 * 1000;

@@ -11,6 +11,9 @@
 // | pool entry      | POOL#<pool>                              | N#<index, 10 digits> | Put (import); Get (draw)                                |
 // | pooled code     | COUPON#<code>                            | COUPON     | Put attribute_not_exists with `pool`, no owner (import: duplicates); the issuing write takes it |
 // | pool claim      | COUPONFOR#<occurrenceId>#<customerId>    | POOLCLAIM  | Put attribute_not_exists (the code a recipient holds); Get        |
+// | redemption      | (the coupon item)                        |            | UpdateItem SET redeemedAt, redeemedOrderId, condition owner + not redeemed + validUntil >= placedAt (ingest) |
+// | refused use     | COUPONUSE#<code>                         | ORDER#<orderId> | Put attribute_not_exists (outcome, reason; TTL 400 days)      |
+// | coupon stats    | COUPONSTATS#<campaignId or ->            | STATS      | UpdateItem ADD redeemed, revenueCents, refused_<outcome>; Get     |
 //
 // A coupon item keeps `validUntil` (ISO) for the coupon's expiry and the table's TTL attribute
 // `expiresAt` one year after it (stats and export outlive redemption; then the item goes).
@@ -18,6 +21,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, StoredCoupon } from '#core/coupons';
+import { REDEMPTION_OUTCOMES, type CouponStats, type CouponUse, type RedemptionOutcome, type RedemptionResult, type RedemptionStore } from '#core/coupon-redemption';
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -57,7 +61,11 @@ export interface DynamoCouponStoreOptions {
   tableName: string;
 }
 
-export class DynamoCouponStore implements CouponStore {
+/** Refused uses are kept 400 days (a year of stats questions and then some). */
+const REFUSED_USE_TTL_SECONDS = 400 * 86_400;
+const statsKey = (campaignId: string) => ({ pk: `COUPONSTATS#${campaignId}`, sk: 'STATS' });
+
+export class DynamoCouponStore implements CouponStore, RedemptionStore {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly table: string;
   private secret: string | undefined;
@@ -106,6 +114,78 @@ export class DynamoCouponStore implements CouponStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async markRedeemed(use: CouponUse): Promise<{ marked: boolean; coupon?: StoredCoupon }> {
+    const at = new Date(use.at).toISOString();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: couponKey(use.code),
+          UpdateExpression: 'SET redeemedAt = :at, redeemedOrderId = :order',
+          ConditionExpression: '#cust = :cust AND validUntil >= :at AND attribute_not_exists(redeemedAt)',
+          ExpressionAttributeNames: { '#cust': 'customerId' },
+          ExpressionAttributeValues: { ':at': at, ':order': use.orderId, ':cust': use.customerId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const coupon = couponFromItem(Attributes);
+      return { marked: true, ...(coupon ? { coupon } : {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const coupon = await this.getCoupon(use.code);
+      return { marked: false, ...(coupon ? { coupon } : {}) };
+    }
+  }
+
+  async recordRefusedUse(use: CouponUse, result: RedemptionResult): Promise<boolean> {
+    const atMs = Date.parse(use.at);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `COUPONUSE#${use.code}`,
+            sk: `ORDER#${use.orderId}`,
+            entity: 'refusedCouponUse',
+            customerId: use.customerId,
+            at: new Date(atMs).toISOString(),
+            outcome: result.outcome,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(result.campaignId ? { campaignId: result.campaignId, occurrenceId: result.occurrenceId } : {}),
+            expiresAt: Math.floor(atMs / 1000) + REFUSED_USE_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async countRedemption(campaignId: string, outcome: RedemptionOutcome, revenueCents: number): Promise<void> {
+    const redeemed = outcome === 'redeemed';
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: statsKey(campaignId),
+        UpdateExpression: redeemed ? 'SET entity = :entity ADD redeemed :one, revenueCents :revenue' : 'SET entity = :entity ADD #refused :one',
+        ...(redeemed ? {} : { ExpressionAttributeNames: { '#refused': `refused_${outcome}` } }),
+        ExpressionAttributeValues: { ':entity': 'couponStats', ':one': 1, ...(redeemed ? { ':revenue': revenueCents } : {}) },
+      }),
+    );
+  }
+
+  async couponStats(campaignId: string): Promise<CouponStats> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: statsKey(campaignId), ConsistentRead: true }));
+    const refused: CouponStats['refused'] = {};
+    for (const outcome of REDEMPTION_OUTCOMES) {
+      if (outcome !== 'redeemed' && Item?.[`refused_${outcome}`] !== undefined) refused[outcome] = Number(Item[`refused_${outcome}`]);
+    }
+    return { campaignId, redeemed: Number(Item?.redeemed ?? 0), revenueCents: Number(Item?.revenueCents ?? 0), refused };
   }
 
   async getCoupon(code: string): Promise<StoredCoupon | undefined> {

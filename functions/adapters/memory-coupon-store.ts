@@ -4,8 +4,11 @@
 // be counted, for the coupon bench.
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, PoolState, StoredCoupon } from '#core/coupons';
+import type { CouponStats, RedemptionResult, RedemptionStore } from '#core/coupon-redemption';
 
-export interface MemoryCouponStore extends CouponStore {
+export interface MemoryCouponStore extends CouponStore, RedemptionStore {
+  /** Refused uses as recorded (reason, order, customer). */
+  refusedUses(): (RedemptionResult & { orderId: string; customerId: string; at: string })[];
   /** Writes so far (each put, update or conditional write, successful or not). */
   writes(): number;
   /** Every stored coupon (export, tests). */
@@ -23,6 +26,13 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
   const claims = new Map<string, string>();
   let secret: string | undefined;
   let writes = 0;
+  const refused = new Map<string, RedemptionResult & { orderId: string; customerId: string; at: string }>();
+  const stats = new Map<string, CouponStats>();
+  const statsOf = (campaignId: string): CouponStats => {
+    let entry = stats.get(campaignId);
+    if (!entry) stats.set(campaignId, (entry = { campaignId, redeemed: 0, revenueCents: 0, refused: {} }));
+    return entry;
+  };
 
   const sameOwner = (a: Pick<IssuedCoupon, 'occurrenceId' | 'customerId'>, b: Pick<IssuedCoupon, 'occurrenceId' | 'customerId'>) =>
     a.occurrenceId === b.occurrenceId && a.customerId === b.customerId;
@@ -91,6 +101,36 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
       claims.set(key, code);
       return code;
     },
+    async markRedeemed(use) {
+      writes++;
+      const coupon = coupons.get(use.code);
+      if (!coupon) return { marked: false };
+      const fits = coupon.customerId === use.customerId && coupon.redeemedAt === undefined && Date.parse(use.at) <= Date.parse(coupon.expiresAt);
+      if (fits) {
+        coupon.redeemedAt = new Date(use.at).toISOString();
+        coupon.redeemedOrderId = use.orderId;
+      }
+      return { marked: fits, coupon: copy(coupon) };
+    },
+    async recordRefusedUse(use, result) {
+      writes++;
+      const key = JSON.stringify([use.code, use.orderId]);
+      if (refused.has(key)) return false;
+      refused.set(key, { ...result, orderId: use.orderId, customerId: use.customerId, at: new Date(use.at).toISOString() });
+      return true;
+    },
+    async countRedemption(campaignId, outcome, revenueCents) {
+      writes++;
+      const entry = statsOf(campaignId);
+      if (outcome === 'redeemed') {
+        entry.redeemed++;
+        entry.revenueCents += revenueCents;
+      } else entry.refused[outcome] = (entry.refused[outcome] ?? 0) + 1;
+    },
+    async couponStats(campaignId) {
+      return copy(statsOf(campaignId));
+    },
+    refusedUses: () => [...refused.values()].map(copy),
     writes: () => writes,
     all: () => [...coupons.values()].map(copy),
   };

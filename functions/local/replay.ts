@@ -192,6 +192,7 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   subject: sent.mail.subject,
   headers: headerObject(sent.mail.headers),
   text: sent.mail.text,
+  ...(sent.mail.couponCode ? { couponCode: sent.mail.couponCode } : {}),
 });
 
 export type PreparedCampaigns =

@@ -17,6 +17,9 @@ import { createPool } from '#core/delivery/pool';
 import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createEventBusPublisher } from '#adapters/event-bus';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
@@ -81,6 +84,11 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     links,
     account: mailer,
     breaker: cachedBreaker(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG), () => new Date()),
+    // Codes keyed by the table's coupon secret (made once); CouponIssued on the shop bus when it is set.
+    coupons: {
+      store: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
+      ...(config.EVENT_BUS_NAME ? { events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }) } : {}),
+    },
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

@@ -3,6 +3,7 @@
 // issueCoupon where that is how the send path uses the store.
 import { describe, expect, it } from 'vitest';
 import { CouponSpec } from '#core/campaign';
+import { redeemCoupon, type RedemptionStore } from '#core/coupon-redemption';
 import { CODE_ALPHABET, PoolExhaustedError, hmacKeyedRandom, issueCoupon, type CouponStore, type IssuedCoupon, type KeyedRandom } from '#core/coupons';
 
 const AT = new Date('2026-05-04T09:00:00.000Z');
@@ -22,7 +23,7 @@ const collidingRandom: KeyedRandom = (key) => {
   return hmacKeyedRandom('fixed')(String(attempt));
 };
 
-export const couponStoreContract = (name: string, createStore: () => Promise<CouponStore>): void => {
+export const couponStoreContract = (name: string, createStore: () => Promise<CouponStore & RedemptionStore>): void => {
   describe(`coupon store contract: ${name}`, () => {
     it('issues a code of the unambiguous alphabet with the prefix, value, minimum order and expiry', async () => {
       const store = await createStore();
@@ -141,6 +142,68 @@ export const couponStoreContract = (name: string, createStore: () => Promise<Cou
         expect(await store.putCoupon({ ...base, code: 'WB-AAAAAAAA' })).toBeUndefined();
         expect(await store.putCoupon({ ...base, code: 'NOT-IMPORTED', source: 'pool', pool: 'shopify-may' })).toBeUndefined();
         expect(await store.getCoupon('WB-AAAAAAAA')).toBeUndefined();
+      });
+    });
+
+    describe('redemption', () => {
+      const order = (code: string, patch: Record<string, unknown> = {}) => ({ couponCode: code, customerId: 'c1', orderId: 'o-1', at: '2026-05-10T12:00:00+02:00', totalCents: 4590, ...patch });
+
+      it('redeems a coupon once for its customer and adds the order to its campaign\'s revenue', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        expect(await redeemCoupon(store, order(code))).toEqual({ outcome: 'redeemed', code, campaignId: 'winback', occurrenceId: 'winback:2026-05-04T09:00Z' });
+        expect(await store.getCoupon(code)).toMatchObject({ redeemedAt: '2026-05-10T10:00:00.000Z', redeemedOrderId: 'o-1' });
+        expect(await store.couponStats('winback')).toEqual({ campaignId: 'winback', redeemed: 1, revenueCents: 4590, refused: {} });
+      });
+
+      it('answers the same order again (a redelivery) as redeemed without counting it twice', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        await redeemCoupon(store, order(code));
+        expect((await redeemCoupon(store, order(code))).outcome).toBe('redeemed');
+        expect(await store.couponStats('winback')).toMatchObject({ redeemed: 1, revenueCents: 4590 });
+      });
+
+      it('refuses a second use by another order, naming the first', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        await redeemCoupon(store, order(code));
+        const second = await redeemCoupon(store, order(code, { orderId: 'o-2' }));
+        expect(second).toEqual({ outcome: 'alreadyRedeemed', code, campaignId: 'winback', occurrenceId: 'winback:2026-05-04T09:00Z', reason: `coupon ${code} was redeemed by order o-1 at 2026-05-10T10:00:00.000Z` });
+        await redeemCoupon(store, order(code, { orderId: 'o-2' }));
+        expect(await store.couponStats('winback')).toEqual({ campaignId: 'winback', redeemed: 1, revenueCents: 4590, refused: { alreadyRedeemed: 1 } });
+      });
+
+      it('refuses an expired coupon and leaves it unredeemed', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        const late = await redeemCoupon(store, order(code, { at: '2026-06-03T09:00:00.001Z' }));
+        expect(late).toMatchObject({ outcome: 'expired', campaignId: 'winback', reason: `coupon ${code} expired at 2026-06-03T09:00:00.000Z, the order was placed at 2026-06-03T09:00:00.001Z` });
+        expect((await store.getCoupon(code))?.redeemedAt).toBeUndefined();
+        expect((await redeemCoupon(store, order(code, { orderId: 'o-3', at: '2026-06-03T09:00:00.000Z' }))).outcome).toBe('redeemed');
+      });
+
+      it('refuses another customer\'s code', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        expect(await redeemCoupon(store, order(code, { customerId: 'c2' }))).toMatchObject({ outcome: 'otherCustomer', campaignId: 'winback', reason: `coupon ${code} was issued to another customer` });
+        expect((await store.getCoupon(code))?.redeemedAt).toBeUndefined();
+      });
+
+      it('records an unknown code, counted under no campaign, once per order', async () => {
+        const store = await createStore();
+        expect(await redeemCoupon(store, order(' welcome10 '))).toEqual({ outcome: 'unknown', code: 'WELCOME10', reason: 'no coupon was issued with code WELCOME10' });
+        await redeemCoupon(store, order('WELCOME10'));
+        await redeemCoupon(store, order('WELCOME10', { orderId: 'o-9' }));
+        expect(await store.couponStats('-')).toEqual({ campaignId: '-', redeemed: 0, revenueCents: 0, refused: { unknown: 2 } });
+      });
+
+      it('redeems once when five copies of an order arrive at once', async () => {
+        const store = await createStore();
+        const { code } = await issueCoupon({ store }, input('c1'));
+        const results = await Promise.all(Array.from({ length: 5 }, () => redeemCoupon(store, order(code))));
+        expect(results.every((r) => r.outcome === 'redeemed')).toBe(true);
+        expect((await store.couponStats('winback')).redeemed).toBe(1);
       });
     });
   });

@@ -17,7 +17,8 @@
 //
 // A coupon item keeps `validUntil` (ISO) for the coupon's expiry and the table's TTL attribute
 // `expiresAt` one year after it (stats and export outlive redemption; then the item goes).
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page } from '#core/store';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, StoredCoupon } from '#core/coupons';
@@ -186,6 +187,30 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
       if (outcome !== 'redeemed' && Item?.[`refused_${outcome}`] !== undefined) refused[outcome] = Number(Item[`refused_${outcome}`]);
     }
     return { campaignId, redeemed: Number(Item?.redeemed ?? 0), revenueCents: Number(Item?.revenueCents ?? 0), refused };
+  }
+
+  private async queryIndex(indexName: 'gsi1' | 'gsi2', key: string, value: string, options: { cursor?: string; limit?: number }): Promise<Page<StoredCoupon>> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexName,
+        KeyConditionExpression: '#k = :v',
+        ExpressionAttributeNames: { '#k': key },
+        ExpressionAttributeValues: { ':v': value },
+        Limit: options.limit ?? 1000,
+        ...(options.cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Record<string, unknown> } : {}),
+      }),
+    );
+    const items = (Items ?? []).map((item) => couponFromItem(item)).filter((c): c is StoredCoupon => c !== undefined);
+    return { items, ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}) };
+  }
+
+  listCoupons(campaignId: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<StoredCoupon>> {
+    return this.queryIndex('gsi1', 'gsi1pk', `COUPONS#${campaignId}`, options);
+  }
+
+  couponsExpiringOn(day: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<StoredCoupon>> {
+    return this.queryIndex('gsi2', 'gsi2pk', `COUPONEXP#${day}`, options);
   }
 
   async getCoupon(code: string): Promise<StoredCoupon | undefined> {

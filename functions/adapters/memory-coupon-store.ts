@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, PoolState, StoredCoupon } from '#core/coupons';
 import type { CouponStats, RedemptionResult, RedemptionStore } from '#core/coupon-redemption';
+import type { Page } from '#core/store';
 
 export interface MemoryCouponStore extends CouponStore, RedemptionStore {
   /** Refused uses as recorded (reason, order, customer). */
@@ -16,6 +17,10 @@ export interface MemoryCouponStore extends CouponStore, RedemptionStore {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+const page = (items: StoredCoupon[], { cursor, limit = 1000 }: { cursor?: string; limit?: number }): Page<StoredCoupon> => {
+  const start = cursor ? Number(cursor) : 0;
+  return { items: items.slice(start, start + limit).map(copy), ...(start + limit < items.length ? { cursor: String(start + limit) } : {}) };
+};
 
 export const createMemoryCouponStore = (): MemoryCouponStore => {
   const coupons = new Map<string, StoredCoupon>();
@@ -129,6 +134,13 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
     },
     async couponStats(campaignId) {
       return copy(statsOf(campaignId));
+    },
+    async listCoupons(campaignId, options = {}) {
+      const mine = [...coupons.values()].filter((c) => c.campaignId === campaignId).sort((a, b) => (`${a.issuedAt}#${a.code}` < `${b.issuedAt}#${b.code}` ? -1 : 1));
+      return page(mine, options);
+    },
+    async couponsExpiringOn(day, options = {}) {
+      return page([...coupons.values()].filter((c) => c.expiresAt.slice(0, 10) === day).sort((a, b) => (a.code < b.code ? -1 : 1)), options);
     },
     refusedUses: () => [...refused.values()].map(copy),
     writes: () => writes,

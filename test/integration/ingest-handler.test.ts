@@ -231,7 +231,7 @@ describe('ingest handler: coupon redemption', () => {
     const { code } = await issueCoupon({ store: coupons }, { campaignId: 'spring', occurrenceId: 'spring:2026-03-01T08:00Z', customerId: 'rita', spec, at: new Date('2026-03-01T08:00:00Z') });
     const order = (orderId: string, id = `ord-${orderId}`) => {
       const e = placed('rita', orderId, 3_000, '2026-03-03T10:00:00Z', id);
-      return { ...e, detail: { ...e.detail, couponCode: code.toLowerCase() } };
+      return { ...e, detail: { ...(e.detail as Record<string, unknown>), couponCode: code.toLowerCase() } };
     };
     const first = await withCoupons(batch(record(registered('rita')), record(order('r-1')), record(order('r-1', 'ord-r-1-again'))));
     expect(first.batchItemFailures).toEqual([]);

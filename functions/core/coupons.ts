@@ -163,10 +163,11 @@ export interface CouponStore {
   drawPoolCode(pool: string): Promise<string | undefined>;
   /** Claims `code` for (occurrence, customer) unless a claim exists: answers the claim's code (ours or the earlier one). */
   putPoolClaim(occurrenceId: string, customerId: string, code: string): Promise<string>;
-  /** A campaign's issued coupons by issue time, a page at a time (export). */
-  listCoupons(campaignId: string, options?: { cursor?: string; limit?: number }): Promise<Page<StoredCoupon>>;
-  /** Coupons expiring on a UTC day ("YYYY-MM-DD"), a page at a time (CouponExpiring). */
-  couponsExpiringOn(day: string, options?: { cursor?: string; limit?: number }): Promise<Page<StoredCoupon>>;
+  /**
+   * A campaign's issued coupons by expiry (then code), a page at a time (export); `expiringOn` a
+   * UTC day ("YYYY-MM-DD"): only those expiring that day (CouponExpiring).
+   */
+  listCoupons(campaignId: string, options?: { cursor?: string; limit?: number; expiringOn?: string }): Promise<Page<StoredCoupon>>;
 }
 
 export interface CouponDeps {

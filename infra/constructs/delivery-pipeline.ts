@@ -199,7 +199,7 @@ export class DeliveryPipeline extends Construct {
       },
     });
     this.tick = tick.fn;
-    // CouponExpiring (core/coupon-reminders.ts) on the shop bus: the by-expiry-day index and PutEvents.
+    // CouponExpiring (core/coupon-reminders.ts) on the shop bus: the coupons-by-campaign index and PutEvents.
     if (props.eventBus) {
       this.tick.addEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
       props.eventBus.grantPutEventsTo(this.tick);
@@ -272,8 +272,8 @@ export class DeliveryPipeline extends Construct {
     //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
     grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
-    // The coupons expiring on a day (gsi2 COUPONEXP#<day>), for CouponExpiring.
-    if (props.eventBus) grantTableIndexQuery(props.table, this.tick, 'gsi2');
+    // Each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, by expiry), for CouponExpiring.
+    if (props.eventBus) grantTableIndexQuery(props.table, this.tick, 'gsi1');
     if (props.audienceSegments === undefined) grantTableDescribe(props.table, this.tick);
     // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan of the sparse
     //   profiles index only: never the table with its events, ledger and rejections).

@@ -9,6 +9,7 @@ import { redeemCoupon } from '#core/coupon-redemption';
 import { midnightsCrossed, remindExpiringCoupons } from '#core/coupon-reminders';
 import { DEFAULT_TICK_CONFIG, runTick } from '#core/delivery/tick';
 import { routedOwnCause } from '#core/triggers';
+import { publishExample } from './delivery-fixtures';
 
 const spec = CouponSpec.parse({ value: { type: 'percent', percent: 10 }, validDays: 14 });
 const issue = (store: ReturnType<typeof createMemoryCouponStore>, customerId: string, at: string) =>
@@ -29,7 +30,7 @@ describe('coupons: CouponExpiring', () => {
     const b = await issue(store, 'c2', '2026-05-02T20:00:00Z');
     await issue(store, 'c3', '2026-05-03T08:00:00Z');
     await redeemCoupon(store, { couponCode: b.code, customerId: 'c2', orderId: 'o1', at: '2026-05-05T10:00:00Z', totalCents: 1000 });
-    expect(await remindExpiringCoupons({ coupons: store, events: bus }, new Date('2026-05-12T23:59:00Z'), new Date('2026-05-13T00:00:00Z'))).toBe(1);
+    expect(await remindExpiringCoupons({ coupons: store, events: bus }, new Date('2026-05-12T23:59:00Z'), new Date('2026-05-13T00:00:00Z'), async () => ['winback', 'other'])).toBe(1);
     expect(bus.published).toEqual([
       expect.objectContaining({ type: 'CouponExpiring', id: `CouponExpiring#${a.code}#3`, customerId: 'c1', code: a.code, at: '2026-05-13T00:00:00.000Z', expiresAt: '2026-05-16T08:00:00.000Z', daysLeft: 3, campaignId: 'winback' }),
     ]);
@@ -39,7 +40,9 @@ describe('coupons: CouponExpiring', () => {
     const coupons = createMemoryCouponStore();
     const bus = createMemoryEventBus();
     await issue(coupons, 'c1', '2026-05-02T08:00:00Z');
-    const deps = { store: createMemoryDeliveryStore(), audienceQueue: new MemoryWorkQueue(), sendQueue: new MemoryWorkQueue(), config: DEFAULT_TICK_CONFIG, couponReminders: { coupons, events: bus } };
+    const store = createMemoryDeliveryStore();
+    await store.putCampaign(await publishExample('winback-discount.json', { id: 'winback' }));
+    const deps = { store, audienceQueue: new MemoryWorkQueue(), sendQueue: new MemoryWorkQueue(), config: DEFAULT_TICK_CONFIG, couponReminders: { coupons, events: bus } };
     for (const minute of ['2026-05-12T23:58:00Z', '2026-05-12T23:59:00Z', '2026-05-13T00:00:00Z', '2026-05-13T00:01:00Z']) await runTick(deps, new Date(minute));
     expect(bus.published.map((e) => e.type)).toEqual(['CouponExpiring']);
   });

@@ -229,7 +229,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   if (releaseCapped) watermark = releaseStart + MAX_RELEASE_WINDOW_MS;
   result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
   result.resumed = (await resumePausedOccurrences(deps)).resumed;
-  if (deps.couponReminders) result.couponsExpiring = await remindExpiringCoupons(deps.couponReminders, from, new Date(watermark));
+  if (deps.couponReminders) result.couponsExpiring = await remindExpiringCoupons(deps.couponReminders, from, new Date(watermark), async () => (await deps.store.listCampaigns()).map((c) => c.campaignId));
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
   result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
   result.backlog = until < now.getTime() || releaseCapped;

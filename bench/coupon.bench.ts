@@ -88,11 +88,18 @@ export async function run(): Promise<void> {
   const memoryProfiles = Array.from({ length: 10_000 }, (_, i) => lapsed(i));
   await sendAll({ store: createMemoryDeliveryStore(), coupons: createMemoryCouponStore(), published: discount, profiles: memoryProfiles.slice(0, 2000), shop });
   await sendAll({ store: createMemoryDeliveryStore(), published: plainCampaign, profiles: memoryProfiles.slice(0, 2000), shop });
-  const plainMemory = await sendAll({ store: createMemoryDeliveryStore(), published: plainCampaign, profiles: memoryProfiles, shop });
-  const couponStore = createMemoryCouponStore();
-  const couponMemory = await sendAll({ store: createMemoryDeliveryStore(), coupons: couponStore, published: discount, profiles: memoryProfiles, shop });
-  couponMemory.couponWrites = couponStore.writes();
-  console.log(line('memory', plainMemory, couponMemory));
+  // Interleaved rounds, the best of each: a shared machine's noise hits both variants alike.
+  let plainMemory: Run | undefined;
+  let couponMemory: Run | undefined;
+  for (let round = 0; round < 3; round++) {
+    const plain = await sendAll({ store: createMemoryDeliveryStore(), published: plainCampaign, profiles: memoryProfiles, shop });
+    const couponStore = createMemoryCouponStore();
+    const coupon = await sendAll({ store: createMemoryDeliveryStore(), coupons: couponStore, published: discount, profiles: memoryProfiles, shop });
+    coupon.couponWrites = couponStore.writes();
+    if (!plainMemory || plain.mailsPerSecond > plainMemory.mailsPerSecond) plainMemory = plain;
+    if (!couponMemory || coupon.mailsPerSecond > couponMemory.mailsPerSecond) couponMemory = coupon;
+  }
+  console.log(line('memory (best of 3 interleaved rounds)', plainMemory!, couponMemory!));
 
   // dynalite: every store call goes over HTTP to the in-process server (about 3 ms of CPU each).
   const aws = await startLocalAws('coupon-bench');
@@ -107,20 +114,23 @@ export async function run(): Promise<void> {
       },
       { step: 'initialize', name: 'countCouponWrites' },
     );
-    const profiles = Array.from({ length: 1_000 }, (_, i) => lapsed(i));
+    const profiles = Array.from({ length: 600 }, (_, i) => lapsed(i));
     const table = async (name: string) => {
       await createTable(aws.dynamoEndpoint, name);
       return name;
     };
-    const plainTable = await table('plain');
-    const plainDynamo = await sendAll({ store: createDynamoDeliveryStore({ client, tableName: plainTable }), published: plainCampaign, profiles, shop });
-    const couponTable = await table('coupon');
-    const dynamoCoupons = createDynamoCouponStore({ client: couponClient, tableName: couponTable });
-    await dynamoCoupons.codeSecret();
-    writes = 0;
-    const couponDynamo = await sendAll({ store: createDynamoDeliveryStore({ client, tableName: couponTable }), coupons: dynamoCoupons, published: discount, profiles, shop });
-    couponDynamo.couponWrites = writes;
-    console.log(line('dynalite', plainDynamo, couponDynamo));
+    let plainDynamo: Run | undefined;
+    let couponDynamo: Run | undefined;
+    for (let round = 0; round < 2; round++) {
+      const plain = await sendAll({ store: createDynamoDeliveryStore({ client, tableName: await table(`plain-${round}`) }), published: plainCampaign, profiles, shop });
+      const couponTable = await table(`coupon-${round}`);
+      writes = 0;
+      const coupon = await sendAll({ store: createDynamoDeliveryStore({ client, tableName: couponTable }), coupons: createDynamoCouponStore({ client: couponClient, tableName: couponTable }), published: discount, profiles, shop });
+      coupon.couponWrites = writes;
+      if (!plainDynamo || plain.mailsPerSecond > plainDynamo.mailsPerSecond) plainDynamo = plain;
+      if (!couponDynamo || coupon.mailsPerSecond > couponDynamo.mailsPerSecond) couponDynamo = coupon;
+    }
+    console.log(line('dynalite (best of 2 interleaved rounds)', plainDynamo!, couponDynamo!));
   } finally {
     await aws.stop();
   }

@@ -28,6 +28,8 @@ import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
+import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
+import { couponSpecOf } from '#core/delivery/coupon-step';
 
 export interface ReplayOptions {
   campaigns: string;
@@ -112,6 +114,8 @@ export type ReplayResult =
       events: { read: number; fed: number; afterWindow: number };
       ticks: number;
       deadLettered: { events: number; audience: number; send: number };
+      /** Coupon redemptions per campaign with a coupon, then unknown codes (core/coupon-redemption.ts). */
+      coupons: CouponStats[];
       seconds: number;
     };
 
@@ -192,6 +196,7 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   subject: sent.mail.subject,
   headers: headerObject(sent.mail.headers),
   text: sent.mail.text,
+  ...(sent.mail.couponCode ? { couponCode: sent.mail.couponCode } : {}),
 });
 
 export type PreparedCampaigns =
@@ -395,12 +400,19 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
       ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
+      coupons: await replayCouponStats(runtime, published),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     bar?.stop();
     await runtime.stop();
   }
+};
+
+/** Redemptions of the campaigns with a coupon, and the orders whose code nobody issued. */
+const replayCouponStats = async (runtime: Runtime, published: readonly PublishedCampaign[]): Promise<CouponStats[]> => {
+  const ids = published.filter((p) => couponSpecOf(p.campaign) !== undefined).map((p) => p.campaign.id);
+  return Promise.all([...ids, NO_CAMPAIGN].map((id) => runtime.coupons.couponStats(id)));
 };
 
 /** The summary the CLI prints (campaign and customer ids only, never addresses). */
@@ -421,6 +433,10 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
     lines.push(`${result.badLines.length} bad input lines skipped:`);
     for (const b of result.badLines.slice(0, 20)) lines.push(`  ${b.file}:${b.line}: ${b.reason}`);
     if (result.badLines.length > 20) lines.push(`  ... and ${result.badLines.length - 20} more`);
+  }
+  if (result.coupons.length > 1 || result.coupons.some((s) => s.redeemed + Object.values(s.refused).reduce((a, b) => a + (b ?? 0), 0) > 0)) {
+    lines.push('coupons:');
+    for (const line of formatCouponStats(result.coupons)) lines.push(`  ${line}`);
   }
   const dl = result.deadLettered;
   if (dl.events + dl.audience + dl.send > 0) lines.push(`dead-lettered: events ${dl.events}, audience ${dl.audience}, send ${dl.send}`);

@@ -40,6 +40,10 @@ import type { OwnEvent } from '#core/ingest';
 import { requestKeyOf } from '#core/consent';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
+import { hmacKeyedRandom, type CouponStore } from '#core/coupons';
+import type { RedemptionStore } from '#core/coupon-redemption';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
@@ -65,7 +69,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'discount'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -147,6 +151,8 @@ export interface Runtime {
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
   readonly delivery: DeliveryStore;
+  /** Issued coupons and code pools (core/coupons.ts). */
+  readonly coupons: CouponStore & RedemptionStore;
   /**
    * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
    * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
@@ -280,6 +286,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
+  const coupons: CouponStore & RedemptionStore = aws && documentClient ? createDynamoCouponStore({ client: documentClient, tableName: aws.tableName }) : createMemoryCouponStore();
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -334,6 +341,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
+        coupons,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -346,7 +354,11 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
   // local adapters instead of the ones they build from their environment.
   const tickHandler = createTickHandler(
-    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery, breakerReleases: () => breakerReleases(breaker, breakerConfig, clock.now()) },
+    {
+      store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery, breakerReleases: () => breakerReleases(breaker, breakerConfig, clock.now()),
+      // CouponExpiring on the in-process shop bus, which routes it back to ingest (triggered reminders).
+      couponReminders: { coupons, events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
+    },
     { now: () => clock.now(), logger: logger('tick') },
   );
   const audienceHandler = createAudienceHandler(
@@ -395,6 +407,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     random: () => 0.5,
     newOwner: owners,
     breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
+    // Codes keyed by the link signing key: the same inputs give the same codes (replay's outbox
+    // is the same bytes on both backends); CouponIssued goes on the shop bus like every own event.
+    coupons: { store: coupons, random: hmacKeyedRandom(`coupons:${ring.current.secret}`), events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   const feedbackLogger = logger('feedback');
@@ -419,6 +434,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     queues,
     customers,
     delivery,
+    coupons,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,
     breaker,

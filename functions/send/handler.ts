@@ -17,6 +17,9 @@ import { createPool } from '#core/delivery/pool';
 import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createEventBusPublisher } from '#adapters/event-bus';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
@@ -25,6 +28,9 @@ import { shopDeliveryOf } from '#core/delivery/local-time';
 import { cachedBreaker, parseBreakerConfig } from '#core/delivery/breaker';
 import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readSendConfig } from './config';
+
+/** EMF metric (namespace Stammkunde) counted once per send message that found a coupon pool empty: the stack alarms on it. */
+export const COUPON_POOL_EXHAUSTED_METRIC = 'CouponPoolExhausted';
 
 export type SendHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
@@ -41,6 +47,7 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
   return async (event, context) => {
     const deadline: Deadline = context ? { remainingMs: () => context.getRemainingTimeInMillis() } : NO_DEADLINE;
     const tally: Tally = {};
+    let poolsRanDry = 0;
     const { batchItemFailures, failures } = await processRecords(
       event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
       SendWork,
@@ -50,9 +57,11 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
         logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
         for (const failure of lost) logger.warn('recipient not sent', { occurrenceId: work.occurrenceId, customerId: failure.customerId, reason: failure.reason });
         if (result.paused) logger.warn('occurrence paused', { occurrenceId: work.occurrenceId, reason: result.paused });
+        if (result.pauseCause === 'pool') poolsRanDry++;
       },
     );
     for (const failure of failures) logger.error('send record failed', { messageId: failure.messageId, reason: failure.reason });
+    if (metrics && poolsRanDry > 0) metrics.addMetric(COUPON_POOL_EXHAUSTED_METRIC, MetricUnit.Count, poolsRanDry);
     if (metrics) publishOutcomes(metrics, tally);
     return { batchItemFailures };
   };
@@ -81,6 +90,11 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     links,
     account: mailer,
     breaker: cachedBreaker(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG), () => new Date()),
+    // Codes keyed by the table's coupon secret (made once); CouponIssued on the shop bus when it is set.
+    coupons: {
+      store: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
+      ...(config.EVENT_BUS_NAME ? { events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }) } : {}),
+    },
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

@@ -24,6 +24,17 @@ export const publishExampleNewsletter = async (overrides: Partial<Campaign> = {}
   };
 };
 
+/** A shipped example campaign (campaigns/<file>) published with its compiled templates and every example segment. */
+export const publishExample = async (file: string, overrides: Record<string, unknown> = {}): Promise<PublishedCampaign> => {
+  const campaign = Campaign.parse({ ...(await readJson(file) as object), ...overrides });
+  const segments: Record<string, Segment['rule']> = {};
+  for (const name of ['newsletter-readers', 'lapsed-customers']) {
+    const segment = Segment.parse(await readJson(`segments/${name}.json`));
+    segments[segment.id] = segment.rule;
+  }
+  return { campaign, segments, template: await compileCampaignTemplates(campaign), publishedAt: '2026-11-01T00:00:00.000Z' };
+};
+
 export const exampleShop = (): Promise<ShopInfo> => loadShopInfo();
 
 export const testSigningKey = { id: 'k1', secret: 'test-secret-test-secret-test-secret-0123' };
@@ -72,7 +83,7 @@ import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
 import { runTick, DEFAULT_TICK_CONFIG } from '#core/delivery/tick';
 import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
-import { createSender, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
+import { createSender, DEFAULT_SEND_CONFIG, type SendConfig, type SendDeps } from '#core/delivery/send';
 import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import { compilePublishedAudience } from '#core/delivery/seams';
@@ -81,6 +92,7 @@ import { SendWork as SendWorkSchema } from '#core/delivery/messages';
 import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { BreakerGate } from '#core/delivery/breaker';
+import type { CouponSending } from '#core/delivery/coupon-step';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -97,6 +109,8 @@ export interface PipelineOptions {
   /** The reputation circuit breaker the sender asks, and tick's question whether it releases. */
   breaker?: BreakerGate;
   breakerReleases?: () => Promise<boolean>;
+  /** Coupon issuance for campaigns with a coupon. */
+  coupons?: CouponSending;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -111,10 +125,11 @@ export const createPipeline = async (options: PipelineOptions) => {
   const tickDeps = { store, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, totalSegments: options.totalSegments ?? 4 }, ...(options.breakerReleases ? { breakerReleases: options.breakerReleases } : {}) };
   const audience = createAudienceWorker({ store, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG });
   let owners = 0;
-  const sender = createSender({
+  const senderDeps: SendDeps = {
     store: options.wrapStore ? options.wrapStore(store) : store,
     ...(options.account ? { account: options.account } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.coupons ? { coupons: options.coupons } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),
@@ -127,7 +142,8 @@ export const createPipeline = async (options: PipelineOptions) => {
     random: () => 0.5,
     newOwner: () => `owner-${++owners}`,
     config: { ...DEFAULT_SEND_CONFIG, from: 'Shop <news@shop.example>', configurationSet: 'stammkunde', ...options.send },
-  });
+  };
+  const sender = createSender(senderDeps);
   let messageKeys = 0;
   /** Plays up to `turns` rounds of both queues (message delays are not waited for). */
   const drain = async (turns = 50) => {
@@ -145,6 +161,8 @@ export const createPipeline = async (options: PipelineOptions) => {
     audienceQueue,
     sendQueue,
     sender,
+    /** The sender's deps (to build the send handler around the same stores). */
+    senderDeps,
     advance: (ms: number) => (nowMs += ms),
     clock,
     tick: () => runTick(tickDeps, clock.now()),

@@ -2,6 +2,7 @@
 // unsubscribe links and segment predicates. Adapters implement them; tests pass twins.
 import type { Profile } from '#core/profile';
 import type { PublishedCampaign } from '#core/delivery-store';
+import type { IssuedCoupon } from '#core/coupons';
 import type { AudienceShard, SendWork, SendWorkInput } from './messages';
 
 export interface MailHeader {
@@ -20,6 +21,8 @@ export interface OutgoingMail {
   /** SES configuration set (event destination for feedback). */
   configurationSet?: string;
   tags: MailHeader[];
+  /** The coupon code the mail carries (not sent to SES as such: the outbox and logs show it). */
+  couponCode?: string;
 }
 
 /**
@@ -125,6 +128,8 @@ export interface RenderInput {
   occurrenceId: string;
   at: Date;
   unsubscribeUrl: string;
+  /** The recipient's coupon (core/delivery/coupon-step.ts), shown by the coupon block. */
+  coupon?: IssuedCoupon;
 }
 
 /** The send-path renderer over the campaign's precompiled template (D's render.ts behind it). */

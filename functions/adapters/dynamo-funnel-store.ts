@@ -1,0 +1,187 @@
+// FunnelStore on the single DynamoDB table: conditional writes and ADD counters (no transactions).
+//
+// | entity        | pk                           | sk                          | how                                                        |
+// |---------------|------------------------------|-----------------------------|------------------------------------------------------------|
+// | funnel row    | CAMPAIGN#<campaignId>        | FUNNEL#<occ suffix>#<arm>   | UpdateItem ADD counters (send once per message, track, ingest); Query begins_with FUNNEL# (report) |
+// | clicker       | CLICK#<occurrenceId>#<cust>  | CLICKER                     | Put attribute_not_exists (one unique clicker per mail); TTL as the ledger |
+// | last click    | CUST#<customerId>            | LASTCLICK                   | Put if none or older (`atMs < :at`); Get at ingest; TTL 90 days after the click |
+// | arm member    | CUST#<customerId>            | ARM#<occurrenceId>          | Put attribute_not_exists (send: sent or held out); Query begins_with ARM# at ingest; Update SET convertedOrder if absent; TTL end of window |
+// | attribution   | ORDER#<orderId>              | ATTRIBUTION                 | Put attribute_not_exists (ingest, once per order); Get + Update with condition on refundedCents (refunds) |
+//
+// Customer-keyed items live in the customer's partition, so GDPR erase (which deletes the whole
+// CUST#<id> partition) removes them with the profile.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { parseOccurrenceId } from '#core/delivery/occurrence';
+import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
+import { FUNNEL_COUNTERS, type ArmMembership, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+
+export interface DynamoFunnelStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The last-click item outlives any attribution window (at most 90 days, core/attribution.ts). */
+const LAST_CLICK_TTL_MS = 90 * 24 * 3600 * 1000;
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStoreOptions): FunnelStore => {
+  const conditional = async (command: PutCommand | UpdateCommand): Promise<boolean> => {
+    try {
+      if (command instanceof PutCommand) await client.send(command);
+      else await client.send(command);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+  const rowKey = (key: FunnelKey) => ({ pk: `CAMPAIGN#${key.campaignId}`, sk: `FUNNEL#${parseOccurrenceId(key.occurrenceId).suffix}#${key.arm}` });
+  const click = (item: Record<string, unknown>): CampaignClick => ({
+    campaignId: String(item.campaignId),
+    occurrenceId: String(item.occurrenceId),
+    arm: String(item.arm),
+    atMs: Number(item.atMs),
+  });
+
+  return {
+    async addCounts(key, counts) {
+      const entries = FUNNEL_COUNTERS.filter((name) => (counts[name] ?? 0) !== 0);
+      if (entries.length === 0) return;
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: rowKey(key),
+          UpdateExpression: `SET entity = :entity, campaignId = :cid, occurrenceId = :occ, arm = :arm ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(entries.map((name, i) => [`#c${i}`, name])),
+          ExpressionAttributeValues: {
+            ':entity': 'funnel',
+            ':cid': key.campaignId,
+            ':occ': key.occurrenceId,
+            ':arm': key.arm,
+            ...Object.fromEntries(entries.map((name, i) => [`:c${i}`, counts[name]])),
+          },
+        }),
+      );
+    },
+
+    async listFunnel(campaignId) {
+      const rows: FunnelRow[] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':prefix': 'FUNNEL#' },
+            ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const counts = Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts;
+          rows.push({ campaignId, occurrenceId: String(item.occurrenceId), arm: String(item.arm), ...counts });
+        }
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      return rows.sort((a, b) => (a.occurrenceId === b.occurrenceId ? (a.arm < b.arm ? -1 : 1) : a.occurrenceId < b.occurrenceId ? -1 : 1));
+    },
+
+    markClicker: (key, customerId, atMs) =>
+      conditional(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `CLICK#${key.occurrenceId}#${customerId}`, sk: 'CLICKER', entity: 'clicker', arm: key.arm, expiresAt: seconds(atMs + LEDGER_RETENTION_MS) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+
+    putLastClick: (customerId, last) =>
+      conditional(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `CUST#${customerId}`, sk: 'LASTCLICK', entity: 'lastClick', ...last, expiresAt: seconds(last.atMs + LAST_CLICK_TTL_MS) },
+          ConditionExpression: 'attribute_not_exists(pk) OR atMs < :at',
+          ExpressionAttributeValues: { ':at': last.atMs },
+        }),
+      ),
+
+    async getLastClick(customerId) {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: `CUST#${customerId}`, sk: 'LASTCLICK' }, ConsistentRead: true }));
+      return Item ? click(Item) : undefined;
+    },
+
+    async putMembership(customerId, membership, expiresAtMs) {
+      await conditional(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `CUST#${customerId}`, sk: `ARM#${membership.occurrenceId}`, entity: 'armMember', ...membership, expiresAt: seconds(expiresAtMs) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    },
+
+    async membershipsOf(customerId) {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `CUST#${customerId}`, ':prefix': 'ARM#' },
+          ConsistentRead: true,
+        }),
+      );
+      return (Items ?? []).map((item): ArmMembership => click(item)).sort((a, b) => a.atMs - b.atMs);
+    },
+
+    markConverted: (customerId, occurrenceId, orderId) =>
+      conditional(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CUST#${customerId}`, sk: `ARM#${occurrenceId}` },
+          UpdateExpression: 'SET convertedOrder = :order',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(convertedOrder)',
+          ExpressionAttributeValues: { ':order': orderId },
+        }),
+      ),
+
+    claimAttribution: (attribution) =>
+      conditional(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `ORDER#${attribution.orderId}`, sk: 'ATTRIBUTION', entity: 'attribution', ...attribution, refundKeys: [] },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+
+    async getAttribution(orderId) {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: `ORDER#${orderId}`, sk: 'ATTRIBUTION' }, ConsistentRead: true }));
+      if (!Item) return undefined;
+      const { pk: _pk, sk: _sk, entity: _entity, refundKeys: _keys, ...attribution } = Item;
+      return attribution as OrderAttribution;
+    },
+
+    async refundAttribution(orderId, refundKey, amountCents) {
+      // Read, then write conditional on the amount read: a concurrent refund makes us read again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: `ORDER#${orderId}`, sk: 'ATTRIBUTION' }, ConsistentRead: true }));
+        if (!Item || Item.source === 'none' || (Item.refundKeys as string[] | undefined)?.includes(refundKey)) return 0;
+        const before = Number(Item.refundedCents ?? 0);
+        const cents = Math.max(0, Math.min(amountCents, Number(Item.totalCents) - before));
+        const written = await conditional(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `ORDER#${orderId}`, sk: 'ATTRIBUTION' },
+            UpdateExpression: 'SET refundedCents = :after, refundKeys = list_append(refundKeys, :keys)',
+            ConditionExpression: 'refundedCents = :before AND NOT contains(refundKeys, :key)',
+            ExpressionAttributeValues: { ':after': before + cents, ':keys': [refundKey], ':before': before, ':key': refundKey },
+          }),
+        );
+        if (written) return cents;
+      }
+      throw new Error(`attribution of order ${orderId} kept changing during a refund; retry later`);
+    },
+  };
+};

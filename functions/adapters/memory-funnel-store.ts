@@ -1,0 +1,97 @@
+// The in-memory twin of dynamo-funnel-store.ts (same conditional semantics), for unit tests,
+// replay and the demo.
+import { deepCopy } from '#adapters/deep-copy';
+import { FUNNEL_COUNTERS, type ArmMembership, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+
+const zero = (): FunnelCounts => ({ sent: 0, clicks: 0, conversions: 0, revenueCents: 0, members: 0, converted: 0, convertedRevenueCents: 0 });
+const rowId = (key: FunnelKey) => JSON.stringify([key.campaignId, key.occurrenceId, key.arm]);
+
+export class MemoryFunnelStore implements FunnelStore {
+  private readonly rows = new Map<string, FunnelRow>();
+  private readonly clickers = new Set<string>();
+  private readonly lastClicks = new Map<string, CampaignClick>();
+  private readonly memberships = new Map<string, Map<string, { membership: ArmMembership; expiresAtMs: number }>>();
+  private readonly converted = new Set<string>();
+  private readonly attributions = new Map<string, OrderAttribution & { refundKeys: string[] }>();
+
+  async addCounts(key: FunnelKey, counts: Partial<FunnelCounts>): Promise<void> {
+    const id = rowId(key);
+    const row = this.rows.get(id) ?? { ...key, ...zero() };
+    for (const name of FUNNEL_COUNTERS) row[name] += counts[name] ?? 0;
+    this.rows.set(id, row);
+  }
+
+  async listFunnel(campaignId: string): Promise<FunnelRow[]> {
+    return [...this.rows.values()]
+      .filter((row) => row.campaignId === campaignId)
+      .sort((a, b) => (a.occurrenceId === b.occurrenceId ? (a.arm < b.arm ? -1 : 1) : a.occurrenceId < b.occurrenceId ? -1 : 1))
+      .map((row) => ({ ...row }));
+  }
+
+  async markClicker(key: FunnelKey, customerId: string): Promise<boolean> {
+    const id = JSON.stringify([key.occurrenceId, customerId]);
+    if (this.clickers.has(id)) return false;
+    this.clickers.add(id);
+    return true;
+  }
+
+  async putLastClick(customerId: string, click: CampaignClick): Promise<boolean> {
+    const current = this.lastClicks.get(customerId);
+    if (current && current.atMs >= click.atMs) return false;
+    this.lastClicks.set(customerId, { ...click });
+    return true;
+  }
+
+  async getLastClick(customerId: string): Promise<CampaignClick | undefined> {
+    const click = this.lastClicks.get(customerId);
+    return click ? { ...click } : undefined;
+  }
+
+  async putMembership(customerId: string, membership: ArmMembership, expiresAtMs: number): Promise<void> {
+    const own = this.memberships.get(customerId) ?? new Map();
+    if (!own.has(membership.occurrenceId)) own.set(membership.occurrenceId, { membership: { ...membership }, expiresAtMs });
+    this.memberships.set(customerId, own);
+  }
+
+  async membershipsOf(customerId: string): Promise<ArmMembership[]> {
+    return [...(this.memberships.get(customerId)?.values() ?? [])].map((m) => ({ ...m.membership })).sort((a, b) => a.atMs - b.atMs);
+  }
+
+  async markConverted(customerId: string, occurrenceId: string): Promise<boolean> {
+    const id = JSON.stringify([customerId, occurrenceId]);
+    if (!this.memberships.get(customerId)?.has(occurrenceId) || this.converted.has(id)) return false;
+    this.converted.add(id);
+    return true;
+  }
+
+  async claimAttribution(attribution: OrderAttribution): Promise<boolean> {
+    if (this.attributions.has(attribution.orderId)) return false;
+    this.attributions.set(attribution.orderId, { ...deepCopy(attribution), refundKeys: [] });
+    return true;
+  }
+
+  async getAttribution(orderId: string): Promise<OrderAttribution | undefined> {
+    const stored = this.attributions.get(orderId);
+    if (!stored) return undefined;
+    const { refundKeys: _keys, ...attribution } = deepCopy(stored);
+    return attribution;
+  }
+
+  async refundAttribution(orderId: string, refundKey: string, amountCents: number): Promise<number> {
+    const stored = this.attributions.get(orderId);
+    if (!stored || stored.source === 'none' || stored.refundKeys.includes(refundKey)) return 0;
+    const cents = Math.max(0, Math.min(amountCents, stored.totalCents - stored.refundedCents));
+    stored.refundKeys.push(refundKey);
+    stored.refundedCents += cents;
+    return cents;
+  }
+
+  /** GDPR erase: forgets the customer's last click and memberships; answers how many items. */
+  eraseCustomer(customerId: string): number {
+    const n = (this.lastClicks.delete(customerId) ? 1 : 0) + (this.memberships.get(customerId)?.size ?? 0);
+    this.memberships.delete(customerId);
+    return n;
+  }
+}
+
+export const createMemoryFunnelStore = (): MemoryFunnelStore => new MemoryFunnelStore();

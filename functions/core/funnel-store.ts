@@ -1,0 +1,88 @@
+// The funnel's storage PORT: counters per (campaign, occurrence, arm), each customer's last click
+// and experiment memberships (read at ingest), and one attribution record per order. Implemented by
+// adapters/dynamo-funnel-store.ts (conditional writes and ADD counters, no transactions) and its
+// in-memory twin adapters/memory-funnel-store.ts, both held to test/unit/funnel-store-contract.ts.
+import type { Arm } from '#core/experiments';
+
+export interface FunnelKey {
+  campaignId: string;
+  occurrenceId: string;
+  /** A variant id, "holdout", or "-" for a campaign without variants. */
+  arm: Arm;
+}
+
+/**
+ * The counters of one arm of one occurrence (all ADD, so concurrent writers never lose one):
+ * - sent: mails SES accepted; clicks: recipients with at least one click (unique clickers);
+ * - conversions / revenueCents: orders attributed to the campaign (coupon, else last click),
+ *   revenue net of later refunds of those orders;
+ * - members: recipients sent a mail (variants) or held out (holdout), who the experiment follows;
+ * - converted / convertedRevenueCents: members with an order within the window after their mail
+ *   (or their holdout record), whatever its attribution: the measure lift compares, since a held-out
+ *   customer can neither click nor redeem the campaign's coupon.
+ */
+export interface FunnelCounts {
+  sent: number;
+  clicks: number;
+  conversions: number;
+  revenueCents: number;
+  members: number;
+  converted: number;
+  convertedRevenueCents: number;
+}
+export const FUNNEL_COUNTERS = ['sent', 'clicks', 'conversions', 'revenueCents', 'members', 'converted', 'convertedRevenueCents'] as const satisfies readonly (keyof FunnelCounts)[];
+
+export type FunnelRow = FunnelKey & FunnelCounts;
+
+/** A click on a campaign's mail: what the last-click item per customer holds. */
+export interface CampaignClick {
+  campaignId: string;
+  occurrenceId: string;
+  arm: Arm;
+  atMs: number;
+}
+
+/** A customer in an arm of an occurrence since `atMs` (sent or held out), kept for the window. */
+export type ArmMembership = CampaignClick;
+
+export type AttributionSource = 'coupon' | 'click' | 'none';
+
+/** The one record per order: which campaign earned it (or none), written once. */
+export interface OrderAttribution {
+  orderId: string;
+  customerId: string;
+  source: AttributionSource;
+  campaignId?: string;
+  occurrenceId?: string;
+  arm?: Arm;
+  placedAt: string;
+  totalCents: number;
+  /** Refunds taken off the attributed revenue (each refund key once). */
+  refundedCents: number;
+}
+
+export interface FunnelStore {
+  /** ADD to the arm's counters (creates the row). */
+  addCounts(key: FunnelKey, counts: Partial<FunnelCounts>): Promise<void>;
+  /** Every row of a campaign, one Query (occurrences × arms), in occurrence then arm order. */
+  listFunnel(campaignId: string): Promise<FunnelRow[]>;
+  /** Conditional: true only for the recipient's first click on this mail (counts a unique clicker). */
+  markClicker(key: FunnelKey, customerId: string, atMs: number): Promise<boolean>;
+  /** Conditional on a newer time: the customer's last click is replaced only by a later one. */
+  putLastClick(customerId: string, click: CampaignClick): Promise<boolean>;
+  getLastClick(customerId: string): Promise<CampaignClick | undefined>;
+  /** Records the membership until `expiresAtMs` (idempotent). */
+  putMembership(customerId: string, membership: ArmMembership, expiresAtMs: number): Promise<void>;
+  /** The customer's memberships, oldest first (may include expired ones: filter by time). */
+  membershipsOf(customerId: string): Promise<ArmMembership[]>;
+  /** Conditional: true only for the first order that converts this member of this occurrence. */
+  markConverted(customerId: string, occurrenceId: string, orderId: string): Promise<boolean>;
+  /** Conditional put: true for the one caller that attributed the order first. */
+  claimAttribution(attribution: OrderAttribution): Promise<boolean>;
+  getAttribution(orderId: string): Promise<OrderAttribution | undefined>;
+  /**
+   * Takes a refund off the order's attributed revenue once per refund key, clamped to what is
+   * left; answers the cents taken (0: no attribution, unattributed, or this refund already taken).
+   */
+  refundAttribution(orderId: string, refundKey: string, amountCents: number): Promise<number>;
+}

@@ -51,7 +51,7 @@ import type {
   PublishedDefinition,
 } from '#core/delivery-store';
 import { parseOccurrenceId, type Occurrence, type OccurrenceState } from '#core/delivery/occurrence';
-import { LEDGER_RETENTION_MS, type LedgerEntry } from '#core/delivery/ledger';
+import { LEDGER_RETENTION_MS, type ClaimAs, type LedgerEntry } from '#core/delivery/ledger';
 import { MAX_CAP, type CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
@@ -360,7 +360,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: ClaimAs = 'claimed'): Promise<ClaimResult> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({

@@ -18,7 +18,7 @@ import type {
   PublishedDefinition,
 } from '#core/delivery-store';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
-import type { LedgerEntry } from '#core/delivery/ledger';
+import type { ClaimAs, LedgerEntry } from '#core/delivery/ledger';
 import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
@@ -164,7 +164,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     for (const [outcome, n] of Object.entries(tally)) found.stats[outcome] = (found.stats[outcome] ?? 0) + (n ?? 0);
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: ClaimAs = 'claimed'): Promise<ClaimResult> {
     const existing = this.ledger.get(ledgerId(key));
     if (existing && !(existing.state === 'claimed' && existing.leaseUntilMs < nowMs)) return { claimed: false, existing: { ...existing } };
     const entry: LedgerEntry = {

@@ -15,6 +15,8 @@
 // within the same window after their mail was sent (or their holdout was recorded). Attribution
 // cannot be the measure there: a held-out customer has no mail to click and no coupon to redeem.
 import { NO_VARIANT_ARM, type Arm } from '#core/experiments';
+import type { ShopEvent } from '#core/events';
+import { refundKey } from '#core/ingest';
 import type { ArmMembership, CampaignClick, FunnelStore, OrderAttribution } from '#core/funnel-store';
 
 export const DEFAULT_ATTRIBUTION_DAYS = 5;
@@ -108,6 +110,34 @@ export const refundAttributedOrder = async (deps: Pick<AttributionDeps, 'funnels
   if (!attribution?.campaignId || !attribution.occurrenceId) return 0;
   await deps.funnels.addCounts({ campaignId: attribution.campaignId, occurrenceId: attribution.occurrenceId, arm: attribution.arm ?? NO_VARIANT_ARM }, { revenueCents: -cents });
   return cents;
+};
+
+/**
+ * A click on a campaign's mail (track /c): it becomes the customer's last click (if newer) and,
+ * the first time this recipient clicks this mail, one unique clicker of its arm.
+ */
+export const recordCampaignClick = async (
+  funnels: Pick<FunnelStore, 'putLastClick' | 'markClicker' | 'addCounts'>,
+  click: { customerId: string; campaignId: string; occurrenceId: string; arm?: Arm | undefined; atMs: number },
+): Promise<void> => {
+  const key = { campaignId: click.campaignId, occurrenceId: click.occurrenceId, arm: click.arm ?? NO_VARIANT_ARM };
+  await funnels.putLastClick(click.customerId, { ...key, atMs: click.atMs });
+  if (await funnels.markClicker(key, click.customerId, click.atMs)) await funnels.addCounts(key, { clicks: 1 });
+};
+
+/**
+ * Ingest's step for one shop event: an order is attributed (with the coupon redemption the
+ * coupons work found for it, if any), a refund taken off its order's attributed revenue. Other
+ * events do nothing. Idempotent, so it runs for redelivered events too (healing a crash after
+ * the profile write).
+ */
+export const attributeShopEvent = async (deps: AttributionDeps, event: ShopEvent, redemption?: CouponRedemption): Promise<void> => {
+  if (event.type === 'OrderPlaced') {
+    const { orderId, customerId, placedAt, totalCents } = event.detail;
+    await attributeOrder(deps, { orderId, customerId, placedAt: new Date(placedAt).toISOString(), totalCents }, redemption);
+  } else if (event.type === 'OrderRefunded') {
+    await refundAttributedOrder(deps, { orderId: event.detail.orderId, refundKey: refundKey(event.detail), amountCents: event.detail.amountCents });
+  }
 };
 
 /** How long a membership is kept: its window (the TTL on the member item). */

@@ -75,8 +75,11 @@ export const variantTemplate = (template: Template, variant: Variant): Template 
  */
 export const variantTemplateKey = (variantId: string, locale: string): string => `${variantId}/${locale}`;
 
-/** The compiled templates of one arm: the variant's own when it has them, else the base ones. */
-export const templatesOfArm = <T>(templates: Record<string, T>, arm: Arm | undefined): Record<string, T> => {
+/**
+ * The compiled templates of one arm by content locale: the variant's own when it has them, else
+ * the base ones; `keyOf` gives a locale's key in `published.template` (what a click token names).
+ */
+export const templatesOfArm = <T>(templates: Record<string, T>, arm: Arm | undefined): { templates: Record<string, T>; keyOf: (locale: string) => string } => {
   const prefix = arm === undefined ? undefined : `${arm}/`;
   const own: Record<string, T> = {};
   const base: Record<string, T> = {};
@@ -84,7 +87,7 @@ export const templatesOfArm = <T>(templates: Record<string, T>, arm: Arm | undef
     if (prefix && key.startsWith(prefix)) own[key.slice(prefix.length)] = value;
     else if (!key.includes('/')) base[key] = value;
   }
-  return Object.keys(own).length > 0 ? own : base;
+  return Object.keys(own).length > 0 ? { templates: own, keyOf: (locale) => variantTemplateKey(arm!, locale) } : { templates: base, keyOf: (locale) => locale };
 };
 
 export interface ExperimentProblem {

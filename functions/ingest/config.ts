@@ -15,6 +15,8 @@ export const IngestEnv = z.object({
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Months a history event is kept after it happened (DynamoDB TTL); the profile keeps the aggregates. */
   HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).optional(),
+  /** Days after a click (or a mail) an order is attributed to it (core/attribution.ts); unset: 5. */
+  ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).optional(),
 });
 
 export interface IngestConfig {
@@ -23,6 +25,7 @@ export interface IngestConfig {
   loyalty: LoyaltyConfig;
   eventBusName?: string;
   historyRetentionMonths?: number;
+  attributionDays?: number;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -46,5 +49,6 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
     ...(parsed.data.HISTORY_RETENTION_MONTHS !== undefined ? { historyRetentionMonths: parsed.data.HISTORY_RETENTION_MONTHS } : {}),
     loyalty,
     ...(parsed.data.EVENT_BUS_NAME ? { eventBusName: parsed.data.EVENT_BUS_NAME } : {}),
+    ...(parsed.data.ATTRIBUTION_DAYS !== undefined ? { attributionDays: parsed.data.ATTRIBUTION_DAYS } : {}),
   };
 };

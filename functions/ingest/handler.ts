@@ -33,6 +33,9 @@ import { createDynamoStore } from '#adapters/dynamo-store';
 import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from '#core/gdpr';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
+import { attributeShopEvent } from '#core/attribution';
+import type { FunnelStore } from '#core/funnel-store';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 
 export interface IngestDeps {
   store: CustomerStore;
@@ -60,6 +63,10 @@ export interface IngestDeps {
    * predates the erasure (an old list imported again) is applied without that consent.
    */
   erasures?: (email: string) => Promise<ErasureRecord | undefined>;
+  /** Attribution and conversions (core/attribution.ts); without it orders are not attributed. */
+  funnels?: FunnelStore;
+  /** The attribution and conversion window in days. @default 5 */
+  attributionDays?: number;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -144,6 +151,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       ...ownEvents.map((own) => ({ eventId: own.id, origin: 'own' as const, type: own.type, at: own.at, detail: own })),
     ];
     await store.appendEvents(customerId, records);
+    // Which campaign earned an order (once per order id), or a refund off its revenue.
+    if (deps.funnels) await attributeShopEvent({ funnels: deps.funnels, ...(deps.attributionDays ? { windowDays: deps.attributionDays } : {}) }, event);
     // After the profile and history: a redelivery asks again for the same occurrence, and the
     // send ledger keeps it to one mail per consent request.
     const confirmation = deps.deliveries && deps.doubleOptIn !== false && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
@@ -206,6 +215,8 @@ export const handler: IngestHandler = (event, context) => {
       triggeredCampaigns: triggeredCampaignSource(deliveries, systemClock),
       ...(config.eventBusName ? { ownEventBus: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.eventBusName }) } : {}),
       erasures: erasureLookup(createDynamoPersonalData({ client, tableName: config.tableName })),
+      funnels: createDynamoFunnelStore({ client, tableName: config.tableName }),
+      ...(config.attributionDays ? { attributionDays: config.attributionDays } : {}),
     });
   }
   return deployed(event, context);

@@ -40,6 +40,9 @@ import type { OwnEvent } from '#core/ingest';
 import { requestKeyOf } from '#core/consent';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
+import { createMemoryFunnelStore } from '#adapters/memory-funnel-store';
+import type { FunnelStore } from '#core/funnel-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
@@ -147,6 +150,8 @@ export interface Runtime {
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
   readonly delivery: DeliveryStore;
+  /** Funnel counters per campaign, occurrence and A/B arm; attributions (core/attribution.ts). */
+  readonly funnels: FunnelStore;
   /**
    * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
    * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
@@ -280,6 +285,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
+  // Funnel counters, last clicks, A/B memberships and attributions (core/attribution.ts).
+  const funnels: FunnelStore = aws && documentClient ? createDynamoFunnelStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFunnelStore();
+  const attributionDays = options.shop.attribution?.windowDays;
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -334,6 +342,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
+        funnels,
+        ...(attributionDays ? { attributionDays } : {}),
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -370,6 +380,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     campaigns: delivery,
     clicks,
+    funnels,
     // Kept for tests (runtime.ownEvents) and put on the in-process shop bus, as on AWS.
     events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } },
     keys: () => ring,
@@ -395,6 +406,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     random: () => 0.5,
     newOwner: owners,
     breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
+    funnels,
+    ...(attributionDays ? { attributionDays } : {}),
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   const feedbackLogger = logger('feedback');
@@ -419,6 +432,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     queues,
     customers,
     delivery,
+    funnels,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,
     breaker,

@@ -22,6 +22,8 @@ import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
 import { changePreferences, confirmConsent, CONFIRMATION_TOPIC, requestKeyOf, type PreferenceChange } from '#core/consent';
 import { signToken, tokenId, verifyToken, type SigningKeyRing, type TokenPayload, type TokenPurpose } from '#core/tokens';
 import { CompiledTemplate } from '#core/render';
+import { recordCampaignClick } from '#core/attribution';
+import type { FunnelStore } from '#core/funnel-store';
 import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLanguage, text, topicLabel, type PageLanguage, type TextKey } from './pages';
 
 /** First click per (mail, link): the funnel's click count (adapters/click-store.ts and its twin). */
@@ -41,6 +43,8 @@ export interface TrackDeps {
   customers: Pick<CustomerStore, 'getProfile' | 'applyAtomically' | 'appendEvents'>;
   campaigns: Pick<DeliveryStore, 'getCampaign'>;
   clicks: ClickRecorder;
+  /** Funnel counters and each customer's last click (core/attribution.ts); absent: not kept. */
+  funnels?: Pick<FunnelStore, 'putLastClick' | 'markClicker' | 'addCounts'>;
   /** The keys in force; called per request so a rotated key (Secrets Manager) is seen. */
   keys: () => SigningKeyRing | Promise<SigningKeyRing>;
   clock: Clock;
@@ -310,7 +314,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
   app.get('/c/:token', async (c) => {
     const v = await verify(c, 'click');
     if (!v.ok) return refuse(c, v);
-    const { campaignId, occurrenceId, customerId, link, locale } = v.payload;
+    const { campaignId, occurrenceId, customerId, link, locale, variant } = v.payload;
     const notFound = () => short(c, 404, browserLang(c), 'notFoundTitle', 'notFound');
     if (!campaignId || !occurrenceId || link === undefined) return notFound();
     const published = await campaignOf(campaignId);
@@ -322,6 +326,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     if (c.req.method !== 'HEAD') {
       const first = await deps.clicks.recordClick({ occurrenceId, customerId, campaignId, link, atMs: clock.now().getTime() });
       if (first) log?.info('first click', { campaignId, occurrenceId, customerId, link });
+      if (deps.funnels) await recordCampaignClick(deps.funnels, { customerId, campaignId, occurrenceId, arm: variant, atMs: clock.now().getTime() });
     }
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');

@@ -172,13 +172,19 @@ export class Stammkunde extends Construct {
       folder: 'ingest',
       description: 'Applies shop events to customer profiles, points and tiers, once per event id',
       timeout: Duration.seconds(30),
-      environment: { TABLE_NAME: this.table.tableName, EVENT_BUS_NAME: this.shopBus.eventBusName },
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        EVENT_BUS_NAME: this.shopBus.eventBusName,
+        // The attribution window from the shop's settings (core/attribution.ts; unset: 5 days).
+        ...(props.shopInfo.attribution ? { ATTRIBUTION_DAYS: String(props.shopInfo.attribution.windowDays) } : {}),
+      },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
     // PutItem (profile, markers) to apply once, PutItem (history, due deliveries), UpdateItem
     // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
-    // container); GetItem also for the erasure salt and records (core/gdpr.ts). No Scan, no
-    // index access.
+    // container); GetItem also for the erasure salt and records (core/gdpr.ts); attribution
+    // (core/attribution.ts): GetItem (last click), Query (A/B memberships), conditional PutItem
+    // (one attribution per order) and UpdateItem (counters, refunds). No Scan, no index access.
     this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
     // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
     this.shopBus.grantPutEventsTo(this.ingest.fn);

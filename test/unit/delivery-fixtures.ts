@@ -81,6 +81,7 @@ import { SendWork as SendWorkSchema } from '#core/delivery/messages';
 import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { BreakerGate } from '#core/delivery/breaker';
+import type { FunnelStore } from '#core/funnel-store';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -97,6 +98,8 @@ export interface PipelineOptions {
   /** The reputation circuit breaker the sender asks, and tick's question whether it releases. */
   breaker?: BreakerGate;
   breakerReleases?: () => Promise<boolean>;
+  /** Funnel counters and A/B memberships (core/delivery/experiment.ts). */
+  funnels?: FunnelStore;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -115,6 +118,7 @@ export const createPipeline = async (options: PipelineOptions) => {
     store: options.wrapStore ? options.wrapStore(store) : store,
     ...(options.account ? { account: options.account } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.funnels ? { funnels: options.funnels } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),

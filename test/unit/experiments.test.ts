@@ -69,9 +69,11 @@ describe('experiments: variant templates', () => {
 
   it('picks a variant\'s own compiled templates, else the campaign\'s', () => {
     const templates = { de: 'base-de', en: 'base-en', [variantTemplateKey('short', 'de')]: 'short-de', [variantTemplateKey('short', 'en')]: 'short-en' };
-    expect(templatesOfArm(templates, 'short')).toEqual({ de: 'short-de', en: 'short-en' });
-    expect(templatesOfArm(templates, 'long')).toEqual({ de: 'base-de', en: 'base-en' });
-    expect(templatesOfArm(templates, undefined)).toEqual({ de: 'base-de', en: 'base-en' });
+    expect(templatesOfArm(templates, 'short').templates).toEqual({ de: 'short-de', en: 'short-en' });
+    expect(templatesOfArm(templates, 'short').keyOf('de')).toBe('short/de');
+    expect(templatesOfArm(templates, 'long').templates).toEqual({ de: 'base-de', en: 'base-en' });
+    expect(templatesOfArm(templates, 'long').keyOf('de')).toBe('de');
+    expect(templatesOfArm(templates, undefined).templates).toEqual({ de: 'base-de', en: 'base-en' });
   });
 });
 

@@ -30,7 +30,7 @@ export interface ComposeDeps {
   configurationSet?: string;
 }
 
-export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass): OutgoingMail => {
+export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, arm?: string): OutgoingMail => {
   const { campaign } = published;
   const headers: OutgoingMail['headers'] = [];
   let unsubscribeUrl = '';
@@ -38,7 +38,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     unsubscribeUrl = deps.links.url({ customerId: profile.customerId, topic: campaign.topic, campaignId: campaign.id });
     headers.push({ name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` }, { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
   }
-  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl });
+  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl, ...(arm !== undefined ? { arm } : {}) });
   return {
     from: deps.from,
     to: profile.email,
@@ -52,6 +52,8 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },
       { name: 'ledger', value: encodeLedgerTag(key) },
+      // The A/B arm (core/experiments.ts), so feedback and clicks can be counted per variant.
+      ...(arm !== undefined ? [{ name: 'variant', value: tagSafe(arm) }] : []),
     ],
   };
 };

@@ -17,6 +17,7 @@ export const OUTCOMES = [
   'errored',
   'quietHours',
   'cancelled',
+  'holdout',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
@@ -43,6 +44,8 @@ export type Outcome = (typeof OUTCOMES)[number];
  *   end (core/quiet-hours.ts), counted once per wait.
  * - cancelled: a triggered follow-up whose cause no longer holds at send time (its `when` fails,
  *   its order was refunded, or a newer order made a win-back obsolete; core/triggers.ts).
+ * - holdout: in the A/B test's holdout (core/experiments.ts): no mail, recorded once in the ledger
+ *   (state `holdout`) and counted once per occurrence; a redelivery finds it `alreadySent`.
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

@@ -125,6 +125,8 @@ export interface RenderInput {
   occurrenceId: string;
   at: Date;
   unsubscribeUrl: string;
+  /** The recipient's A/B arm (core/experiments.ts): a variant renders its own compiled templates. */
+  arm?: string;
 }
 
 /** The send-path renderer over the campaign's precompiled template (D's render.ts behind it). */

@@ -17,6 +17,8 @@ import { backoffMs } from './pacing';
 import { quietUntil } from '#core/quiet-hours';
 import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
 import { stillHolds } from '#core/triggers';
+import { HOLDOUT_ARM, type Arm } from '#core/experiments';
+import { armOf, holdOut, recordSentMember } from './experiment';
 
 export interface RecipientResult {
   outcome: Outcome;
@@ -26,6 +28,8 @@ export interface RecipientResult {
   pausedReason?: string;
   /** Why the mail failed for good (render error, SES rejection), for the log. */
   failure?: string;
+  /** The recipient's arm of the campaign's A/B test (core/experiments.ts), when it runs one. */
+  arm?: Arm;
 }
 
 /** What the recipients of one send message share. */
@@ -173,10 +177,27 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
   const quiet = await waitQuietHours(run, profile);
   if (quiet) return quiet;
   const capClass: CapClass = run.published.campaign.capClass;
+  // A/B test: the holdout is recorded instead of mailed; a variant is rendered and tagged.
+  const arm = armOf(run.published, customerId);
+  if (arm === HOLDOUT_ARM) return { ...(await holdOut(deps, run.published, key, run.owner, nowMs(run))), arm };
+  const result = await sendMail(run, key, profile, slots, capClass, arm);
+  if (arm !== undefined && result.outcome === 'sent') {
+    try {
+      await recordSentMember(deps, run.published, key, arm, nowMs(run));
+    } catch (error) {
+      // The mail is out: a lost membership costs this member's conversion count, never the mail.
+      return { ...result, arm, failure: `membership: ${(error as Error).message}`.slice(0, 500) };
+    }
+  }
+  return arm === undefined ? result : { ...result, arm };
+};
 
+const sendMail = async (run: MessageRun, key: LedgerKey, profile: Profile, slots: CapSlots, capClass: CapClass, arm: Arm | undefined): Promise<RecipientResult> => {
+  const { deps } = run;
+  const { customerId } = key;
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass);
+    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, arm);
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

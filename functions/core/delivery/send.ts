@@ -20,6 +20,7 @@ import { sendRecipient, type MessageRun, type RecipientResult } from './recipien
 import { parkWork } from './resume';
 import type { ShopDeliverySettings } from './local-time';
 import { BREAKER_PAUSE_REASON, type BreakerGate } from './breaker';
+import { addArmCounts, type ExperimentDeps } from './experiment';
 
 export interface SendConfig {
   from: string;
@@ -62,7 +63,7 @@ export const DEFAULT_SEND_CONFIG: Omit<SendConfig, 'from'> = {
   deadlineMarginMs: 10_000,
 };
 
-export interface SendDeps {
+export interface SendDeps extends ExperimentDeps {
   store: DeliveryStore;
   profiles: ProfileReader;
   mailer: Mailer;
@@ -207,6 +208,7 @@ export const createSender = (deps: SendDeps) => {
 
     // 3. what happens next to each
     const { tally, held, deferred, retry, failures, pausedReason } = sortOutcomes(ids, settled);
+    await addArmCounts(deps, published, work.occurrenceId, settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
     if (pausedReason) {
       await store.pauseOccurrence(work.occurrenceId, pausedReason, 'account', nowMs());
       if (held.length > 0) await parkWork(deps, { ...work, customerIds: held }, messageKey);

@@ -28,6 +28,7 @@ import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
+import { withRetentionFacts } from '#core/kpis';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -336,6 +337,7 @@ export const applyEvent = (current: Profile | undefined, event: ShopEvent, confi
       break;
     }
   }
+  next = withRetentionFacts(base, next, event); // refund dates and NPS answers for the KPIs
   const tier = tierFor(next, at, config);
   if (tier !== base.tier) {
     ownEvents.push({ type: 'TierChanged', id: `${event.id}#TierChanged`, customerId, from: base.tier, to: tier, at, causeEventId: event.id });

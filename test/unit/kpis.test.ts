@@ -1,0 +1,151 @@
+// The retention KPIs against a fixture computed by hand (Europe/Berlin, W = 60 days, Jan-Apr 2026):
+//
+// A: a1 2026-01-10 100.00 (30.00 refunded 2026-02-02), a2 2026-02-15 50.00; NPS 8 on 2026-02-10
+// B: b1 2026-01-31 23:30 Berlin 80.00, refunded in full 2026-02-01 00:30 Berlin (still 31 Jan in
+//    UTC; the refund event arrives before its order); NPS 9 on 02-25, 5 on 03-02
+// C: c1 2026-01-05 60.00 refunded in full 2026-01-20; c2 2026-03-10 40.00
+// D: d1 2026-01-15 70.00; returns after W: d2 2026-04-20 20.00
+// E: no order; NPS 3 on 02-03, then 10 on 02-20 (the latest in February counts)
+// F: f1 2026-04-01 00:30 Berlin (31 March 22:30 UTC, after the DST change) 10.00
+//
+//        customers repeat rate    activeAtStart retained churn   orders revenue  new  NPS (resp p/pa/d)
+// Jan    A B D = 3    0    0      0             0        null    3      25000    3    null (0)
+// Feb    A D   = 2    A    50     A B D = 3     A D = 2  33.33   1      -6000    0    66.67 (3: 2/1/0)
+// Mar    A C D = 3    A    33.33  A D   = 2     A = 1    50      1       4000    1    -100 (1: 0/0/1)
+// Apr    A C D F = 4  A D  50     A C   = 2     C = 1    50      2       3000    1    null (0)
+// active at the end of the month: Jan A B D; Feb A D; Mar A C (D's d1 left the window); Apr C D F.
+import { describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSRecord } from 'aws-lambda';
+import { createIngestHandler } from '../../functions/ingest/handler';
+import { createMemoryStore } from '#adapters/memory-store';
+import { createMemoryKpiStore } from '#adapters/memory-kpi-store';
+import { defaultLoyaltyConfig } from '#core/loyalty';
+import { MonthCalendar, changesFromProfiles, contributionChange, type KpiScope } from '#core/kpis';
+import { monthlyKpis } from '#core/report';
+import type { Profile } from '#core/profile';
+import { applyEvent } from '#core/ingest';
+import type { ShopEvent } from '#core/events';
+
+const SCOPE: KpiScope = { timeZone: 'Europe/Berlin', activeDays: 60 };
+let messages = 0;
+const envelope = (id: string, detailType: string, detail: Record<string, unknown>, time: string) => ({
+  version: '0', id, source: 'shop', 'detail-type': detailType, account: '111111111111', time, region: 'eu-central-1', resources: [], detail,
+});
+const record = (body: unknown): SQSRecord => ({
+  messageId: `msg-${++messages}`,
+  receiptHandle: 'rh',
+  body: JSON.stringify(body),
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:eu-central-1:111111111111:events',
+  awsRegion: 'eu-central-1',
+});
+const placed = (customerId: string, orderId: string, totalCents: number, placedAt: string) =>
+  envelope(`ord-${orderId}`, 'OrderPlaced', { orderId, customerId, placedAt, totalCents, currency: 'EUR', items: [{ sku: 's', name: 'n', quantity: 1, priceCents: totalCents }] }, placedAt);
+const refunded = (customerId: string, orderId: string, amountCents: number, refundedAt: string) =>
+  envelope(`ref-${orderId}-${amountCents}`, 'OrderRefunded', { orderId, customerId, refundedAt, amountCents }, refundedAt);
+const nps = (customerId: string, score: number, submittedAt: string) => envelope(`nps-${customerId}-${submittedAt}`, 'NpsSubmitted', { customerId, score, submittedAt }, submittedAt);
+
+const FIXTURE = [
+  placed('A', 'a1', 10_000, '2026-01-10T10:00:00+01:00'),
+  refunded('A', 'a1', 3_000, '2026-02-02T10:00:00+01:00'),
+  placed('A', 'a2', 5_000, '2026-02-15T10:00:00+01:00'),
+  nps('A', 8, '2026-02-10T10:00:00+01:00'),
+  refunded('B', 'b1', 8_000, '2026-02-01T00:30:00+01:00'),
+  placed('B', 'b1', 8_000, '2026-01-31T23:30:00+01:00'),
+  nps('B', 9, '2026-02-25T10:00:00+01:00'),
+  nps('B', 5, '2026-03-02T10:00:00+01:00'),
+  placed('C', 'c1', 6_000, '2026-01-05T10:00:00+01:00'),
+  refunded('C', 'c1', 6_000, '2026-01-20T10:00:00+01:00'),
+  placed('C', 'c2', 4_000, '2026-03-10T10:00:00+01:00'),
+  placed('D', 'd1', 7_000, '2026-01-15T10:00:00+01:00'),
+  placed('D', 'd2', 2_000, '2026-04-20T10:00:00+02:00'),
+  nps('E', 3, '2026-02-03T10:00:00+01:00'),
+  nps('E', 10, '2026-02-20T10:00:00+01:00'),
+  placed('F', 'f1', 1_000, '2026-04-01T00:30:00+02:00'),
+];
+
+const EXPECTED = [
+  { month: '2026-01', customers: 3, repeatCustomers: 0, repeatPurchaseRate: 0, activeAtStart: 0, retainedAtEnd: 0, churnRate: null, npsResponses: 0, promoters: 0, passives: 0, detractors: 0, nps: null, orders: 3, revenueCents: 25_000, newCustomers: 3, activeCustomers: 3 },
+  { month: '2026-02', customers: 2, repeatCustomers: 1, repeatPurchaseRate: 50, activeAtStart: 3, retainedAtEnd: 2, churnRate: (1 / 3) * 100, npsResponses: 3, promoters: 2, passives: 1, detractors: 0, nps: (2 / 3) * 100, orders: 1, revenueCents: -6_000, newCustomers: 0, activeCustomers: 2 },
+  { month: '2026-03', customers: 3, repeatCustomers: 1, repeatPurchaseRate: (1 / 3) * 100, activeAtStart: 2, retainedAtEnd: 1, churnRate: 50, npsResponses: 1, promoters: 0, passives: 0, detractors: 1, nps: -100, orders: 1, revenueCents: 4_000, newCustomers: 1, activeCustomers: 2 },
+  { month: '2026-04', customers: 4, repeatCustomers: 2, repeatPurchaseRate: 50, activeAtStart: 2, retainedAtEnd: 1, churnRate: 50, npsResponses: 0, promoters: 0, passives: 0, detractors: 0, nps: null, orders: 2, revenueCents: 3_000, newCustomers: 1, activeCustomers: 3 },
+];
+
+const ingestAll = async (bodies: ReturnType<typeof envelope>[], batchSize = 1) => {
+  const store = createMemoryStore();
+  const kpis = createMemoryKpiStore();
+  const ingest = createIngestHandler({ store, loyalty: defaultLoyaltyConfig, logger: new Logger({ serviceName: 'ingest', logLevel: 'SILENT' }), kpis: { store: kpis, calendar: new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays) } });
+  for (let i = 0; i < bodies.length; i += batchSize) {
+    const result = await ingest({ Records: bodies.slice(i, i + batchSize).map(record) });
+    expect(result.batchItemFailures).toEqual([]);
+  }
+  return { store, kpis };
+};
+
+async function* profilesOf(store: ReturnType<typeof createMemoryStore>): AsyncIterable<Profile> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.scanProfiles(0, 1, cursor ? { cursor } : {});
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+describe('kpis: hand-computed fixture', () => {
+  it('matches the fixture month by month from the counters kept at ingest', async () => {
+    const { kpis } = await ingestAll(FIXTURE);
+    expect(monthlyKpis(await kpis.monthChanges(SCOPE, '2026-04'), '2026-01', '2026-04')).toEqual(EXPECTED);
+  });
+
+  it('gives the same months whatever order the events arrive in, and for redelivered events', async () => {
+    const shuffled = [...FIXTURE].reverse();
+    const { kpis } = await ingestAll([...shuffled, ...FIXTURE.slice(0, 5)], 4);
+    expect(monthlyKpis(await kpis.monthChanges(SCOPE, '2026-04'), '2026-01', '2026-04')).toEqual(EXPECTED);
+  });
+
+  it('computes the same counters from the profiles as ingest kept (the rebuild)', async () => {
+    const { store, kpis } = await ingestAll(FIXTURE);
+    const rebuilt = await changesFromProfiles(profilesOf(store), new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays));
+    expect(monthlyKpis(rebuilt, '2026-01', '2026-04')).toEqual(monthlyKpis(await kpis.monthChanges(SCOPE, '2026-04'), '2026-01', '2026-04'));
+  });
+
+  it('counts the Berlin month of an order placed on 1 April 00:30 (31 March in UTC) in April', async () => {
+    const { kpis } = await ingestAll([placed('F', 'f1', 1_000, '2026-04-01T00:30:00+02:00')]);
+    const months = monthlyKpis(await kpis.monthChanges(SCOPE, '2026-04'), '2026-03', '2026-04');
+    expect(months.map((m) => [m.month, m.orders, m.newCustomers])).toEqual([['2026-03', 0, 0], ['2026-04', 1, 1]]);
+  });
+
+  it('keeps months in another zone and window apart (UTC, W = 365): the B order and refund fall in January', async () => {
+    const bodies = FIXTURE.filter((b) => b.detail.customerId === 'B' && b['detail-type'] !== 'NpsSubmitted');
+    const { store } = await ingestAll(bodies);
+    const utc = await changesFromProfiles(profilesOf(store), new MonthCalendar('UTC', 365));
+    const [jan] = monthlyKpis(utc, '2026-01', '2026-01');
+    expect(jan).toMatchObject({ customers: 0, orders: 0, revenueCents: 0, newCustomers: 0 });
+  });
+
+  it('changes nothing for events the KPIs do not read (a registration)', () => {
+    const calendar = new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays);
+    const withOrder = applyEvent(undefined, { id: 'o', time: '2026-01-10T10:00:00Z', type: 'OrderPlaced', detail: { orderId: 'x', customerId: 'Z', placedAt: '2026-01-10T10:00:00Z', totalCents: 100, currency: 'EUR', items: [] } } as ShopEvent, defaultLoyaltyConfig).profile;
+    const registered = applyEvent(withOrder, { id: 'r', time: '2026-01-11T10:00:00Z', type: 'CustomerRegistered', detail: { customerId: 'Z', email: 'z@shop.example', locale: 'de-DE' } } as ShopEvent, defaultLoyaltyConfig).profile;
+    expect(contributionChange(withOrder, registered, calendar).size).toBe(0);
+  });
+
+  it('keeps a customer whose old orders left the bounded history counted as a repeat customer', () => {
+    const calendar = new MonthCalendar('UTC', 365);
+    let profile: Profile | undefined;
+    const total = new Map();
+    const orders = [['o1', '2020-01-10T10:00:00Z'], ['o2', '2024-06-10T10:00:00Z']] as const;
+    for (const [orderId, at] of orders) {
+      const next = applyEvent(profile, { id: orderId, time: at, type: 'OrderPlaced', detail: { orderId, customerId: 'P', placedAt: at, totalCents: 100, currency: 'EUR', items: [] } } as ShopEvent, defaultLoyaltyConfig).profile;
+      for (const [m, c] of contributionChange(profile, next, calendar)) total.set(m, { ...(total.get(m) ?? {}), ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, (total.get(m)?.[k] ?? 0) + v])) });
+      profile = next;
+    }
+    expect(profile!.orderHistory.map((o) => o.orderId)).toEqual(['o2']);
+    const [june] = monthlyKpis(total, '2024-06', '2024-06');
+    expect(june).toMatchObject({ customers: 1, repeatCustomers: 1, repeatPurchaseRate: 100 });
+  });
+});

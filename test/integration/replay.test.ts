@@ -103,7 +103,7 @@ describe('replay: campaigns', () => {
       'winback-discount:discount',
     ]);
     expect(result.skipped.every((s) => s.reason.includes('not built'))).toBe(true);
-    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days']);
+    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days']);
   });
 
   it('counts occurrences, recipients and sent mails per campaign', async () => {

@@ -85,7 +85,7 @@ export const attributeOrder = async (deps: AttributionDeps, order: OrderFacts, r
   const windowDays = deps.windowDays ?? DEFAULT_ATTRIBUTION_DAYS;
   const [lastClick, memberships] = await Promise.all([redemption ? Promise.resolve(undefined) : funnels.getLastClick(order.customerId), funnels.membershipsOf(order.customerId)]);
   const decision = decideAttribution(order.placedAt, redemption, lastClick, memberships, windowDays);
-  const fresh: OrderAttribution = { ...order, ...decision, refundedCents: 0 };
+  const fresh: OrderAttribution = { orderId: order.orderId, placedAt: order.placedAt, totalCents: order.totalCents, ...decision, refundedCents: 0 };
   const firstTime = await funnels.claimAttribution(fresh);
   const attribution = firstTime ? fresh : ((await funnels.getAttribution(order.orderId)) ?? fresh);
   if (firstTime && decision.source !== 'none') {

@@ -47,10 +47,12 @@ export type ArmMembership = CampaignClick;
 
 export type AttributionSource = 'coupon' | 'click' | 'none';
 
-/** The one record per order: which campaign earned it (or none), written once. */
+/**
+ * The one record per order: which campaign earned it (or none), written once. It holds no
+ * customer id (GDPR erase cannot find records by customer; the order id is the shop's own).
+ */
 export interface OrderAttribution {
   orderId: string;
-  customerId: string;
   source: AttributionSource;
   campaignId?: string;
   occurrenceId?: string;

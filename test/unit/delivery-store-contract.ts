@@ -94,6 +94,13 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect(await store.claim(key('c2'), 'b', T + 5000, 1000, 'sending')).toMatchObject({ claimed: false, existing: { state: 'sent' } });
     });
 
+    it('records a held-out recipient in one write as the final state holdout, never claimed again', async () => {
+      const store = await createStore();
+      expect(await store.claim(key('c7'), 'a', T, 0, 'holdout')).toMatchObject({ claimed: true, entry: { state: 'holdout' } });
+      expect(await store.claim(key('c7'), 'b', T + 60_000, 0, 'holdout')).toMatchObject({ claimed: false, existing: { state: 'holdout', owner: 'a' } });
+      expect(await store.claim(key('c7'), 'b', T + 60_000, 1000, 'sending')).toMatchObject({ claimed: false, existing: { state: 'holdout' } });
+    });
+
     it('transitions only when state, owner and lease conditions all hold, and writes the patch', async () => {
       const store = await createStore();
       await store.claim(key('c3'), 'a', T, 1000, 'sending');

@@ -7,7 +7,7 @@ export const funnelStoreContract = (name: string, make: () => Promise<FunnelStor
     const key = { campaignId: 'spring', occurrenceId: 'spring:2026-03-01T08:00Z', arm: 'a' };
     const at = Date.parse('2026-03-01T09:00:00Z');
     const attribution: OrderAttribution = {
-      orderId: 'o-1', customerId: 'c1', source: 'click', campaignId: 'spring', occurrenceId: key.occurrenceId, arm: 'a', placedAt: '2026-03-02T10:00:00.000Z', totalCents: 5000, refundedCents: 0,
+      orderId: 'o-1', source: 'click', campaignId: 'spring', occurrenceId: key.occurrenceId, arm: 'a', placedAt: '2026-03-02T10:00:00.000Z', totalCents: 5000, refundedCents: 0,
     };
 
     it('adds counters per occurrence and arm and lists a campaign\'s rows in order', async () => {

@@ -31,6 +31,14 @@ export interface CouponRedemption {
   arm?: Arm;
 }
 
+/**
+ * The coupons work's redemption result (core/coupon-redemption.ts RedemptionResult, taken by its
+ * shape) as attribution's input: only a redeemed, issued coupon names a campaign; a refused use
+ * (expired, another customer's, unknown, already redeemed by another order) attributes nothing.
+ */
+export const couponAttribution = (result: { outcome: string; campaignId?: string | undefined; occurrenceId?: string | undefined } | undefined): CouponRedemption | undefined =>
+  result?.outcome === 'redeemed' && result.campaignId && result.occurrenceId ? { campaignId: result.campaignId, occurrenceId: result.occurrenceId } : undefined;
+
 export interface OrderFacts {
   orderId: string;
   customerId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryFunnelStore } from '#adapters/memory-funnel-store';
-import { attributeOrder, decideAttribution, refundAttributedOrder } from '#core/attribution';
+import { attributeOrder, couponAttribution, decideAttribution, refundAttributedOrder } from '#core/attribution';
 
 const occ = 'spring:2026-03-01T08:00Z';
 const clickAt = Date.parse('2026-03-01T09:00:00Z');
@@ -20,6 +20,13 @@ describe('attribution: which campaign earned an order', () => {
     expect(result.attribution).toMatchObject({ source: 'coupon', campaignId: 'winback', occurrenceId: 'winback:2026-02-20T08:00Z', arm: '-' });
     expect(await funnels.listFunnel('winback')).toMatchObject([{ conversions: 1, revenueCents: 4590 }]);
     expect(await funnels.listFunnel('spring')).toEqual([]);
+  });
+
+  it('takes only a redeemed coupon with its campaign and occurrence as a coupon attribution', () => {
+    expect(couponAttribution({ outcome: 'redeemed', campaignId: 'winback', occurrenceId: 'winback:x' })).toEqual({ campaignId: 'winback', occurrenceId: 'winback:x' });
+    expect(couponAttribution({ outcome: 'expired', campaignId: 'winback', occurrenceId: 'winback:x' })).toBeUndefined();
+    expect(couponAttribution({ outcome: 'unknown' })).toBeUndefined();
+    expect(couponAttribution(undefined)).toBeUndefined();
   });
 
   it('takes a coupon order\'s arm from the customer\'s membership of that occurrence', async () => {

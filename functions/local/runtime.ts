@@ -41,6 +41,11 @@ import { requestKeyOf } from '#core/consent';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { createDynamoClickCounts } from '#adapters/dynamo-click-store';
+import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
+import { createMemoryKpiStore } from '#adapters/memory-kpi-store';
+import { DEFAULT_ACTIVE_DAYS, MonthCalendar, type KpiStore } from '#core/kpis';
+import type { ClickCounts } from '#core/report';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
@@ -114,6 +119,8 @@ export interface RuntimeOptions {
   breaker?: Partial<BreakerConfig>;
   /** Ingest batches in flight. @default 8 */
   ingestConcurrency?: number;
+  /** The retention report's activity window W the month counters are kept for (REPORT_ACTIVE_DAYS). @default 365 */
+  reportActiveDays?: number;
   /** Called for every mail accepted (outbox of replay, console of `local`). */
   onSent?: (sent: SentMail) => void;
   /** Powertools log level of the handlers. @default 'WARN' */
@@ -146,6 +153,9 @@ export interface Runtime {
   readonly bus: Bus;
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
+  /** The retention report's month counters (kept by ingest in the shop's zone) and click counts. */
+  readonly kpis: { store: KpiStore; calendar: MonthCalendar };
+  readonly clickCounts: ClickCounts;
   readonly delivery: DeliveryStore;
   /**
    * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
@@ -280,6 +290,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
+  const kpis = { store: aws && documentClient ? createDynamoKpiStore({ client: documentClient, tableName: aws.tableName }) : createMemoryKpiStore(), calendar: new MonthCalendar(shopDeliveryOf(options.shop).timeZone, options.reportActiveDays ?? DEFAULT_ACTIVE_DAYS) };
+  const clickCounts: ClickCounts = aws && documentClient ? createDynamoClickCounts({ client: documentClient, tableName: aws.tableName }) : (clicks as ReturnType<typeof createMemoryClickStore>);
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -334,6 +346,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
+        kpis,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -418,6 +431,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     bus,
     queues,
     customers,
+    kpis,
+    clickCounts,
     delivery,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,

@@ -162,6 +162,14 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async addStats(occurrenceId: string, tally: Tally): Promise<void> {
     const found = this.upsertOccurrence(occurrenceId);
     for (const [outcome, n] of Object.entries(tally)) found.stats[outcome] = (found.stats[outcome] ?? 0) + (n ?? 0);
+    const rollup = this.campaignRollups.get(found.campaignId) ?? {};
+    for (const [outcome, n] of Object.entries(tally)) if ((n ?? 0) > 0) rollup[outcome] = (rollup[outcome] ?? 0) + (n ?? 0);
+    this.campaignRollups.set(found.campaignId, rollup);
+  }
+
+  private readonly campaignRollups = new Map<string, Record<string, number>>();
+  async campaignStats(campaignId: string): Promise<Record<string, number>> {
+    return { ...(this.campaignRollups.get(campaignId) ?? {}) };
   }
 
   async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: ClaimAs = 'claimed'): Promise<ClaimResult> {

@@ -183,6 +183,12 @@ export interface DeliveryStore {
   advanceTickWatermark(to: Date): Promise<boolean>;
   /** Atomic ADD of outcome counts to the occurrence's stats (creates the item when missing). */
   addStats(occurrenceId: string, tally: Tally): Promise<void>;
+  /**
+   * The campaign's stats over all its occurrences (every addStats also ADDs to one rollup per
+   * campaign): the report reads triggered campaigns from it, whose occurrences are one per
+   * customer and would make its reads grow with customers.
+   */
+  campaignStats(campaignId: string): Promise<Record<string, number>>;
 
   /**
    * Claims when no entry exists or a `claimed` entry's lease ended before nowMs. The send path

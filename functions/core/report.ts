@@ -5,8 +5,10 @@
 // Cost: one read of the month counters plus, per campaign, its occurrences and click counts:
 // it grows with months and campaigns, never with customers.
 import { DateTime } from 'luxon';
-import type { KpiScope, MonthChanges } from '#core/kpis';
-import { COUNTERS, STOCK_COUNTERS, monthsBetween, previousMonth, type Counters } from '#core/kpis';
+import type { KpiScope, KpiStore, MonthChanges } from '#core/kpis';
+import { COUNTERS, MonthCalendar, STOCK_COUNTERS, changesFromProfiles, monthsBetween, previousMonth, type Counters } from '#core/kpis';
+import type { CustomerStore } from '#core/store';
+import type { Profile } from '#core/profile';
 import type { CampaignSummary } from '#core/delivery-store';
 import type { Occurrence } from '#core/delivery/occurrence';
 
@@ -99,6 +101,8 @@ export interface OccurrenceOutcome {
 export interface CampaignOutcomes {
   outcomesOf(campaignId: string, occurrences: readonly Occurrence[], period: { fromMs: number; toMs: number }): Promise<{
     occurrences: Map<string, OccurrenceOutcome>;
+    /** The campaign's own totals; required for triggered campaigns (passed no occurrences), else the sum is used. */
+    total?: OccurrenceOutcome;
     variants?: VariantFunnel[];
   }>;
 }
@@ -109,7 +113,7 @@ export interface ClickCounts {
 }
 
 export interface FunnelSources {
-  deliveries: { listCampaigns(): Promise<CampaignSummary[]>; listOccurrences(campaignId: string): Promise<Occurrence[]> };
+  deliveries: { listCampaigns(): Promise<CampaignSummary[]>; listOccurrences(campaignId: string): Promise<Occurrence[]>; campaignStats(campaignId: string): Promise<Record<string, number>> };
   clicks: ClickCounts;
   outcomes?: CampaignOutcomes;
 }
@@ -165,6 +169,34 @@ const stat = (occurrence: Occurrence, name: string): number => occurrence.stats[
 const addOutcome = (a: number | null, b: number | undefined): number | null => (a === null || b === undefined ? null : a + b);
 
 /**
+ * A triggered campaign's funnel: its follow-ups are one occurrence per customer, so the counts
+ * come from the campaign's stats rollup (one read; all time, not only the period) and its clicks.
+ */
+const triggeredFunnel = async (sources: FunnelSources, summary: CampaignSummary, period: { fromMs: number; toMs: number }): Promise<CampaignFunnel | undefined> => {
+  const [stats, clicks, outcomes] = await Promise.all([
+    sources.deliveries.campaignStats(summary.campaignId),
+    sources.clicks.uniqueClicks(summary.campaignId),
+    sources.outcomes?.outcomesOf(summary.campaignId, [], period),
+  ]);
+  if (Object.keys(stats).length === 0) return undefined;
+  const funnel: CampaignFunnel = {
+    campaignId: summary.campaignId,
+    kind: summary.kind,
+    sent: stats.sent ?? 0,
+    delivered: stats.delivered ?? 0,
+    bounced: stats.bounced ?? 0,
+    complained: stats.complained ?? 0,
+    clicked: [...clicks.values()].reduce((a, b) => a + b, 0),
+    unsubscribed: stats.optedOut ?? 0,
+    conversions: outcomes ? (outcomes.total?.conversions ?? 0) : null,
+    revenueCents: outcomes ? (outcomes.total?.revenueCents ?? 0) : null,
+    occurrences: [],
+  };
+  if (outcomes?.variants && outcomes.variants.length > 0) funnel.variants = outcomes.variants;
+  return funnel;
+};
+
+/**
  * The funnel of every campaign with an occurrence scheduled in [fromMs, toMs]: occurrence stats
  * (sent, delivered, bounced, complained, optedOut), unique clicks, and the outcomes port's
  * conversions and revenue. Campaigns without an occurrence in the period are left out.
@@ -173,6 +205,7 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
   const campaigns = await sources.deliveries.listCampaigns();
   const funnels = await Promise.all(
     campaigns.map(async (summary): Promise<CampaignFunnel | undefined> => {
+      if (summary.kind === 'triggered') return triggeredFunnel(sources, summary, period);
       const occurrences = (await sources.deliveries.listOccurrences(summary.campaignId))
         .filter((o) => {
           const at = Date.parse(o.scheduledAt);
@@ -222,6 +255,7 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
         total.conversions = addOutcome(total.conversions, r.conversions ?? undefined);
         total.revenueCents = addOutcome(total.revenueCents, r.revenueCents ?? undefined);
       }
+      if (outcomes?.total) Object.assign(total, { conversions: outcomes.total.conversions, revenueCents: outcomes.total.revenueCents });
       if (outcomes?.variants && outcomes.variants.length > 0) total.variants = outcomes.variants;
       return total;
     }),
@@ -278,4 +312,39 @@ export const buildReport = async (deps: { kpis: KpiSource; funnels: FunnelSource
     campaignFunnels(deps.funnels, { fromMs, toMs }),
   ]);
   return { from, to, timeZone: request.timeZone, activeDays: request.activeDays, kpiSource: source, months: monthlyKpis(changes, from.slice(0, 7), to.slice(0, 7)), campaigns };
+};
+
+/** Every profile, shard by shard (the CustomerStore's parallel scan, run one shard after another). */
+export async function* everyProfile(store: Pick<CustomerStore, 'scanProfiles'>, shards = 4): AsyncIterable<Profile> {
+  for (let segment = 0; segment < shards; segment++) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.scanProfiles(segment, shards, cursor ? { cursor } : {});
+      yield* page.items;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
+
+/**
+ * The month counters of a scope: the kept aggregates when ingest keeps that scope (they exist),
+ * otherwise computed from every profile (another zone or W than ingest's REPORT_TIME_ZONE and
+ * REPORT_ACTIVE_DAYS: cost grows with customers, and orders beyond a profile's bounded history
+ * count at its first order's time).
+ */
+export const kpiSourceOf = (deps: { store: KpiStore; customers?: Pick<CustomerStore, 'scanProfiles'> }): KpiSource => ({
+  async monthChanges(scope, toMonth) {
+    const kept = await deps.store.monthChanges(scope, toMonth);
+    if (kept.size > 0 || !deps.customers) return { changes: kept, source: 'aggregates' };
+    const calendar = new MonthCalendar(scope.timeZone, scope.activeDays);
+    const all = await changesFromProfiles(everyProfile(deps.customers), calendar);
+    return { changes: new Map([...all].filter(([month]) => month <= toMonth)), source: 'profiles' };
+  },
+});
+
+/** Recomputes the kept counters of a scope from every profile (after a crash lost some, or for a new scope). */
+export const rebuildKpis = async (deps: { store: KpiStore; customers: Pick<CustomerStore, 'scanProfiles'> }, scope: KpiScope): Promise<number> => {
+  const changes = await changesFromProfiles(everyProfile(deps.customers), new MonthCalendar(scope.timeZone, scope.activeDays));
+  await deps.store.replaceAll(scope, changes);
+  return changes.size;
 };

@@ -44,6 +44,11 @@ import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { createMemoryFunnelStore } from '#adapters/memory-funnel-store';
 import type { FunnelStore } from '#core/funnel-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { createDynamoClickCounts } from '#adapters/dynamo-click-store';
+import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
+import { createMemoryKpiStore } from '#adapters/memory-kpi-store';
+import { DEFAULT_ACTIVE_DAYS, MonthCalendar, type KpiStore } from '#core/kpis';
+import type { ClickCounts } from '#core/report';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
@@ -117,6 +122,8 @@ export interface RuntimeOptions {
   breaker?: Partial<BreakerConfig>;
   /** Ingest batches in flight. @default 8 */
   ingestConcurrency?: number;
+  /** The retention report's activity window W the month counters are kept for (REPORT_ACTIVE_DAYS). @default 365 */
+  reportActiveDays?: number;
   /** Called for every mail accepted (outbox of replay, console of `local`). */
   onSent?: (sent: SentMail) => void;
   /** Powertools log level of the handlers. @default 'WARN' */
@@ -149,6 +156,9 @@ export interface Runtime {
   readonly bus: Bus;
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
+  /** The retention report's month counters (kept by ingest in the shop's zone) and click counts. */
+  readonly kpis: { store: KpiStore; calendar: MonthCalendar };
+  readonly clickCounts: ClickCounts;
   readonly delivery: DeliveryStore;
   /** Funnel counters per campaign, occurrence and A/B arm; attributions (core/attribution.ts). */
   readonly funnels: FunnelStore;
@@ -288,6 +298,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // Funnel counters, last clicks, A/B memberships and attributions (core/attribution.ts).
   const funnels: FunnelStore = aws && documentClient ? createDynamoFunnelStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFunnelStore();
   const attributionDays = options.shop.attribution?.windowDays;
+  const kpis = { store: aws && documentClient ? createDynamoKpiStore({ client: documentClient, tableName: aws.tableName }) : createMemoryKpiStore(), calendar: new MonthCalendar(shopDeliveryOf(options.shop).timeZone, options.reportActiveDays ?? DEFAULT_ACTIVE_DAYS) };
+  const clickCounts: ClickCounts = aws && documentClient ? createDynamoClickCounts({ client: documentClient, tableName: aws.tableName }) : (clicks as ReturnType<typeof createMemoryClickStore>);
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -344,6 +356,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         ownEventBus,
         funnels,
         ...(attributionDays ? { attributionDays } : {}),
+        kpis,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -431,6 +444,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     bus,
     queues,
     customers,
+    kpis,
+    clickCounts,
     delivery,
     funnels,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),

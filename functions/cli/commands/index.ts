@@ -12,6 +12,7 @@ import { register as pauseResumeArchive } from '#cli/commands/pause';
 import { register as importCustomers } from '#cli/commands/import';
 import { register as status } from '#cli/commands/status';
 import { register as gdpr } from '#cli/commands/gdpr';
+import { register as report } from '#cli/commands/report';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -26,6 +27,7 @@ export const commands: RegisterCommand[] = [
   campaigns,
   pauseResumeArchive,
   status,
+  report,
   gdpr,
   importCustomers,
 ];

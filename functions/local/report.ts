@@ -4,8 +4,9 @@
 import { DateTime } from 'luxon';
 import { buildReport, kpiSourceOf, type Report } from '#core/report';
 import type { Runtime } from './runtime';
+import { createCampaignOutcomes } from '#core/funnel-report';
 
-export const runtimeReport = async (runtime: Pick<Runtime, 'kpis' | 'customers' | 'delivery' | 'clickCounts'>, period: { from: Date; to: Date }): Promise<Report> => {
+export const runtimeReport = async (runtime: Pick<Runtime, 'kpis' | 'customers' | 'delivery' | 'clickCounts' | 'funnels'>, period: { from: Date; to: Date }): Promise<Report> => {
   const { timeZone, activeDays } = runtime.kpis.calendar;
   const day = (ms: number) => DateTime.fromMillis(ms, { zone: timeZone }).toISODate()!;
   // Whole days of the zone inside [from, to): a replay to 2026-01-01T00:00Z ends on 31 December
@@ -15,7 +16,8 @@ export const runtimeReport = async (runtime: Pick<Runtime, 'kpis' | 'customers' 
   return buildReport(
     {
       kpis: kpiSourceOf({ store: runtime.kpis.store, customers: runtime.customers }),
-      funnels: { deliveries: runtime.delivery, clicks: runtime.clickCounts },
+      // Attributed conversions and revenue, A/B variants with their lift (core/funnel-report.ts).
+      funnels: { deliveries: runtime.delivery, clicks: runtime.clickCounts, outcomes: createCampaignOutcomes(runtime.funnels) },
     },
     { from: day(period.from.getTime()), to: day(Math.max(period.from.getTime(), lastDay)), timeZone, activeDays },
   );

@@ -12,6 +12,8 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
 import { createDynamoClickCounts } from '#adapters/dynamo-click-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
+import { createCampaignOutcomes } from '#core/funnel-report';
 import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
 import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
 import { buildReport, kpiSourceOf, rebuildKpis, type Report } from '#core/report';
@@ -59,7 +61,12 @@ export const runReport = async (flags: ReportFlags, clients: AwsClients = {}, lo
     const report = await buildReport(
       {
         kpis: kpiSourceOf({ store: kpis, customers }),
-        funnels: { deliveries: target.store, clicks: createDynamoClickCounts({ client: target.client, tableName: target.tableName }) },
+        funnels: {
+          deliveries: target.store,
+          clicks: createDynamoClickCounts({ client: target.client, tableName: target.tableName }),
+          // Attributed conversions and revenue, A/B variants with their lift (core/funnel-report.ts).
+          outcomes: createCampaignOutcomes(createDynamoFunnelStore({ client: target.client, tableName: target.tableName })),
+        },
       },
       { from: flags.from, to: flags.to, timeZone: flags.timeZone, activeDays: flags.activeDays },
     );

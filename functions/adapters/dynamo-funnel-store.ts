@@ -3,6 +3,7 @@
 // | entity        | pk                           | sk                          | how                                                        |
 // |---------------|------------------------------|-----------------------------|------------------------------------------------------------|
 // | funnel row    | CAMPAIGN#<campaignId>        | FUNNEL#<occ suffix>#<arm>   | UpdateItem ADD counters (send once per message, track, ingest); Query begins_with FUNNEL# (report) |
+// | funnel total  | CAMPAIGN#<campaignId>        | FUNNELTOTAL#<arm>           | the same ADD beside each row; Query begins_with FUNNELTOTAL# (report: triggered campaigns) |
 // | clicker       | CLICK#<occurrenceId>#<cust>  | CLICKER                     | Put attribute_not_exists (one unique clicker per mail); TTL as the ledger |
 // | last click    | CUST#<customerId>            | LASTCLICK                   | Put if none or older (`atMs < :at`); Get at ingest; TTL 90 days after the click |
 // | arm member    | CUST#<customerId>            | ARM#<occurrenceId>          | Put attribute_not_exists (send: sent or held out); Query begins_with ARM# at ingest; Update SET convertedOrder if absent; TTL end of window |
@@ -14,7 +15,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { parseOccurrenceId } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
-import { FUNNEL_COUNTERS, type ArmMembership, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+import { FUNNEL_COUNTERS, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
 
 export interface DynamoFunnelStoreOptions {
   client: DynamoDBDocumentClient;
@@ -52,21 +53,38 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
     async addCounts(key, counts) {
       const entries = FUNNEL_COUNTERS.filter((name) => (counts[name] ?? 0) !== 0);
       if (entries.length === 0) return;
-      await client.send(
-        new UpdateCommand({
+      // The occurrence's row and the campaign's total of the arm (which names no occurrence).
+      const add = (Key: { pk: string; sk: string }, occurrenceId?: string) =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: `SET entity = :entity, campaignId = :cid, ${occurrenceId ? 'occurrenceId = :occ, ' : ''}arm = :arm ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(entries.map((name, i) => [`#c${i}`, name])),
+            ExpressionAttributeValues: {
+              ':entity': occurrenceId ? 'funnel' : 'funnelTotal',
+              ':cid': key.campaignId,
+              ...(occurrenceId ? { ':occ': occurrenceId } : {}),
+              ':arm': key.arm,
+              ...Object.fromEntries(entries.map((name, i) => [`:c${i}`, counts[name]])),
+            },
+          }),
+        );
+      const row = rowKey(key);
+      await Promise.all([add(row, key.occurrenceId), add({ pk: row.pk, sk: `FUNNELTOTAL#${key.arm}` })]);
+    },
+
+    async campaignTotals(campaignId) {
+      const { Items } = await client.send(
+        new QueryCommand({
           TableName: tableName,
-          Key: rowKey(key),
-          UpdateExpression: `SET entity = :entity, campaignId = :cid, occurrenceId = :occ, arm = :arm ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(entries.map((name, i) => [`#c${i}`, name])),
-          ExpressionAttributeValues: {
-            ':entity': 'funnel',
-            ':cid': key.campaignId,
-            ':occ': key.occurrenceId,
-            ':arm': key.arm,
-            ...Object.fromEntries(entries.map((name, i) => [`:c${i}`, counts[name]])),
-          },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':prefix': 'FUNNELTOTAL#' },
         }),
       );
+      return (Items ?? [])
+        .map((item): ArmTotals => ({ campaignId, arm: String(item.arm), ...(Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts) }))
+        .sort((a, b) => (a.arm < b.arm ? -1 : 1));
     },
 
     async listFunnel(campaignId) {

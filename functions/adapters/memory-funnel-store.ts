@@ -1,13 +1,14 @@
 // The in-memory twin of dynamo-funnel-store.ts (same conditional semantics), for unit tests,
 // replay and the demo.
 import { deepCopy } from '#adapters/deep-copy';
-import { FUNNEL_COUNTERS, type ArmMembership, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+import { FUNNEL_COUNTERS, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
 
 const zero = (): FunnelCounts => ({ sent: 0, clicks: 0, conversions: 0, revenueCents: 0, members: 0, converted: 0, convertedRevenueCents: 0 });
 const rowId = (key: FunnelKey) => JSON.stringify([key.campaignId, key.occurrenceId, key.arm]);
 
 export class MemoryFunnelStore implements FunnelStore {
   private readonly rows = new Map<string, FunnelRow>();
+  private readonly totals = new Map<string, ArmTotals>();
   private readonly clickers = new Set<string>();
   private readonly lastClicks = new Map<string, CampaignClick>();
   private readonly memberships = new Map<string, Map<string, { membership: ArmMembership; expiresAtMs: number }>>();
@@ -17,8 +18,18 @@ export class MemoryFunnelStore implements FunnelStore {
   async addCounts(key: FunnelKey, counts: Partial<FunnelCounts>): Promise<void> {
     const id = rowId(key);
     const row = this.rows.get(id) ?? { ...key, ...zero() };
-    for (const name of FUNNEL_COUNTERS) row[name] += counts[name] ?? 0;
+    const totalId = JSON.stringify([key.campaignId, key.arm]);
+    const total = this.totals.get(totalId) ?? { campaignId: key.campaignId, arm: key.arm, ...zero() };
+    for (const name of FUNNEL_COUNTERS) {
+      row[name] += counts[name] ?? 0;
+      total[name] += counts[name] ?? 0;
+    }
     this.rows.set(id, row);
+    this.totals.set(totalId, total);
+  }
+
+  async campaignTotals(campaignId: string): Promise<ArmTotals[]> {
+    return [...this.totals.values()].filter((t) => t.campaignId === campaignId).sort((a, b) => (a.arm < b.arm ? -1 : 1)).map((t) => ({ ...t }));
   }
 
   async listFunnel(campaignId: string): Promise<FunnelRow[]> {

@@ -1,5 +1,6 @@
 // The report's campaign outcomes (core/report.ts CampaignOutcomes) from the funnel rows: one
-// Query per campaign (occurrences × arms rows), never per customer.
+// Query per campaign (occurrences × arms rows; a triggered campaign's totals per arm, since its
+// occurrences are one per customer), never per customer.
 //
 // Per occurrence: conversions and revenue are the attributed ones (coupon, else last click,
 // core/attribution.ts), summed over the arms. Per variant (campaigns with an A/B test, over the
@@ -46,8 +47,15 @@ export const variantFunnels = (arms: ReadonlyMap<string, FunnelCounts>): Variant
   return rows;
 };
 
-export const createCampaignOutcomes = (funnels: Pick<FunnelStore, 'listFunnel'>): CampaignOutcomes => ({
+export const createCampaignOutcomes = (funnels: Pick<FunnelStore, 'listFunnel' | 'campaignTotals'>): CampaignOutcomes => ({
   async outcomesOf(campaignId, occurrences) {
+    if (occurrences.length === 0) {
+      // A triggered campaign (one occurrence per customer): its totals per arm, one Query, all time.
+      const byArm = new Map((await funnels.campaignTotals(campaignId)).map(({ campaignId: _c, arm, ...counts }) => [arm, counts]));
+      const total = [...byArm.values()].reduce((sum, counts) => add(sum, counts), zero());
+      const variants = variantFunnels(byArm);
+      return { occurrences: new Map(), total: { conversions: total.conversions, revenueCents: total.revenueCents }, ...(variants ? { variants } : {}) };
+    }
     const wanted = new Set(occurrences.map((o) => o.occurrenceId));
     const rows = (await funnels.listFunnel(campaignId)).filter((row) => wanted.has(row.occurrenceId));
     const byOccurrence = new Map<string, Map<string, FunnelCounts>>();

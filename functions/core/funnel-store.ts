@@ -34,6 +34,9 @@ export const FUNNEL_COUNTERS = ['sent', 'clicks', 'conversions', 'revenueCents',
 
 export type FunnelRow = FunnelKey & FunnelCounts;
 
+/** A campaign's counters per arm over all its occurrences (what triggered campaigns report). */
+export type ArmTotals = Omit<FunnelKey, 'occurrenceId'> & FunnelCounts;
+
 /** A click on a campaign's mail: what the last-click item per customer holds. */
 export interface CampaignClick {
   campaignId: string;
@@ -64,10 +67,15 @@ export interface OrderAttribution {
 }
 
 export interface FunnelStore {
-  /** ADD to the arm's counters (creates the row). */
+  /** ADD to the arm's counters (creates the row), and to the campaign's total of that arm. */
   addCounts(key: FunnelKey, counts: Partial<FunnelCounts>): Promise<void>;
-  /** Every row of a campaign, one Query (occurrences × arms), in occurrence then arm order. */
+  /**
+   * Every occurrence row of a campaign, one Query (occurrences × arms), in occurrence then arm
+   * order. Not for triggered campaigns (one occurrence per customer): read campaignTotals.
+   */
   listFunnel(campaignId: string): Promise<FunnelRow[]>;
+  /** The campaign's totals per arm over all occurrences, one Query (a row per arm), in arm order. */
+  campaignTotals(campaignId: string): Promise<ArmTotals[]>;
   /** Conditional: true only for the recipient's first click on this mail (counts a unique clicker). */
   markClicker(key: FunnelKey, customerId: string, atMs: number): Promise<boolean>;
   /** Conditional on a newer time: the customer's last click is replaced only by a later one. */

@@ -36,6 +36,16 @@ describe('funnel report: campaign outcomes', () => {
     expect(variants![1]).toEqual({ variantId: 'holdout', holdout: true, assigned: 80, sent: 0, clicked: 0, conversions: 48, revenueCents: 7 });
   });
 
+  it('reports a triggered campaign (no occurrences passed) from its totals per arm', async () => {
+    const funnels = createMemoryFunnelStore();
+    await funnels.addCounts({ campaignId: 'welcome', occurrenceId: 'welcome:c1:once', arm: '-' }, { conversions: 1, revenueCents: 2500 });
+    await funnels.addCounts({ campaignId: 'welcome', occurrenceId: 'welcome:c2:once', arm: '-' }, { conversions: 1, revenueCents: 1500 });
+    const result = await createCampaignOutcomes(funnels).outcomesOf('welcome', [], period);
+    expect(result.total).toEqual({ conversions: 2, revenueCents: 4000 });
+    expect(result.occurrences.size).toBe(0);
+    expect(result.variants).toBeUndefined();
+  });
+
   it('has no variants for a campaign without an experiment', async () => {
     const funnels = createMemoryFunnelStore();
     await funnels.addCounts({ campaignId: 'spring', occurrenceId: march, arm: '-' }, { conversions: 1, revenueCents: 100, clicks: 4 });

@@ -22,6 +22,19 @@ export const funnelStoreContract = (name: string, make: () => Promise<FunnelStor
       ]);
     });
 
+    it('keeps a campaign\'s total per arm over its occurrences', async () => {
+      const store = await make();
+      await store.addCounts(key, { sent: 2, conversions: 1 });
+      await store.addCounts({ ...key, occurrenceId: 'spring:c1:once' }, { sent: 1, revenueCents: 300 });
+      await store.addCounts({ ...key, arm: 'holdout' }, { members: 4 });
+      await store.addCounts({ ...key, campaignId: 'other' }, { sent: 9 });
+      expect(await store.campaignTotals('spring')).toEqual([
+        { campaignId: 'spring', arm: 'a', sent: 3, clicks: 0, conversions: 1, revenueCents: 300, members: 0, converted: 0, convertedRevenueCents: 0 },
+        { campaignId: 'spring', arm: 'holdout', sent: 0, clicks: 0, conversions: 0, revenueCents: 0, members: 4, converted: 0, convertedRevenueCents: 0 },
+      ]);
+      expect((await store.listFunnel('spring')).map((row) => row.occurrenceId)).toEqual([key.occurrenceId, key.occurrenceId, 'spring:c1:once']);
+    });
+
     it('counts a recipient as a clicker of a mail once', async () => {
       const store = await make();
       expect(await store.markClicker(key, 'c1', at)).toBe(true);

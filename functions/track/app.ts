@@ -326,7 +326,12 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     if (c.req.method !== 'HEAD') {
       const first = await deps.clicks.recordClick({ occurrenceId, customerId, campaignId, link, atMs: clock.now().getTime() });
       if (first) log?.info('first click', { campaignId, occurrenceId, customerId, link });
-      if (deps.funnels) await recordCampaignClick(deps.funnels, { customerId, campaignId, occurrenceId, arm: variant, atMs: clock.now().getTime() });
+      // The funnel's last click and unique clicker; a failed counter never breaks the redirect.
+      if (deps.funnels) {
+        await recordCampaignClick(deps.funnels, { customerId, campaignId, occurrenceId, arm: variant, atMs: clock.now().getTime() }).catch((error: unknown) =>
+          log?.error('funnel click not recorded', { campaignId, occurrenceId, customerId, error: (error as Error).message }),
+        );
+      }
     }
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');

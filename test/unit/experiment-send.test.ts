@@ -84,6 +84,22 @@ describe('A/B test with holdout: the send path', () => {
     expect(sent('long')).toBeGreaterThan(10);
   });
 
+  it('sends and counts the mails when the arm counters cannot be written, reporting the failure', async () => {
+    const funnels = createMemoryFunnelStore();
+    funnels.addCounts = () => Promise.reject(new Error('throttled'));
+    const mailer = new OutboxMailer();
+    const profiles = Array.from({ length: 30 }, (_, i) => makeProfile(i));
+    const p = await createPipeline({ profiles, mailer, published, shop, now: due, funnels });
+    await p.tick();
+    for (const { body } of p.audienceQueue.drain()) void body;
+    const work = SendWork.parse({ occurrenceId, campaignId: 'newsletter-monthly', customerIds: profiles.map((profile) => profile.customerId) });
+    const result = await p.sender(work, 'm1');
+    expect(result.tally.sent).toBe(mailer.sent.length);
+    expect((result.tally.sent ?? 0) + (result.tally.holdout ?? 0)).toBe(30);
+    expect(result.failures).toEqual([{ customerId: '-', reason: 'arm counters not added: throttled' }]);
+    expect((await p.store.getOccurrence(occurrenceId))?.stats.sent).toBe(mailer.sent.length);
+  });
+
   it('holds out nobody and tags nothing in a campaign without an experiment', async () => {
     const plain = await publishExampleNewsletter();
     const mailer = new OutboxMailer();

@@ -66,6 +66,16 @@ describe('funnels: variant mail, click and order', () => {
     expect(res.status).toBe(302);
   });
 
+  it('redirects the click although the funnel store fails', async () => {
+    const t = await setup();
+    const failing = { putLastClick: () => Promise.reject(new Error('throttled')), markClicker: () => Promise.reject(new Error('throttled')), addCounts: () => Promise.reject(new Error('throttled')) };
+    const campaigns = createMemoryDeliveryStore();
+    await campaigns.putCampaign(published);
+    const track = createTrackApp({ customers: createMemoryStore(), campaigns, clicks: createMemoryClickStore(), funnels: failing, keys: () => ring, clock: { now: () => clickedAt }, shop });
+    const mail = t.renderer.render({ published, profile: makeProfile(1), occurrenceId, at: sentAt, unsubscribeUrl: 'https://t.example/u/x', arm: 'short' });
+    expect((await track.request(clickHref(mail.html).replace('https://t.example', ''))).status).toBe(302);
+  });
+
   it('counts a unique clicker per variant and attributes the order placed within 5 days to that variant', async () => {
     const t = await setup();
     const mail = t.renderer.render({ published, profile: makeProfile(1), occurrenceId, at: sentAt, unsubscribeUrl: 'https://t.example/u/x', arm: 'short' });

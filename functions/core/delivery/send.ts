@@ -208,7 +208,6 @@ export const createSender = (deps: SendDeps) => {
 
     // 3. what happens next to each
     const { tally, held, deferred, retry, failures, pausedReason } = sortOutcomes(ids, settled);
-    await addArmCounts(deps, published, work.occurrenceId, settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
     if (pausedReason) {
       await store.pauseOccurrence(work.occurrenceId, pausedReason, 'account', nowMs());
       if (held.length > 0) await parkWork(deps, { ...work, customerIds: held }, messageKey);
@@ -220,6 +219,10 @@ export const createSender = (deps: SendDeps) => {
       await deps.sendQueue.sendBatch([{ body: { ...work, customerIds: retry.map((r) => r.customerId), hop: work.hop + 1 }, delaySeconds }]);
     }
     await store.addStats(work.occurrenceId, tally);
+    // The A/B arms' counters, after the stats: a failure here is reported, never resends or recounts.
+    await addArmCounts(deps, published, work.occurrenceId, settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))).catch((error: unknown) =>
+      failures.push({ customerId: '-', reason: `arm counters not added: ${(error as Error).message}`.slice(0, 500) }),
+    );
     if (retry.length > 0 && work.hop >= config.maxHops) {
       // SQS redelivers the message and finally moves it to the DLQ: nothing is silently dropped.
       throw new Error(`occurrence ${work.occurrenceId}: ${retry.length} recipients still throttled, claimed or failing after ${work.hop} hops`);

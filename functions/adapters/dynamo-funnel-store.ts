@@ -41,6 +41,26 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
       throw error;
     }
   };
+  /** Every item of a partition whose sort key starts with `prefix`, page after page. */
+  const queryPrefix = async (pk: string, prefix: string, consistent = false): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ...(consistent ? { ConsistentRead: true } : {}),
+          ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  };
+  const countsOf = (item: Record<string, unknown>): FunnelCounts => Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts;
   const rowKey = (key: FunnelKey) => ({ pk: `CAMPAIGN#${key.campaignId}`, sk: `FUNNEL#${parseOccurrenceId(key.occurrenceId).suffix}#${key.arm}` });
   const click = (item: Record<string, unknown>): CampaignClick => ({
     campaignId: String(item.campaignId),
@@ -75,37 +95,15 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
     },
 
     async campaignTotals(campaignId) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':prefix': 'FUNNELTOTAL#' },
-        }),
-      );
-      return (Items ?? [])
-        .map((item): ArmTotals => ({ campaignId, arm: String(item.arm), ...(Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts) }))
+      return (await queryPrefix(`CAMPAIGN#${campaignId}`, 'FUNNELTOTAL#'))
+        .map((item): ArmTotals => ({ campaignId, arm: String(item.arm), ...countsOf(item) }))
         .sort((a, b) => (a.arm < b.arm ? -1 : 1));
     },
 
     async listFunnel(campaignId) {
-      const rows: FunnelRow[] = [];
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':prefix': 'FUNNEL#' },
-            ...(cursor ? { ExclusiveStartKey: cursor } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const counts = Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts;
-          rows.push({ campaignId, occurrenceId: String(item.occurrenceId), arm: String(item.arm), ...counts });
-        }
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
-      return rows.sort((a, b) => (a.occurrenceId === b.occurrenceId ? (a.arm < b.arm ? -1 : 1) : a.occurrenceId < b.occurrenceId ? -1 : 1));
+      return (await queryPrefix(`CAMPAIGN#${campaignId}`, 'FUNNEL#'))
+        .map((item): FunnelRow => ({ campaignId, occurrenceId: String(item.occurrenceId), arm: String(item.arm), ...countsOf(item) }))
+        .sort((a, b) => (a.occurrenceId === b.occurrenceId ? (a.arm < b.arm ? -1 : 1) : a.occurrenceId < b.occurrenceId ? -1 : 1));
     },
 
     markClicker: (key, customerId, atMs) =>
@@ -143,15 +141,7 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
     },
 
     async membershipsOf(customerId) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `CUST#${customerId}`, ':prefix': 'ARM#' },
-          ConsistentRead: true,
-        }),
-      );
-      return (Items ?? []).map((item): ArmMembership => click(item)).sort((a, b) => a.atMs - b.atMs);
+      return (await queryPrefix(`CUST#${customerId}`, 'ARM#', true)).map((item): ArmMembership => click(item)).sort((a, b) => a.atMs - b.atMs);
     },
 
     markConverted: (customerId, occurrenceId, orderId) =>

@@ -39,7 +39,7 @@ export class MemoryFunnelStore implements FunnelStore {
       .map((row) => ({ ...row }));
   }
 
-  async markClicker(key: FunnelKey, customerId: string): Promise<boolean> {
+  async markClicker(key: FunnelKey, customerId: string, _atMs?: number): Promise<boolean> {
     const id = JSON.stringify([key.occurrenceId, customerId]);
     if (this.clickers.has(id)) return false;
     this.clickers.add(id);
@@ -68,7 +68,7 @@ export class MemoryFunnelStore implements FunnelStore {
     return [...(this.memberships.get(customerId)?.values() ?? [])].map((m) => ({ ...m.membership })).sort((a, b) => a.atMs - b.atMs);
   }
 
-  async markConverted(customerId: string, occurrenceId: string): Promise<boolean> {
+  async markConverted(customerId: string, occurrenceId: string, _orderId?: string): Promise<boolean> {
     const id = JSON.stringify([customerId, occurrenceId]);
     if (!this.memberships.get(customerId)?.has(occurrenceId) || this.converted.has(id)) return false;
     this.converted.add(id);
@@ -97,10 +97,15 @@ export class MemoryFunnelStore implements FunnelStore {
     return cents;
   }
 
-  /** GDPR erase: forgets the customer's last click and memberships; answers how many items. */
-  eraseCustomer(customerId: string): number {
-    const n = (this.lastClicks.delete(customerId) ? 1 : 0) + (this.memberships.get(customerId)?.size ?? 0);
+  /**
+   * GDPR erase, as DynamoDB's partition and click deletes: the customer's last click, memberships
+   * (with their conversion marks) and unique-clicker marks of these occurrences; answers how many.
+   */
+  eraseCustomer(customerId: string, occurrenceIds: readonly string[]): number {
+    let n = (this.lastClicks.delete(customerId) ? 1 : 0) + (this.memberships.get(customerId)?.size ?? 0);
+    for (const occurrenceId of this.memberships.get(customerId)?.keys() ?? []) this.converted.delete(JSON.stringify([customerId, occurrenceId]));
     this.memberships.delete(customerId);
+    for (const occurrenceId of occurrenceIds) if (this.clickers.delete(JSON.stringify([occurrenceId, customerId]))) n++;
     return n;
   }
 }

@@ -16,6 +16,7 @@ import { reportTable } from '../../functions/report/table';
 import { createReportHandler } from '../../functions/report/handler';
 import { weeklyPeriod } from '../../functions/report/weekly';
 import { publishExampleNewsletter } from './delivery-fixtures';
+import { unsubscribesOf } from '../../functions/track/app';
 import { readFile } from 'node:fs/promises';
 import { Campaign } from '#core/campaign';
 
@@ -32,7 +33,8 @@ const setup = async (campaignId = 'newsletter') => {
   for (const [occurrenceId, scheduledAt] of [[march, '2026-03-02T08:00:00.000Z'], [april, '2026-04-06T07:00:00.000Z']] as const) {
     await deliveries.createOccurrence({ occurrenceId, campaignId, scheduledAt, state: 'running', totalSegments: 1, createdAt: scheduledAt, stats: {} });
   }
-  await deliveries.addStats(march, { sent: 10, delivered: 9, bounced: 1, complained: 1, optedOut: 2 } as never);
+  await deliveries.addStats(march, { sent: 10, delivered: 9, bounced: 1, complained: 1 });
+  await deliveries.addStats(unsubscribesOf(campaignId), { optedOut: 2 });
   await deliveries.addStats(april, { sent: 5, delivered: 5 });
   for (const customerId of ['c1', 'c2']) await clicks.recordClick({ occurrenceId: march, customerId, campaignId, link: 0, atMs: 0 });
   await clicks.recordClick({ occurrenceId: march, customerId: 'c1', campaignId, link: 1, atMs: 0 });
@@ -58,8 +60,8 @@ describe('report: JSON', () => {
       {
         campaignId: 'newsletter', kind: 'newsletter', sent: 15, delivered: 14, bounced: 1, complained: 1, clicked: 3, unsubscribed: 2, conversions: null, revenueCents: null,
         occurrences: [
-          { occurrenceId: march, scheduledAt: '2026-03-02T08:00:00.000Z', sent: 10, delivered: 9, bounced: 1, complained: 1, clicked: 3, unsubscribed: 2, conversions: null, revenueCents: null },
-          { occurrenceId: april, scheduledAt: '2026-04-06T07:00:00.000Z', sent: 5, delivered: 5, bounced: 0, complained: 0, clicked: 0, unsubscribed: 0, conversions: null, revenueCents: null },
+          { occurrenceId: march, scheduledAt: '2026-03-02T08:00:00.000Z', sent: 10, delivered: 9, bounced: 1, complained: 1, clicked: 3, unsubscribed: null, conversions: null, revenueCents: null },
+          { occurrenceId: april, scheduledAt: '2026-04-06T07:00:00.000Z', sent: 5, delivered: 5, bounced: 0, complained: 0, clicked: 0, unsubscribed: null, conversions: null, revenueCents: null },
         ],
       },
     ]);

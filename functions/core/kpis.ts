@@ -104,8 +104,13 @@ export class MonthCalendar {
     if (!Number.isInteger(activeDays) || activeDays < 1) throw new Error(`activeDays ${activeDays} must be a whole number of days, at least 1`);
     this.activeDays = activeDays;
   }
+  /** The month of an instant: the UTC month, moved by one where the zone's offset crosses a boundary (offsets < 1 day). */
   monthOf(ms: number): string {
-    return DateTime.fromMillis(ms, { zone: this.timeZone }).toFormat('yyyy-MM');
+    const d = new Date(ms);
+    const guess = `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    if (ms < this.startOf(guess)) return previousMonth(guess);
+    const next = nextMonth(guess);
+    return ms >= this.startOf(next) ? next : guess;
   }
   /** The first millisecond of the month (local midnight of its first day). */
   startOf(month: string): number {
@@ -120,9 +125,15 @@ export class MonthCalendar {
   endOf(month: string): number {
     return this.startOf(nextMonth(month)) - 1;
   }
-  /** The start of the activity window ending at `ms`: (windowStart, ms] counts. */
-  windowStart(ms: number): number {
-    return DateTime.fromMillis(ms, { zone: this.timeZone }).minus({ days: this.activeDays }).toMillis();
+  private readonly windows = new Map<string, number>();
+  /** The start of the activity window ending at the end of `month`: (windowStart, end] counts. */
+  windowStartAtEndOf(month: string): number {
+    let start = this.windows.get(month);
+    if (start === undefined) {
+      start = DateTime.fromMillis(this.endOf(month), { zone: this.timeZone }).minus({ days: this.activeDays }).toMillis();
+      this.windows.set(month, start);
+    }
+    return start;
   }
 }
 
@@ -174,7 +185,7 @@ export const customerMonths = (facts: CustomerFacts, calendar: MonthCalendar): M
   for (let month = first; month <= final; month = nextMonth(month)) {
     const start = calendar.startOf(month);
     const end = calendar.endOf(month);
-    const windowStart = calendar.windowStart(end);
+    const windowStart = calendar.windowStartAtEndOf(month);
     const c = zeroCounters();
     let count = 0;
     let active = false;

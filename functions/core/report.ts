@@ -55,8 +55,11 @@ export interface FunnelCounts {
   complained: number;
   /** Unique clicks: first clicks per recipient and link (the click store's counters). */
   clicked: number;
-  /** Recipients who unsubscribed through this mail's link (stats `optedOut`). */
-  unsubscribed: number;
+  /**
+   * Recipients who unsubscribed through the campaign's link (stats `optedOut`, all time): counted
+   * per campaign, so null on an occurrence row.
+   */
+  unsubscribed: number | null;
   /** Orders attributed to it (coupon first, else last click); null without an attribution source. */
   conversions: number | null;
   revenueCents: number | null;
@@ -213,8 +216,9 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
         })
         .sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt) || a.occurrenceId.localeCompare(b.occurrenceId));
       if (occurrences.length === 0) return undefined;
-      const [clicks, outcomes] = await Promise.all([
+      const [clicks, rollup, outcomes] = await Promise.all([
         sources.clicks.uniqueClicks(summary.campaignId),
+        sources.deliveries.campaignStats(summary.campaignId),
         sources.outcomes?.outcomesOf(summary.campaignId, occurrences, period),
       ]);
       const rows: OccurrenceFunnel[] = occurrences.map((o) => {
@@ -227,7 +231,7 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
           bounced: stat(o, 'bounced'),
           complained: stat(o, 'complained'),
           clicked: clicks.get(o.occurrenceId) ?? 0,
-          unsubscribed: stat(o, 'optedOut'),
+          unsubscribed: null,
           conversions: outcomes ? (outcome?.conversions ?? 0) : null,
           revenueCents: outcomes ? (outcome?.revenueCents ?? 0) : null,
         };
@@ -240,7 +244,7 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
         bounced: 0,
         complained: 0,
         clicked: 0,
-        unsubscribed: 0,
+        unsubscribed: rollup.optedOut ?? 0,
         conversions: outcomes ? 0 : null,
         revenueCents: outcomes ? 0 : null,
         occurrences: rows,
@@ -251,7 +255,6 @@ export const campaignFunnels = async (sources: FunnelSources, period: { fromMs: 
         total.bounced += r.bounced;
         total.complained += r.complained;
         total.clicked += r.clicked;
-        total.unsubscribed += r.unsubscribed;
         total.conversions = addOutcome(total.conversions, r.conversions ?? undefined);
         total.revenueCents = addOutcome(total.revenueCents, r.revenueCents ?? undefined);
       }

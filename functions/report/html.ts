@@ -20,7 +20,7 @@ interface Series {
 
 const W = 640;
 const H = 220;
-const PAD = { left: 44, right: 12, top: 14, bottom: 30 };
+const PAD = { left: 48, right: 34, top: 14, bottom: 30 };
 
 /** A line chart of one monthly series; months without a value break the line. */
 export const lineChart = (months: readonly string[], series: Series, lang: ReportLanguage): string => {
@@ -155,10 +155,10 @@ h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:32px 0 12px}h3{fon
 .card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:14px}
 .value{font-size:1.6rem;font-weight:700;margin:0 0 4px}
 .delta{font-size:.8rem;color:var(--muted)}.delta.good{color:var(--good)}.delta.bad{color:var(--bad)}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:12px}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:10px;padding:10px}
 figcaption{font-weight:600;margin-bottom:4px}
-svg{width:100%;height:auto;font-size:11px;fill:var(--muted)}
+svg{width:100%;height:auto;font-size:13px;fill:var(--muted)}
 svg .grid{stroke:var(--line)}svg .line{fill:none;stroke:var(--accent);stroke-width:2.5}svg .dot{fill:var(--accent)}svg .bar{fill:var(--accent)}
 .scroll{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%;font-size:.85rem}caption{text-align:left;padding:8px 10px;color:var(--muted)}

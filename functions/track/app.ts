@@ -27,6 +27,9 @@ import type { FunnelStore } from '#core/funnel-store';
 import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLanguage, text, topicLabel, type PageLanguage, type TextKey } from './pages';
 
 /** First click per (mail, link): the funnel's click count (adapters/click-store.ts and its twin). */
+/** The stats item unsubscribes through a campaign's link are counted on (its rollup feeds the report). */
+export const unsubscribesOf = (campaignId: string): string => `${campaignId}:unsubscribes`;
+
 export interface ClickRecorder {
   /** True only for the first click of this recipient on this link of this occurrence. */
   recordClick(click: { occurrenceId: string; customerId: string; campaignId: string; link: number; atMs: number }): Promise<boolean>;
@@ -41,7 +44,8 @@ export interface OwnEventPublisher {
 
 export interface TrackDeps {
   customers: Pick<CustomerStore, 'getProfile' | 'applyAtomically' | 'appendEvents'>;
-  campaigns: Pick<DeliveryStore, 'getCampaign'>;
+  /** Campaigns for click links; `addStats` counts unsubscribes per campaign (the report's funnel). */
+  campaigns: Pick<DeliveryStore, 'getCampaign'> & Partial<Pick<DeliveryStore, 'addStats'>>;
   clicks: ClickRecorder;
   /** Funnel counters and each customer's last click (core/attribution.ts); absent: not kept. */
   funnels?: Pick<FunnelStore, 'putLastClick' | 'markClicker' | 'addCounts'>;
@@ -141,7 +145,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
   };
 
   /** Applies a customer's change once per causeId; returns the profile after it (or undefined: erased). */
-  const applyChange = async (customerId: string, causeId: string, change: PreferenceChange, source: string): Promise<Profile | undefined> => {
+  const applyChange = async (customerId: string, causeId: string, change: PreferenceChange, source: string, onApplied?: () => Promise<void>): Promise<Profile | undefined> => {
     const at = clock.now();
     const outcome = await deps.customers.applyAtomically(customerId, causeId, (current) =>
       current && !current.placeholder ? changePreferences(current, change, at, source, causeId) : undefined,
@@ -150,6 +154,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     // write, its history and bus events would otherwise be lost (history writes are idempotent;
     // the bus is at-least-once, consumers dedupe by the event id).
     if (outcome.status === 'applied' || outcome.status === 'duplicate') await emit(customerId, outcome.ownEvents);
+    if (outcome.status === 'applied') await onApplied?.();
     return outcome.profile;
   };
 
@@ -184,7 +189,10 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     }
     const { customerId, topic } = v.payload;
     const change: PreferenceChange = topic ? { kind: 'topicOff', topic } : { kind: 'all' };
-    const profile = await applyChange(customerId, `unsubscribe:${tokenId(v.token)}`, change, 'one-click');
+    // Counted once per token (a repeated POST is a duplicate), for the campaign the link names.
+    const { campaignId } = v.payload;
+    const countOptOut = campaignId && deps.campaigns.addStats ? () => deps.campaigns.addStats!(unsubscribesOf(campaignId), { optedOut: 1 }) : undefined;
+    const profile = await applyChange(customerId, `unsubscribe:${tokenId(v.token)}`, change, 'one-click', countOptOut);
     if (!profile || profile.placeholder) return neutral(c);
     const lang = langOf(profile);
     const done = topic ? text(lang, 'unsubscribedTopic', { topic: topicLabel(topic) }) : text(lang, 'unsubscribedAll');

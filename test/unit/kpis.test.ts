@@ -16,64 +16,17 @@
 // active at the end of the month: Jan A B D; Feb A D; Mar A C (D's d1 left the window); Apr C D F.
 import { describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '../../functions/ingest/handler';
 import { createMemoryStore } from '#adapters/memory-store';
 import { createMemoryKpiStore } from '#adapters/memory-kpi-store';
 import { defaultLoyaltyConfig } from '#core/loyalty';
-import { MonthCalendar, changesFromProfiles, contributionChange, type KpiScope } from '#core/kpis';
+import { MonthCalendar, changesFromProfiles, contributionChange } from '#core/kpis';
 import { monthlyKpis } from '#core/report';
 import type { Profile } from '#core/profile';
 import { applyEvent } from '#core/ingest';
 import type { ShopEvent } from '#core/events';
-
-const SCOPE: KpiScope = { timeZone: 'Europe/Berlin', activeDays: 60 };
-let messages = 0;
-const envelope = (id: string, detailType: string, detail: Record<string, unknown>, time: string) => ({
-  version: '0', id, source: 'shop', 'detail-type': detailType, account: '111111111111', time, region: 'eu-central-1', resources: [], detail,
-});
-const record = (body: unknown): SQSRecord => ({
-  messageId: `msg-${++messages}`,
-  receiptHandle: 'rh',
-  body: JSON.stringify(body),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-central-1:111111111111:events',
-  awsRegion: 'eu-central-1',
-});
-const placed = (customerId: string, orderId: string, totalCents: number, placedAt: string) =>
-  envelope(`ord-${orderId}`, 'OrderPlaced', { orderId, customerId, placedAt, totalCents, currency: 'EUR', items: [{ sku: 's', name: 'n', quantity: 1, priceCents: totalCents }] }, placedAt);
-const refunded = (customerId: string, orderId: string, amountCents: number, refundedAt: string) =>
-  envelope(`ref-${orderId}-${amountCents}`, 'OrderRefunded', { orderId, customerId, refundedAt, amountCents }, refundedAt);
-const nps = (customerId: string, score: number, submittedAt: string) => envelope(`nps-${customerId}-${submittedAt}`, 'NpsSubmitted', { customerId, score, submittedAt }, submittedAt);
-
-const FIXTURE = [
-  placed('A', 'a1', 10_000, '2026-01-10T10:00:00+01:00'),
-  refunded('A', 'a1', 3_000, '2026-02-02T10:00:00+01:00'),
-  placed('A', 'a2', 5_000, '2026-02-15T10:00:00+01:00'),
-  nps('A', 8, '2026-02-10T10:00:00+01:00'),
-  refunded('B', 'b1', 8_000, '2026-02-01T00:30:00+01:00'),
-  placed('B', 'b1', 8_000, '2026-01-31T23:30:00+01:00'),
-  nps('B', 9, '2026-02-25T10:00:00+01:00'),
-  nps('B', 5, '2026-03-02T10:00:00+01:00'),
-  placed('C', 'c1', 6_000, '2026-01-05T10:00:00+01:00'),
-  refunded('C', 'c1', 6_000, '2026-01-20T10:00:00+01:00'),
-  placed('C', 'c2', 4_000, '2026-03-10T10:00:00+01:00'),
-  placed('D', 'd1', 7_000, '2026-01-15T10:00:00+01:00'),
-  placed('D', 'd2', 2_000, '2026-04-20T10:00:00+02:00'),
-  nps('E', 3, '2026-02-03T10:00:00+01:00'),
-  nps('E', 10, '2026-02-20T10:00:00+01:00'),
-  placed('F', 'f1', 1_000, '2026-04-01T00:30:00+02:00'),
-];
-
-const EXPECTED = [
-  { month: '2026-01', customers: 3, repeatCustomers: 0, repeatPurchaseRate: 0, activeAtStart: 0, retainedAtEnd: 0, churnRate: null, npsResponses: 0, promoters: 0, passives: 0, detractors: 0, nps: null, orders: 3, revenueCents: 25_000, newCustomers: 3, activeCustomers: 3 },
-  { month: '2026-02', customers: 2, repeatCustomers: 1, repeatPurchaseRate: 50, activeAtStart: 3, retainedAtEnd: 2, churnRate: (1 / 3) * 100, npsResponses: 3, promoters: 2, passives: 1, detractors: 0, nps: (2 / 3) * 100, orders: 1, revenueCents: -6_000, newCustomers: 0, activeCustomers: 2 },
-  { month: '2026-03', customers: 3, repeatCustomers: 1, repeatPurchaseRate: (1 / 3) * 100, activeAtStart: 2, retainedAtEnd: 1, churnRate: 50, npsResponses: 1, promoters: 0, passives: 0, detractors: 1, nps: -100, orders: 1, revenueCents: 4_000, newCustomers: 1, activeCustomers: 2 },
-  { month: '2026-04', customers: 4, repeatCustomers: 2, repeatPurchaseRate: 50, activeAtStart: 2, retainedAtEnd: 1, churnRate: 50, npsResponses: 0, promoters: 0, passives: 0, detractors: 0, nps: null, orders: 2, revenueCents: 3_000, newCustomers: 1, activeCustomers: 3 },
-];
+import type { envelope} from '#test/fixtures/retention';
+import { EXPECTED, FIXTURE, SCOPE, placed, record } from '#test/fixtures/retention';
 
 const ingestAll = async (bodies: ReturnType<typeof envelope>[], batchSize = 1) => {
   const store = createMemoryStore();

@@ -5,7 +5,7 @@
 // | funnel row    | CAMPAIGN#<campaignId>        | FUNNEL#<occ suffix>#<arm>   | UpdateItem ADD counters (send once per message, track, ingest); Query begins_with FUNNEL# (report) |
 // | funnel total  | CAMPAIGN#<campaignId>        | FUNNELTOTAL#<arm>           | the same ADD beside each row; Query begins_with FUNNELTOTAL# (report: triggered campaigns) |
 // | clicker       | CLICK#<occurrenceId>#<cust>  | CLICKER                     | Put attribute_not_exists (one unique clicker per mail); TTL as the ledger |
-// | last click    | CUST#<customerId>            | LASTCLICK                   | Put if none or older (`atMs < :at`); Get at ingest; TTL 90 days after the click |
+// | recent clicks | CUST#<customerId>            | LASTCLICK                   | the 5 newest clicks: Get, then Put conditional on `version`; Get at ingest; TTL 90 days after the newest |
 // | arm member    | CUST#<customerId>            | ARM#<occurrenceId>          | Put attribute_not_exists (send: sent or held out); Query begins_with ARM# at ingest; Update SET convertedOrder if absent; TTL end of window |
 // | attribution   | ORDER#<orderId>              | ATTRIBUTION                 | Put attribute_not_exists (ingest, once per order); Get + Update with condition on refundedCents (refunds) |
 //
@@ -15,7 +15,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { parseOccurrenceId } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
-import { FUNNEL_COUNTERS, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+import { FUNNEL_COUNTERS, withRecentClick, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
 
 export interface DynamoFunnelStoreOptions {
   client: DynamoDBDocumentClient;
@@ -115,19 +115,29 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
         }),
       ),
 
-    putLastClick: (customerId, last) =>
-      conditional(
-        new PutCommand({
-          TableName: tableName,
-          Item: { pk: `CUST#${customerId}`, sk: 'LASTCLICK', entity: 'lastClick', ...last, expiresAt: seconds(last.atMs + LAST_CLICK_TTL_MS) },
-          ConditionExpression: 'attribute_not_exists(pk) OR atMs < :at',
-          ExpressionAttributeValues: { ':at': last.atMs },
-        }),
-      ),
+    async putRecentClick(customerId, recent) {
+      // Read, then write conditional on the version read: a concurrent click makes us read again.
+      const key = { pk: `CUST#${customerId}`, sk: 'LASTCLICK' };
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+        const next = withRecentClick(((Item?.clicks as Record<string, unknown>[] | undefined) ?? []).map(click), recent);
+        if (!next) return false;
+        const version = Item ? Number(Item.version ?? 0) : undefined;
+        const written = await conditional(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...key, entity: 'recentClicks', clicks: next, version: (version ?? 0) + 1, expiresAt: seconds(next[0]!.atMs + LAST_CLICK_TTL_MS) },
+            ...(version === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': version } }),
+          }),
+        );
+        if (written) return true;
+      }
+      throw new Error(`recent clicks of customer ${customerId} kept changing; retry later`);
+    },
 
-    async getLastClick(customerId) {
+    async recentClicks(customerId) {
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: `CUST#${customerId}`, sk: 'LASTCLICK' }, ConsistentRead: true }));
-      return Item ? click(Item) : undefined;
+      return ((Item?.clicks as Record<string, unknown>[] | undefined) ?? []).map(click);
     },
 
     async putMembership(customerId, membership, expiresAtMs) {

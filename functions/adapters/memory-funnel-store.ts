@@ -1,7 +1,7 @@
 // The in-memory twin of dynamo-funnel-store.ts (same conditional semantics), for unit tests,
 // replay and the demo.
 import { deepCopy } from '#adapters/deep-copy';
-import { FUNNEL_COUNTERS, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+import { FUNNEL_COUNTERS, withRecentClick, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
 
 const zero = (): FunnelCounts => ({ sent: 0, clicks: 0, conversions: 0, revenueCents: 0, members: 0, converted: 0, convertedRevenueCents: 0 });
 const rowId = (key: FunnelKey) => JSON.stringify([key.campaignId, key.occurrenceId, key.arm]);
@@ -10,7 +10,7 @@ export class MemoryFunnelStore implements FunnelStore {
   private readonly rows = new Map<string, FunnelRow>();
   private readonly totals = new Map<string, ArmTotals>();
   private readonly clickers = new Set<string>();
-  private readonly lastClicks = new Map<string, CampaignClick>();
+  private readonly lastClicks = new Map<string, CampaignClick[]>();
   private readonly memberships = new Map<string, Map<string, { membership: ArmMembership; expiresAtMs: number }>>();
   private readonly converted = new Set<string>();
   private readonly attributions = new Map<string, OrderAttribution & { refundKeys: string[] }>();
@@ -46,16 +46,15 @@ export class MemoryFunnelStore implements FunnelStore {
     return true;
   }
 
-  async putLastClick(customerId: string, click: CampaignClick): Promise<boolean> {
-    const current = this.lastClicks.get(customerId);
-    if (current && current.atMs >= click.atMs) return false;
-    this.lastClicks.set(customerId, { ...click });
+  async putRecentClick(customerId: string, click: CampaignClick): Promise<boolean> {
+    const next = withRecentClick(this.lastClicks.get(customerId) ?? [], { ...click });
+    if (!next) return false;
+    this.lastClicks.set(customerId, next);
     return true;
   }
 
-  async getLastClick(customerId: string): Promise<CampaignClick | undefined> {
-    const click = this.lastClicks.get(customerId);
-    return click ? { ...click } : undefined;
+  async recentClicks(customerId: string): Promise<CampaignClick[]> {
+    return (this.lastClicks.get(customerId) ?? []).map((c) => ({ ...c }));
   }
 
   async putMembership(customerId: string, membership: ArmMembership, expiresAtMs: number): Promise<void> {

@@ -61,7 +61,7 @@ const inWindow = (fromMs: number, placedMs: number, windowMs: number): boolean =
 export const decideAttribution = (
   placedAt: string,
   redemption: CouponRedemption | undefined,
-  lastClick: CampaignClick | undefined,
+  recentClicks: readonly CampaignClick[],
   memberships: readonly ArmMembership[],
   windowDays = DEFAULT_ATTRIBUTION_DAYS,
 ): Decision => {
@@ -69,7 +69,10 @@ export const decideAttribution = (
     const arm = redemption.arm ?? memberships.find((m) => m.occurrenceId === redemption.occurrenceId)?.arm ?? NO_VARIANT_ARM;
     return { source: 'coupon', campaignId: redemption.campaignId, occurrenceId: redemption.occurrenceId, arm };
   }
-  if (lastClick && inWindow(lastClick.atMs, Date.parse(placedAt), windowDays * DAY_MS)) {
+  // The last click at or before placedAt (newer ones came after the order), if within the window.
+  const placedMs = Date.parse(placedAt);
+  const lastClick = [...recentClicks].sort((a, b) => b.atMs - a.atMs).find((c) => c.atMs <= placedMs);
+  if (lastClick && inWindow(lastClick.atMs, placedMs, windowDays * DAY_MS)) {
     return { source: 'click', campaignId: lastClick.campaignId, occurrenceId: lastClick.occurrenceId, arm: lastClick.arm };
   }
   return { source: 'none' };
@@ -91,8 +94,8 @@ export interface AttributionResult {
 export const attributeOrder = async (deps: AttributionDeps, order: OrderFacts, redemption?: CouponRedemption): Promise<AttributionResult> => {
   const { funnels } = deps;
   const windowDays = deps.windowDays ?? DEFAULT_ATTRIBUTION_DAYS;
-  const [lastClick, memberships] = await Promise.all([redemption ? Promise.resolve(undefined) : funnels.getLastClick(order.customerId), funnels.membershipsOf(order.customerId)]);
-  const decision = decideAttribution(order.placedAt, redemption, lastClick, memberships, windowDays);
+  const [clicks, memberships] = await Promise.all([redemption ? Promise.resolve([]) : funnels.recentClicks(order.customerId), funnels.membershipsOf(order.customerId)]);
+  const decision = decideAttribution(order.placedAt, redemption, clicks, memberships, windowDays);
   const fresh: OrderAttribution = { orderId: order.orderId, placedAt: order.placedAt, totalCents: order.totalCents, ...decision, refundedCents: 0 };
   const firstTime = await funnels.claimAttribution(fresh);
   const attribution = firstTime ? fresh : ((await funnels.getAttribution(order.orderId)) ?? fresh);
@@ -121,15 +124,15 @@ export const refundAttributedOrder = async (deps: Pick<AttributionDeps, 'funnels
 };
 
 /**
- * A click on a campaign's mail (track /c): it becomes the customer's last click (if newer) and,
+ * A click on a campaign's mail (track /c): it joins the customer's recent clicks (the 5 newest) and,
  * the first time this recipient clicks this mail, one unique clicker of its arm.
  */
 export const recordCampaignClick = async (
-  funnels: Pick<FunnelStore, 'putLastClick' | 'markClicker' | 'addCounts'>,
+  funnels: Pick<FunnelStore, 'putRecentClick' | 'markClicker' | 'addCounts'>,
   click: { customerId: string; campaignId: string; occurrenceId: string; arm?: Arm | undefined; atMs: number },
 ): Promise<void> => {
   const key = { campaignId: click.campaignId, occurrenceId: click.occurrenceId, arm: click.arm ?? NO_VARIANT_ARM };
-  await funnels.putLastClick(click.customerId, { ...key, atMs: click.atMs });
+  await funnels.putRecentClick(click.customerId, { ...key, atMs: click.atMs });
   if (await funnels.markClicker(key, click.customerId, click.atMs)) await funnels.addCounts(key, { clicks: 1 });
 };
 

@@ -1,4 +1,4 @@
-// The funnel's storage PORT: counters per (campaign, occurrence, arm), each customer's last click
+// The funnel's storage PORT: counters per (campaign, occurrence, arm), each customer's recent clicks
 // and experiment memberships (read at ingest), and one attribution record per order. Implemented by
 // adapters/dynamo-funnel-store.ts (conditional writes and ADD counters, no transactions) and its
 // in-memory twin adapters/memory-funnel-store.ts, both held to test/unit/funnel-store-contract.ts.
@@ -48,6 +48,19 @@ export interface CampaignClick {
 /** A customer in an arm of an occurrence since `atMs` (sent or held out), kept for the window. */
 export type ArmMembership = CampaignClick;
 
+/**
+ * Clicks kept per customer: the newest before an order's placedAt is found although newer clicks
+ * came in before the order event did (the shop may send it late).
+ */
+export const RECENT_CLICKS = 5;
+
+/** The kept clicks with `click` put in: newest first, at most RECENT_CLICKS; undefined when unchanged. */
+export const withRecentClick = (kept: readonly CampaignClick[], click: CampaignClick): CampaignClick[] | undefined => {
+  if (kept.some((k) => k.atMs === click.atMs && k.occurrenceId === click.occurrenceId)) return undefined;
+  const next = [...kept, click].sort((a, b) => b.atMs - a.atMs || (a.occurrenceId < b.occurrenceId ? -1 : 1)).slice(0, RECENT_CLICKS);
+  return next.includes(click) ? next : undefined;
+};
+
 export type AttributionSource = 'coupon' | 'click' | 'none';
 
 /**
@@ -78,9 +91,13 @@ export interface FunnelStore {
   campaignTotals(campaignId: string): Promise<ArmTotals[]>;
   /** Conditional: true only for the recipient's first click on this mail (counts a unique clicker). */
   markClicker(key: FunnelKey, customerId: string, atMs: number): Promise<boolean>;
-  /** Conditional on a newer time: the customer's last click is replaced only by a later one. */
-  putLastClick(customerId: string, click: CampaignClick): Promise<boolean>;
-  getLastClick(customerId: string): Promise<CampaignClick | undefined>;
+  /**
+   * Keeps the customer's RECENT_CLICKS newest clicks (one item, written conditionally on what was
+   * read, so concurrent clicks lose none); false when the click is already kept or older than all.
+   */
+  putRecentClick(customerId: string, click: CampaignClick): Promise<boolean>;
+  /** The customer's newest clicks, newest first. */
+  recentClicks(customerId: string): Promise<CampaignClick[]>;
   /** Records the membership until `expiresAtMs` (idempotent). */
   putMembership(customerId: string, membership: ArmMembership, expiresAtMs: number): Promise<void>;
   /** The customer's memberships, oldest first (may include expired ones: filter by time). */

@@ -48,7 +48,7 @@ export interface TrackDeps {
   campaigns: Pick<DeliveryStore, 'getCampaign'> & Partial<Pick<DeliveryStore, 'addStats'>>;
   clicks: ClickRecorder;
   /** Funnel counters and each customer's last click (core/attribution.ts); absent: not kept. */
-  funnels?: Pick<FunnelStore, 'putLastClick' | 'markClicker' | 'addCounts'>;
+  funnels?: Pick<FunnelStore, 'putRecentClick' | 'markClicker' | 'addCounts'>;
   /** The keys in force; called per request so a rotated key (Secrets Manager) is seen. */
   keys: () => SigningKeyRing | Promise<SigningKeyRing>;
   clock: Clock;

@@ -33,7 +33,7 @@ describe('dynamodb funnel store: item layout', () => {
   it('keeps an arm\'s counters under the campaign and the last click in the customer\'s partition', async () => {
     const store = createDynamoFunnelStore({ client: client(), tableName: aws.tableName });
     await store.addCounts({ campaignId: 'nl', occurrenceId: 'nl:2026-03-01T08:00Z', arm: 'b' }, { sent: 2 });
-    await store.putLastClick('c1', { campaignId: 'nl', occurrenceId: 'nl:2026-03-01T08:00Z', arm: 'b', atMs: 1_000_000 });
+    await store.putRecentClick('c1', { campaignId: 'nl', occurrenceId: 'nl:2026-03-01T08:00Z', arm: 'b', atMs: 1_000_000 });
     const row = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: 'CAMPAIGN#nl', sk: 'FUNNEL#2026-03-01T08:00Z#b' } }));
     expect(row.Item?.sent).toBe(2);
     const last = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: 'CUST#c1', sk: 'LASTCLICK' } }));

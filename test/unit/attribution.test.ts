@@ -9,7 +9,7 @@ const order = (placedAt: string, orderId = 'o-1') => ({ orderId, customerId: 'c1
 
 const withClick = async () => {
   const funnels = createMemoryFunnelStore();
-  await funnels.putLastClick('c1', { campaignId: 'spring', occurrenceId: occ, arm: 'a', atMs: clickAt });
+  await funnels.putRecentClick('c1', { campaignId: 'spring', occurrenceId: occ, arm: 'a', atMs: clickAt });
   return funnels;
 };
 
@@ -52,8 +52,15 @@ describe('attribution: which campaign earned an order', () => {
 
   it('does not attribute to a click after the order was placed', () => {
     const click = { campaignId: 'spring', occurrenceId: occ, arm: 'a', atMs: clickAt };
-    expect(decideAttribution(new Date(clickAt - 1).toISOString(), undefined, click, []).source).toBe('none');
-    expect(decideAttribution(new Date(clickAt).toISOString(), undefined, click, []).source).toBe('click');
+    expect(decideAttribution(new Date(clickAt - 1).toISOString(), undefined, [click], []).source).toBe('none');
+    expect(decideAttribution(new Date(clickAt).toISOString(), undefined, [click], []).source).toBe('click');
+  });
+
+  it('attributes to the last click before the order although a newer click arrived before the order event', async () => {
+    const funnels = await withClick();
+    await funnels.putRecentClick('c1', { campaignId: 'later', occurrenceId: 'later:2026-03-03T08:00Z', arm: '-', atMs: Date.parse('2026-03-03T09:00:00Z') });
+    const result = await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'));
+    expect(result.attribution).toMatchObject({ source: 'click', campaignId: 'spring' });
   });
 
   it('follows the configured window', async () => {
@@ -72,7 +79,7 @@ describe('attribution: which campaign earned an order', () => {
   it('never attributes an order twice, also when it is redelivered with a coupon or after a new click', async () => {
     const funnels = await withClick();
     await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'));
-    await funnels.putLastClick('c1', { campaignId: 'other', occurrenceId: 'other:2026-03-02T08:00Z', arm: '-', atMs: clickAt + DAY });
+    await funnels.putRecentClick('c1', { campaignId: 'other', occurrenceId: 'other:2026-03-02T08:00Z', arm: '-', atMs: clickAt + DAY });
     const again = await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'));
     const coupon = await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'), { campaignId: 'other', occurrenceId: 'other:2026-03-02T08:00Z' });
     expect([again.firstTime, coupon.firstTime]).toEqual([false, false]);
@@ -84,7 +91,7 @@ describe('attribution: which campaign earned an order', () => {
   it('never marks an order unattributed first and attributed on its replay', async () => {
     const funnels = createMemoryFunnelStore();
     await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'));
-    await funnels.putLastClick('c1', { campaignId: 'spring', occurrenceId: occ, arm: 'a', atMs: Date.parse('2026-03-02T09:00:00Z') });
+    await funnels.putRecentClick('c1', { campaignId: 'spring', occurrenceId: occ, arm: 'a', atMs: Date.parse('2026-03-02T09:00:00Z') });
     expect((await attributeOrder({ funnels }, order('2026-03-02T10:00:00Z'))).attribution.source).toBe('none');
     expect(await funnels.listFunnel('spring')).toEqual([]);
   });

@@ -68,7 +68,7 @@ describe('funnels: variant mail, click and order', () => {
 
   it('redirects the click although the funnel store fails', async () => {
     const t = await setup();
-    const failing = { putLastClick: () => Promise.reject(new Error('throttled')), markClicker: () => Promise.reject(new Error('throttled')), addCounts: () => Promise.reject(new Error('throttled')) };
+    const failing = { putRecentClick: () => Promise.reject(new Error('throttled')), markClicker: () => Promise.reject(new Error('throttled')), addCounts: () => Promise.reject(new Error('throttled')) };
     const campaigns = createMemoryDeliveryStore();
     await campaigns.putCampaign(published);
     const track = createTrackApp({ customers: createMemoryStore(), campaigns, clicks: createMemoryClickStore(), funnels: failing, keys: () => ring, clock: { now: () => clickedAt }, shop });
@@ -82,7 +82,7 @@ describe('funnels: variant mail, click and order', () => {
     const path = clickHref(mail.html).replace('https://t.example', '');
     await t.track.request(path);
     await t.track.request(path);
-    expect(await t.funnels.getLastClick('c00001')).toEqual({ campaignId: 'newsletter-monthly', occurrenceId, arm: 'short', atMs: clickedAt.getTime() });
+    expect(await t.funnels.recentClicks('c00001')).toEqual([{ campaignId: 'newsletter-monthly', occurrenceId, arm: 'short', atMs: clickedAt.getTime() }]);
     const result = await t.ingest(sqs(order('o-1', '2026-03-03T10:00:00Z'), order('o-2', '2026-03-09T10:00:00Z')));
     expect(result.batchItemFailures).toEqual([]);
     // Redelivered under a new event id: still one conversion.

@@ -42,14 +42,21 @@ export const funnelStoreContract = (name: string, make: () => Promise<FunnelStor
       expect(await store.markClicker(key, 'c2', at)).toBe(true);
     });
 
-    it('keeps the latest click per customer, whatever order the clicks arrive in', async () => {
+    it('keeps a customer\'s five newest clicks, newest first, whatever order they arrive in', async () => {
       const store = await make();
-      const click = { campaignId: 'spring', occurrenceId: key.occurrenceId, arm: 'a', atMs: at };
-      expect(await store.putLastClick('c1', click)).toBe(true);
-      expect(await store.putLastClick('c1', { ...click, campaignId: 'older', atMs: at - 1000 })).toBe(false);
-      expect(await store.putLastClick('c1', { ...click, campaignId: 'newer', atMs: at + 1000 })).toBe(true);
-      expect(await store.getLastClick('c1')).toEqual({ ...click, campaignId: 'newer', atMs: at + 1000 });
-      expect(await store.getLastClick('c2')).toBeUndefined();
+      const click = (minutes: number) => ({ campaignId: 'spring', occurrenceId: key.occurrenceId, arm: 'a', atMs: at + minutes * 60_000 });
+      for (const minutes of [3, 1, 6, 2, 5]) expect(await store.putRecentClick('c1', click(minutes))).toBe(true);
+      expect(await store.putRecentClick('c1', click(3))).toBe(false);
+      expect(await store.putRecentClick('c1', click(4))).toBe(true);
+      expect(await store.putRecentClick('c1', click(0))).toBe(false);
+      expect((await store.recentClicks('c1')).map((c) => (c.atMs - at) / 60_000)).toEqual([6, 5, 4, 3, 2]);
+      expect(await store.recentClicks('c2')).toEqual([]);
+    });
+
+    it('loses no click when five arrive at once', async () => {
+      const store = await make();
+      await Promise.all([1, 2, 3, 4, 5].map((minutes) => store.putRecentClick('c3', { campaignId: 'spring', occurrenceId: key.occurrenceId, arm: 'a', atMs: at + minutes })));
+      expect((await store.recentClicks('c3')).map((c) => c.atMs - at)).toEqual([5, 4, 3, 2, 1]);
     });
 
     it('records memberships once and converts each member once', async () => {

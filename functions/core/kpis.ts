@@ -24,6 +24,8 @@
 import { DateTime } from 'luxon';
 import type { OrderSummary, Profile } from '#core/profile';
 import type { ShopEvent } from '#core/events';
+import { minusMonths } from '#core/loyalty';
+import { HISTORY_RETENTION_MONTHS } from '#core/store';
 
 export const DEFAULT_ACTIVE_DAYS = 365;
 
@@ -56,7 +58,7 @@ export interface CustomerFacts {
   nps: { ms: number; score: number }[];
 }
 
-/** How many NPS answers a profile keeps (and for how many months, see ingest's history). */
+/** How many NPS answers a profile keeps, at most HISTORY_RETENTION_MONTHS older than the latest (data minimisation). */
 export const NPS_ANSWERS_LIMIT = 60;
 
 const zeroCounters = (): Counters => ({
@@ -267,7 +269,13 @@ export const contributionChange = (before: Profile | undefined, after: Profile, 
   const kept = new Set(after.orderHistory.map((o) => o.orderId));
   const pruned = (before?.orderHistory ?? []).filter((o) => !kept.has(o.orderId));
   // The orders this event pruned stay as they were (customerFacts then counts no placeholder for them).
-  const afterFacts = customerFacts({ ...after, orderHistory: [...pruned, ...after.orderHistory] });
+  const keptAnswers = new Set((after.npsAnswers ?? []).map((a) => `${a.at}|${a.score}`));
+  const prunedAnswers = (before?.npsAnswers ?? []).filter((a) => !keptAnswers.has(`${a.at}|${a.score}`));
+  const afterFacts = customerFacts({
+    ...after,
+    orderHistory: [...pruned, ...after.orderHistory],
+    ...(prunedAnswers.length > 0 ? { npsAnswers: [...prunedAnswers, ...(after.npsAnswers ?? [])] } : {}),
+  });
   const changes = storedForm(customerMonths(afterFacts, calendar));
   return addChanges(changes, storedForm(customerMonths(customerFacts(before), calendar)), -1);
 };
@@ -279,7 +287,8 @@ export const withNpsAnswer = (answers: readonly { score: number; at: string }[] 
   let index = list.length;
   while (index > 0 && list[index - 1]!.at > answer.at) index--;
   list.splice(index, 0, answer);
-  return list.slice(-NPS_ANSWERS_LIMIT);
+  const oldest = minusMonths(list[list.length - 1]!.at, HISTORY_RETENTION_MONTHS);
+  return list.filter((a) => a.at >= oldest).slice(-NPS_ANSWERS_LIMIT);
 };
 
 /**

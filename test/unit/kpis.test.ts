@@ -25,8 +25,8 @@ import { monthlyKpis } from '#core/report';
 import type { Profile } from '#core/profile';
 import { applyEvent } from '#core/ingest';
 import type { ShopEvent } from '#core/events';
-import type { envelope} from '#test/fixtures/retention';
-import { EXPECTED, FIXTURE, SCOPE, placed, record } from '#test/fixtures/retention';
+import type { envelope } from '#test/fixtures/retention';
+import { EXPECTED, FIXTURE, SCOPE, nps, placed, record } from '#test/fixtures/retention';
 
 const ingestAll = async (bodies: ReturnType<typeof envelope>[], batchSize = 1) => {
   const store = createMemoryStore();
@@ -107,6 +107,13 @@ describe('kpis: hand-computed fixture', () => {
     const withOrder = applyEvent(undefined, { id: 'o', time: '2026-01-10T10:00:00Z', type: 'OrderPlaced', detail: { orderId: 'x', customerId: 'Z', placedAt: '2026-01-10T10:00:00Z', totalCents: 100, currency: 'EUR', items: [] } } as ShopEvent, defaultLoyaltyConfig).profile;
     const registered = applyEvent(withOrder, { id: 'r', time: '2026-01-11T10:00:00Z', type: 'CustomerRegistered', detail: { customerId: 'Z', email: 'z@shop.example', locale: 'de-DE' } } as ShopEvent, defaultLoyaltyConfig).profile;
     expect(contributionChange(withOrder, registered, calendar).size).toBe(0);
+  });
+
+  it('keeps NPS answers on the profile for 25 months only, and the counters keep the dropped month', async () => {
+    const { store, kpis } = await ingestAll([nps('N', 9, '2024-01-10T10:00:00Z'), nps('N', 2, '2026-03-10T10:00:00Z')]);
+    expect((await store.getProfile('N'))?.npsAnswers).toEqual([{ score: 2, at: '2026-03-10T10:00:00.000Z' }]);
+    const months = monthlyKpis(await kpis.monthChanges(SCOPE, '2026-03'), '2024-01', '2026-03');
+    expect([months[0]!.promoters, months[26]!.detractors]).toEqual([1, 1]);
   });
 
   it('keeps a customer whose old orders left the bounded history counted as a repeat customer', () => {

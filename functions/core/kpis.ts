@@ -24,6 +24,8 @@
 import { DateTime } from 'luxon';
 import type { OrderSummary, Profile } from '#core/profile';
 import type { ShopEvent } from '#core/events';
+import { minusMonths } from '#core/loyalty';
+import { HISTORY_RETENTION_MONTHS } from '#core/store';
 
 export const DEFAULT_ACTIVE_DAYS = 365;
 
@@ -56,7 +58,7 @@ export interface CustomerFacts {
   nps: { ms: number; score: number }[];
 }
 
-/** How many NPS answers a profile keeps (and for how many months, see ingest's history). */
+/** How many NPS answers a profile keeps, at most HISTORY_RETENTION_MONTHS older than the latest (data minimisation). */
 export const NPS_ANSWERS_LIMIT = 60;
 
 const zeroCounters = (): Counters => ({
@@ -95,47 +97,58 @@ export const customerFacts = (profile: Pick<Profile, 'orderHistory' | 'npsAnswer
   return { orders, nps };
 };
 
-/** Month keys and their boundaries in one zone, cached (the report and ingest ask for the same ones). */
+/**
+ * Month keys and their boundaries in one zone, cached (the report and ingest ask for the same
+ * ones). Internally a month is its index (year * 12 + month - 1), so the per-event work of ingest
+ * builds no strings.
+ */
 export class MonthCalendar {
-  private readonly starts = new Map<string, number>();
+  private readonly starts = new Map<number, number>();
+  private readonly windows = new Map<number, number>();
   readonly activeDays: number;
   constructor(readonly timeZone: string, activeDays: number) {
     if (!DateTime.local().setZone(timeZone).isValid) throw new Error(`timeZone "${timeZone}" is not an IANA time zone`);
     if (!Number.isInteger(activeDays) || activeDays < 1) throw new Error(`activeDays ${activeDays} must be a whole number of days, at least 1`);
     this.activeDays = activeDays;
   }
-  /** The month of an instant: the UTC month, moved by one where the zone's offset crosses a boundary (offsets < 1 day). */
-  monthOf(ms: number): string {
+  /** The first millisecond of month index `i` (local midnight of its first day). */
+  startAt(i: number): number {
+    let start = this.starts.get(i);
+    if (start === undefined) {
+      start = DateTime.fromObject({ year: Math.floor(i / 12), month: (i % 12) + 1, day: 1 }, { zone: this.timeZone }).toMillis();
+      this.starts.set(i, start);
+    }
+    return start;
+  }
+  /** The month index of an instant: the UTC month, moved by one where the zone's offset crosses a boundary (offsets < 1 day). */
+  indexOf(ms: number): number {
     const d = new Date(ms);
-    const guess = `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-    if (ms < this.startOf(guess)) return previousMonth(guess);
-    const next = nextMonth(guess);
-    return ms >= this.startOf(next) ? next : guess;
+    const guess = d.getUTCFullYear() * 12 + d.getUTCMonth();
+    if (ms < this.startAt(guess)) return guess - 1;
+    return ms >= this.startAt(guess + 1) ? guess + 1 : guess;
   }
-  /** The first millisecond of the month (local midnight of its first day). */
+  /** The start of the activity window ending at the end of month index `i`: (windowStart, end] counts. */
+  windowStartAt(i: number): number {
+    let start = this.windows.get(i);
+    if (start === undefined) {
+      start = DateTime.fromMillis(this.startAt(i + 1) - 1, { zone: this.timeZone }).minus({ days: this.activeDays }).toMillis();
+      this.windows.set(i, start);
+    }
+    return start;
+  }
+  monthOf(ms: number): string {
+    return monthKey(this.indexOf(ms));
+  }
   startOf(month: string): number {
-    let start = this.starts.get(month);
-    if (start === undefined) {
-      start = DateTime.fromObject({ year: Number(month.slice(0, 4)), month: Number(month.slice(5, 7)), day: 1 }, { zone: this.timeZone }).toMillis();
-      this.starts.set(month, start);
-    }
-    return start;
+    return this.startAt(monthIndex(month));
   }
-  /** The last millisecond of the month. */
   endOf(month: string): number {
-    return this.startOf(nextMonth(month)) - 1;
-  }
-  private readonly windows = new Map<string, number>();
-  /** The start of the activity window ending at the end of `month`: (windowStart, end] counts. */
-  windowStartAtEndOf(month: string): number {
-    let start = this.windows.get(month);
-    if (start === undefined) {
-      start = DateTime.fromMillis(this.endOf(month), { zone: this.timeZone }).minus({ days: this.activeDays }).toMillis();
-      this.windows.set(month, start);
-    }
-    return start;
+    return this.startAt(monthIndex(month) + 1) - 1;
   }
 }
+
+const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+const monthKey = (i: number): string => `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}`;
 
 export const nextMonth = (month: string): string => {
   const y = Number(month.slice(0, 4));
@@ -154,85 +167,107 @@ export const monthsBetween = (from: string, to: string): string[] => {
   return out;
 };
 
-const refundedAsOf = (order: OrderFact, t: number): number => {
-  let sum = 0;
-  for (const r of order.refunds) if (Math.max(r.ms, order.placedMs) <= t) sum += r.cents;
-  return sum;
-};
-
-const isPurchaseAsOf = (order: OrderFact, t: number): boolean =>
-  order.placedMs <= t && (order.totalCents === 0 || refundedAsOf(order, t) < order.totalCents);
-
 const npsBucket = (score: number): 'promoters' | 'passives' | 'detractors' => (score >= 9 ? 'promoters' : score >= 7 ? 'passives' : 'detractors');
 
+/** When an order stops being a purchase: the first time its refunds (as of then) add up to its total. */
+const voidedAt = (order: OrderFact): number => {
+  if (order.totalCents === 0 || order.refunds.length === 0) return Infinity;
+  const refunds = order.refunds.map((r) => ({ at: Math.max(r.ms, order.placedMs), cents: r.cents })).sort((a, b) => a.at - b.at);
+  let sum = 0;
+  for (const r of refunds) {
+    sum += r.cents;
+    if (sum >= order.totalCents) return r.at;
+  }
+  return Infinity;
+};
+
 /**
- * One customer's counter values per month (not changes), from the first month anything happens
- * to the month after which nothing changes any more (last order + W days); before it all are 0,
- * after it the stock counters keep the last value and the flows are 0.
+ * One customer's counter values per month index (not changes), from the first month anything
+ * happens to the month after which nothing changes any more (last order + W days); before it all
+ * are 0, after it the stock counters keep the last value and the flows are 0.
  */
-export const customerMonths = (facts: CustomerFacts, calendar: MonthCalendar): Map<string, Counters> => {
-  const out = new Map<string, Counters>();
-  const times = [...facts.orders.map((o) => o.placedMs), ...facts.nps.map((a) => a.ms)];
-  if (times.length === 0) return out;
-  let last = Math.max(...times);
-  for (const o of facts.orders) for (const r of o.refunds) last = Math.max(last, r.ms);
-  const lastOrder = facts.orders.length ? Math.max(...facts.orders.map((o) => o.placedMs)) : -Infinity;
-  const first = calendar.monthOf(Math.min(...times));
-  // W days later (plus two for DST and the window's open end) nobody is active any more.
-  const final = nextMonth(calendar.monthOf(Math.max(last, lastOrder + (calendar.activeDays + 2) * 86_400_000)));
+export const customerMonths = (facts: CustomerFacts, calendar: MonthCalendar): { first: number; values: Counters[] } => {
+  const orders = facts.orders;
+  if (orders.length === 0 && facts.nps.length === 0) return { first: 0, values: [] };
+  let firstMs = Infinity;
+  let lastMs = -Infinity;
+  let lastOrder = -Infinity;
+  const voids: number[] = [];
+  for (const o of orders) {
+    firstMs = Math.min(firstMs, o.placedMs);
+    lastOrder = Math.max(lastOrder, o.placedMs);
+    for (const r of o.refunds) lastMs = Math.max(lastMs, r.ms);
+    voids.push(voidedAt(o));
+  }
+  for (const a of facts.nps) {
+    firstMs = Math.min(firstMs, a.ms);
+    lastMs = Math.max(lastMs, a.ms);
+  }
+  lastMs = Math.max(lastMs, lastOrder);
+  const first = calendar.indexOf(firstMs);
+  // W days after the last order (plus two for DST and the window's open end) nobody is active any more.
+  const final = calendar.indexOf(Math.max(lastMs, lastOrder + (calendar.activeDays + 2) * 86_400_000)) + 1;
+  const values: Counters[] = [];
+  for (let i = first; i <= final; i++) values.push(zeroCounters());
+  // Flows by month: revenue of orders and refunds where they happened; NPS: the latest answer.
+  for (let k = 0; k < orders.length; k++) {
+    const o = orders[k]!;
+    values[calendar.indexOf(o.placedMs) - first]!.revenueCents += o.totalCents;
+    for (const r of o.refunds) values[calendar.indexOf(Math.max(r.ms, o.placedMs)) - first]!.revenueCents -= r.cents;
+  }
+  const latest = new Map<number, { ms: number; score: number }>();
+  for (const a of facts.nps) {
+    const i = calendar.indexOf(a.ms);
+    const held = latest.get(i);
+    if (!held || a.ms >= held.ms) latest.set(i, a);
+  }
+  for (const [i, a] of latest) {
+    const c = values[i - first]!;
+    c.npsResponses = 1;
+    c[npsBucket(a.score)] = 1;
+  }
   let previousCount = 0;
   let previousActive = false;
-  for (let month = first; month <= final; month = nextMonth(month)) {
-    const start = calendar.startOf(month);
-    const end = calendar.endOf(month);
-    const windowStart = calendar.windowStartAtEndOf(month);
-    const c = zeroCounters();
+  for (let i = first; i <= final; i++) {
+    const start = calendar.startAt(i);
+    const end = calendar.startAt(i + 1) - 1;
+    const windowStart = calendar.windowStartAt(i);
+    const c = values[i - first]!;
     let count = 0;
     let active = false;
-    for (const o of facts.orders) {
-      if (o.placedMs > end) continue;
-      if (o.placedMs >= start) c.revenueCents += o.totalCents;
-      for (const r of o.refunds) {
-        const at = Math.max(r.ms, o.placedMs);
-        if (at >= start && at <= end) c.revenueCents -= r.cents;
-      }
-      if (!isPurchaseAsOf(o, end)) continue;
+    for (let k = 0; k < orders.length; k++) {
+      const placed = orders[k]!.placedMs;
+      if (placed > end || voids[k]! <= end) continue;
       count++;
-      if (o.placedMs >= start) c.orders++;
-      if (o.placedMs > windowStart) active = true;
+      if (placed >= start) c.orders++;
+      if (placed > windowStart) active = true;
     }
     c.customers = count >= 1 ? 1 : 0;
     c.repeatCustomers = count >= 2 ? 1 : 0;
     c.activeCustomers = active ? 1 : 0;
     c.retainedAtEnd = active && previousActive ? 1 : 0;
     c.newCustomers = count >= 1 && previousCount === 0 ? 1 : 0;
-    let latest: { ms: number; score: number } | undefined;
-    for (const a of facts.nps) if (a.ms >= start && a.ms <= end && (!latest || a.ms >= latest.ms)) latest = a;
-    if (latest) {
-      c.npsResponses = 1;
-      c[npsBucket(latest.score)] = 1;
-    }
-    out.set(month, c);
     previousCount = count;
     previousActive = active;
   }
-  return out;
+  return { first, values };
 };
 
-const isStock = (counter: Counter): boolean => (STOCK_COUNTERS as readonly string[]).includes(counter);
+const STOCK: ReadonlySet<Counter> = new Set(STOCK_COUNTERS);
 
 /** The stored changes of one customer's month values (stock: against the month before; flow: the value). */
-const storedForm = (months: Map<string, Counters>): MonthChanges => {
+const storedForm = ({ first, values }: { first: number; values: Counters[] }): MonthChanges => {
   const out: MonthChanges = new Map();
-  let previous = zeroCounters();
-  for (const [month, values] of months) {
-    const changes: Partial<Counters> = {};
+  let previous: Counters | undefined;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]!;
+    let changes: Partial<Counters> | undefined;
     for (const counter of COUNTERS) {
-      const v = isStock(counter) ? values[counter] - previous[counter] : values[counter];
-      if (v !== 0) changes[counter] = v;
+      const d = STOCK.has(counter) ? v[counter] - (previous?.[counter] ?? 0) : v[counter];
+      if (d !== 0) (changes ??= {})[counter] = d;
     }
-    if (Object.keys(changes).length > 0) out.set(month, changes);
-    previous = values;
+    if (changes) out.set(monthKey(first + k), changes);
+    previous = v;
   }
   return out;
 };
@@ -267,7 +302,13 @@ export const contributionChange = (before: Profile | undefined, after: Profile, 
   const kept = new Set(after.orderHistory.map((o) => o.orderId));
   const pruned = (before?.orderHistory ?? []).filter((o) => !kept.has(o.orderId));
   // The orders this event pruned stay as they were (customerFacts then counts no placeholder for them).
-  const afterFacts = customerFacts({ ...after, orderHistory: [...pruned, ...after.orderHistory] });
+  const keptAnswers = new Set((after.npsAnswers ?? []).map((a) => `${a.at}|${a.score}`));
+  const prunedAnswers = (before?.npsAnswers ?? []).filter((a) => !keptAnswers.has(`${a.at}|${a.score}`));
+  const afterFacts = customerFacts({
+    ...after,
+    orderHistory: [...pruned, ...after.orderHistory],
+    ...(prunedAnswers.length > 0 ? { npsAnswers: [...prunedAnswers, ...(after.npsAnswers ?? [])] } : {}),
+  });
   const changes = storedForm(customerMonths(afterFacts, calendar));
   return addChanges(changes, storedForm(customerMonths(customerFacts(before), calendar)), -1);
 };
@@ -279,7 +320,8 @@ export const withNpsAnswer = (answers: readonly { score: number; at: string }[] 
   let index = list.length;
   while (index > 0 && list[index - 1]!.at > answer.at) index--;
   list.splice(index, 0, answer);
-  return list.slice(-NPS_ANSWERS_LIMIT);
+  const oldest = minusMonths(list[list.length - 1]!.at, HISTORY_RETENTION_MONTHS);
+  return list.filter((a) => a.at >= oldest).slice(-NPS_ANSWERS_LIMIT);
 };
 
 /**

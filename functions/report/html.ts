@@ -32,7 +32,7 @@ export const lineChart = (months: readonly string[], series: Series, lang: Repor
   const grid = ticks
     .map((t) => `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${e(formatNumber(t, lang))}</text>`)
     .join('');
-  const step = Math.max(1, Math.ceil(months.length / 12));
+  const step = Math.max(1, Math.ceil(months.length / 6));
   const labelsX = months
     .map((m, i) => (i % step === 0 || i === months.length - 1 ? `<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="middle">${e(m)}</text>` : ''))
     .join('');
@@ -78,7 +78,7 @@ const revenueBars = (campaigns: readonly CampaignFunnel[], lang: ReportLanguage)
     })
     .join('');
   const note = withRevenue ? '' : `<p class="note">${e(t.noAttribution)}</p>`;
-  return `<svg viewBox="0 0 ${W} ${height}" role="img" aria-label="${e(withRevenue ? t.revenueByCampaign : t.clicksByCampaign)}" xmlns="http://www.w3.org/2000/svg">${bars}</svg>${note}`;
+  return `<svg class="bars" viewBox="0 0 ${W} ${height}" role="img" aria-label="${e(withRevenue ? t.revenueByCampaign : t.clicksByCampaign)}" xmlns="http://www.w3.org/2000/svg">${bars}</svg>${note}`;
 };
 
 const change = (now: number | null, before: number | null | undefined, lang: ReportLanguage, kind: 'points' | 'count' | 'cents', goodWhenUp: boolean): string => {
@@ -159,7 +159,7 @@ h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:32px 0 12px}h3{fon
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:10px;padding:10px}
 figcaption{font-weight:600;margin-bottom:4px}
 svg{width:100%;height:auto;font-size:13px;fill:var(--muted)}
-svg .grid{stroke:var(--line)}svg .line{fill:none;stroke:var(--accent);stroke-width:2.5}svg .dot{fill:var(--accent)}svg .bar{fill:var(--accent)}
+svg.bars{max-width:640px}svg .grid{stroke:var(--line)}svg .line{fill:none;stroke:var(--accent);stroke-width:2.5}svg .dot{fill:var(--accent)}svg .bar{fill:var(--accent)}
 .scroll{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%;font-size:.85rem}caption{text-align:left;padding:8px 10px;color:var(--muted)}
 th,td{padding:6px 10px;border-top:1px solid var(--line);text-align:left;white-space:pre}

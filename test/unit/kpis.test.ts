@@ -25,8 +25,8 @@ import { monthlyKpis } from '#core/report';
 import type { Profile } from '#core/profile';
 import { applyEvent } from '#core/ingest';
 import type { ShopEvent } from '#core/events';
-import type { envelope} from '#test/fixtures/retention';
-import { EXPECTED, FIXTURE, SCOPE, placed, record } from '#test/fixtures/retention';
+import type { envelope } from '#test/fixtures/retention';
+import { EXPECTED, FIXTURE, SCOPE, nps, placed, record } from '#test/fixtures/retention';
 
 const ingestAll = async (bodies: ReturnType<typeof envelope>[], batchSize = 1) => {
   const store = createMemoryStore();
@@ -60,6 +60,28 @@ describe('kpis: hand-computed fixture', () => {
     expect(monthlyKpis(await kpis.monthChanges(SCOPE, '2026-04'), '2026-01', '2026-04')).toEqual(EXPECTED);
   });
 
+  it('adds an event\'s change at most once: a failed counter write is logged, the redelivery (a duplicate) adds nothing', async () => {
+    const store = createMemoryStore();
+    const kpis = createMemoryKpiStore();
+    let failNext = true;
+    const flaky = { ...kpis, monthChanges: kpis.monthChanges, replaceAll: kpis.replaceAll, addChanges: async (...args: Parameters<typeof kpis.addChanges>) => { if (failNext) { failNext = false; throw new Error('ProvisionedThroughputExceededException'); } return kpis.addChanges(...args); } };
+    const errors: string[] = [];
+    const logger = new Logger({ serviceName: 'ingest', logLevel: 'SILENT' });
+    logger.error = ((message: string) => void errors.push(message)) as typeof logger.error;
+    const ingest = createIngestHandler({ store, loyalty: defaultLoyaltyConfig, logger, kpis: { store: flaky, calendar: new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays) } });
+    const first = placed('A', 'a1', 10_000, '2026-01-10T10:00:00+01:00');
+    const second = placed('A', 'a2', 5_000, '2026-02-15T10:00:00+01:00');
+    expect((await ingest({ Records: [record(first)] })).batchItemFailures).toEqual([]);
+    expect(errors).toEqual(['kpi counters not updated: run stammkunde report --rebuild']);
+    expect((await store.getProfile('A'))?.orders.count).toBe(1);
+    for (const body of [first, second, second]) expect((await ingest({ Records: [record(body)] })).batchItemFailures).toEqual([]);
+    const [jan, feb] = monthlyKpis(await kpis.monthChanges(SCOPE, '2026-02'), '2026-01', '2026-02');
+    // a1's change was lost with the failed write (at most once); a2's counted once despite the redelivery.
+    expect([jan!.orders, feb!.orders, feb!.revenueCents]).toEqual([0, 1, 5_000]);
+    const rebuilt = await changesFromProfiles(profilesOf(store), new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays));
+    expect(monthlyKpis(rebuilt, '2026-01', '2026-02').map((m) => [m.orders, m.customers, m.repeatCustomers])).toEqual([[1, 1, 0], [1, 1, 1]]);
+  });
+
   it('computes the same counters from the profiles as ingest kept (the rebuild)', async () => {
     const { store, kpis } = await ingestAll(FIXTURE);
     const rebuilt = await changesFromProfiles(profilesOf(store), new MonthCalendar(SCOPE.timeZone, SCOPE.activeDays));
@@ -85,6 +107,13 @@ describe('kpis: hand-computed fixture', () => {
     const withOrder = applyEvent(undefined, { id: 'o', time: '2026-01-10T10:00:00Z', type: 'OrderPlaced', detail: { orderId: 'x', customerId: 'Z', placedAt: '2026-01-10T10:00:00Z', totalCents: 100, currency: 'EUR', items: [] } } as ShopEvent, defaultLoyaltyConfig).profile;
     const registered = applyEvent(withOrder, { id: 'r', time: '2026-01-11T10:00:00Z', type: 'CustomerRegistered', detail: { customerId: 'Z', email: 'z@shop.example', locale: 'de-DE' } } as ShopEvent, defaultLoyaltyConfig).profile;
     expect(contributionChange(withOrder, registered, calendar).size).toBe(0);
+  });
+
+  it('keeps NPS answers on the profile for 25 months only, and the counters keep the dropped month', async () => {
+    const { store, kpis } = await ingestAll([nps('N', 9, '2024-01-10T10:00:00Z'), nps('N', 2, '2026-03-10T10:00:00Z')]);
+    expect((await store.getProfile('N'))?.npsAnswers).toEqual([{ score: 2, at: '2026-03-10T10:00:00.000Z' }]);
+    const months = monthlyKpis(await kpis.monthChanges(SCOPE, '2026-03'), '2024-01', '2026-03');
+    expect([months[0]!.promoters, months[26]!.detractors]).toEqual([1, 1]);
   });
 
   it('keeps a customer whose old orders left the bounded history counted as a repeat customer', () => {

@@ -6,13 +6,17 @@
 // | click counts | CAMPAIGN#<campaignId>               | CLICKS#<occurrence suffix> | UpdateItem ADD link_<n> :1, only after a first click |
 // | first open   | CLICK#<occurrenceId>#<customerId>   | OPEN        | Put attribute_not_exists; then ADD opens :1 on the counts (pixel, off by default) |
 //
+// - report (unique clicks per occurrence): Query pk = CAMPAIGN#<campaignId> AND
+//   begins_with(sk, "CLICKS#"), the link_<n> counters summed (one page per campaign).
+//
 // The first-click item keeps a repeated click (or a scanner following the link twice) out of the
 // count; it expires with the send ledger's retention.
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { parseOccurrenceId } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
 import type { ClickRecorder } from '../track/app';
+import type { ClickCounts } from '#core/report';
 
 export interface DynamoClickStoreOptions {
   client: DynamoDBDocumentClient;
@@ -51,3 +55,28 @@ export const createDynamoClickStore = ({ client, tableName }: DynamoClickStoreOp
     recordOpen: ({ occurrenceId, customerId, campaignId, atMs }) => first(occurrenceId, customerId, campaignId, 'OPEN', 'opens', atMs),
   };
 };
+
+/** Unique clicks (first clicks per recipient and link) per occurrence of a campaign: one Query. */
+export const createDynamoClickCounts = ({ client, tableName }: DynamoClickStoreOptions): ClickCounts => ({
+  async uniqueClicks(campaignId) {
+    const counts = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :clicks)',
+          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':clicks': 'CLICKS#' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        let n = 0;
+        for (const [name, value] of Object.entries(item)) if (name.startsWith('link_') && typeof value === 'number') n += value;
+        counts.set(`${campaignId}:${(item.sk as string).slice('CLICKS#'.length)}`, n);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  },
+});

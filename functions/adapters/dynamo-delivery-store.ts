@@ -10,6 +10,7 @@
 // | segment / catalog | DEFINITIONS               | <segment|rewardCatalog>#<id> | Put (publish); Query (publish's diff)                    |
 // | occurrence        | CAMPAIGN#<id>             | OCC#<suffix>              | Put attribute_not_exists (tick); Get; Query begins_with OCC# |
 // |   + stats         |   (same item)             |                           | UpdateItem ADD stat_<outcome> (send, once per message)      |
+// | campaign stats    | CAMPAIGN#<id>             | STATS                     | the same ADD beside it (all occurrences); Get (report)      |
 // | tick watermark    | TICK                      | WATERMARK                 | Get (tick); Update watermarkMs only forward (condition <)   |
 // | held work         | CAMPAIGN#<id>             | HELD#<suffix>#<msg key>   | Put (paused send); Query + Delete (resume)                  |
 // | pause marker      | PAUSED                    | <occurrenceId>            | Put (pause); Query pk (tick, resume); Delete (resume)       |
@@ -51,7 +52,7 @@ import type {
   PublishedDefinition,
 } from '#core/delivery-store';
 import { parseOccurrenceId, type Occurrence, type OccurrenceState } from '#core/delivery/occurrence';
-import { LEDGER_RETENTION_MS, type LedgerEntry } from '#core/delivery/ledger';
+import { LEDGER_RETENTION_MS, type ClaimAs, type LedgerEntry } from '#core/delivery/ledger';
 import { MAX_CAP, type CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
@@ -349,18 +350,20 @@ export class DynamoDeliveryStore implements DeliveryStore {
       names[`#s${i}`] = `${STAT_PREFIX}${outcome}`;
       values[`:s${i}`] = n ?? 0;
     });
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: occurrenceKey(occurrenceId),
-        UpdateExpression: `ADD ${entries.map((_, i) => `#s${i} :s${i}`).join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    const add = (Key: { pk: string; sk: string }) =>
+      this.client.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `ADD ${entries.map((_, i) => `#s${i} :s${i}`).join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+    const key = occurrenceKey(occurrenceId);
+    await Promise.all([add(key), add({ pk: key.pk, sk: 'STATS' })]);
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
+  async campaignStats(campaignId: string): Promise<Record<string, number>> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: `CAMPAIGN#${campaignId}`, sk: 'STATS' } }));
+    const stats: Record<string, number> = {};
+    for (const [name, value] of Object.entries(Item ?? {})) if (name.startsWith(STAT_PREFIX)) stats[name.slice(STAT_PREFIX.length)] = Number(value);
+    return stats;
+  }
+
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: ClaimAs = 'claimed'): Promise<ClaimResult> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({

@@ -67,6 +67,8 @@ export const createDynamoPersonalData = ({ client, tableName }: DynamoPersonalDa
   return {
     async clicksOf(customerId, occurrenceIds) {
       return (await clickItems(customerId, occurrenceIds))
+        // The partition also holds the funnel's unique-clicker marker (sk CLICKER): erased, not a click.
+        .filter(({ item }) => item.sk === 'OPEN' || String(item.sk).startsWith('LINK#'))
         .map(({ occurrenceId, item }): ClickRecord => {
           const sk = String(item.sk);
           return sk === 'OPEN' ? { occurrenceId, kind: 'open', at: String(item.at) } : { occurrenceId, kind: 'click', link: Number(sk.slice('LINK#'.length)), at: String(item.at) };

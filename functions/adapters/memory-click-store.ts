@@ -1,7 +1,8 @@
 // The in-memory twin of dynamo-click-store.ts: first click per (mail, link) and counts per link.
 import type { ClickRecorder } from '../track/app';
+import type { ClickCounts } from '#core/report';
 
-export interface MemoryClickStore extends ClickRecorder {
+export interface MemoryClickStore extends ClickRecorder, ClickCounts {
   /** First clicks per link index of an occurrence. */
   counts(occurrenceId: string): Record<number, number>;
   /** GDPR: a recipient's first clicks and opens in these occurrences (link absent for an open). */
@@ -31,6 +32,13 @@ export const createMemoryClickStore = (): MemoryClickStore => {
       return true;
     },
     counts: (occurrenceId) => ({ ...(counts.get(occurrenceId) ?? {}) }),
+    async uniqueClicks(campaignId) {
+      const out = new Map<string, number>();
+      for (const [occurrenceId, perLink] of counts) {
+        if (occurrenceId.startsWith(`${campaignId}:`)) out.set(occurrenceId, Object.values(perLink).reduce((a, b) => a + b, 0));
+      }
+      return out;
+    },
     clicksOf(customerId, occurrenceIds) {
       const out: { occurrenceId: string; link?: number; atMs: number }[] = [];
       for (const [key, atMs] of seen) {

@@ -18,7 +18,7 @@ import type {
   PublishedDefinition,
 } from '#core/delivery-store';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
-import type { LedgerEntry } from '#core/delivery/ledger';
+import type { ClaimAs, LedgerEntry } from '#core/delivery/ledger';
 import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
@@ -162,9 +162,17 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async addStats(occurrenceId: string, tally: Tally): Promise<void> {
     const found = this.upsertOccurrence(occurrenceId);
     for (const [outcome, n] of Object.entries(tally)) found.stats[outcome] = (found.stats[outcome] ?? 0) + (n ?? 0);
+    const rollup = this.campaignRollups.get(found.campaignId) ?? {};
+    for (const [outcome, n] of Object.entries(tally)) if ((n ?? 0) > 0) rollup[outcome] = (rollup[outcome] ?? 0) + (n ?? 0);
+    this.campaignRollups.set(found.campaignId, rollup);
   }
 
-  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
+  private readonly campaignRollups = new Map<string, Record<string, number>>();
+  async campaignStats(campaignId: string): Promise<Record<string, number>> {
+    return { ...(this.campaignRollups.get(campaignId) ?? {}) };
+  }
+
+  async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: ClaimAs = 'claimed'): Promise<ClaimResult> {
     const existing = this.ledger.get(ledgerId(key));
     if (existing && !(existing.state === 'claimed' && existing.leaseUntilMs < nowMs)) return { claimed: false, existing: { ...existing } };
     const entry: LedgerEntry = {

@@ -6,12 +6,15 @@ import type { MemoryStore } from './memory-store';
 import type { MemoryDeliveryStore } from './memory-delivery-store';
 import type { MemoryClickStore } from './memory-click-store';
 import type { FeedbackStore } from '#core/delivery/feedback';
+import type { MemoryFunnelStore } from './memory-funnel-store';
 
 export interface MemoryPersonalDataStores {
   customers: MemoryStore;
   delivery: MemoryDeliveryStore;
   clicks: MemoryClickStore;
   feedback: Pick<FeedbackStore, 'softBounceRuns' | 'clearSoftBounceRun'>;
+  /** Last click, A/B memberships and unique-clicker marks (core/attribution.ts). */
+  funnels?: MemoryFunnelStore;
 }
 
 export const createMemoryPersonalData = (stores: MemoryPersonalDataStores): PersonalDataStore => {
@@ -35,7 +38,7 @@ export const createMemoryPersonalData = (stores: MemoryPersonalDataStores): Pers
       await stores.delivery.removeDueDeliveries(dueDeliveryIds.map((deliveryId) => ({ deliveryId }) as never));
       // The due references live in the customer's partition on DynamoDB: gone with it.
       if (stores.delivery.dueRefs.delete(customerId)) n++;
-      return n + stores.clicks.eraseClicks(customerId, occurrenceIds);
+      return n + stores.clicks.eraseClicks(customerId, occurrenceIds) + (stores.funnels?.eraseCustomer(customerId, occurrenceIds) ?? 0);
     },
     async eraseRejections(days, needles) {
       return stores.customers.eraseRejections(days, needles);

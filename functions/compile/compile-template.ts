@@ -21,7 +21,8 @@ import mjml2html from 'mjml';
 import sanitizeHtml from 'sanitize-html';
 import { convert } from 'html-to-text';
 import type { HtmlToTextOptions } from 'html-to-text';
-import type { Block, Campaign, Content, Template } from '#core/campaign';
+import type { Block, Campaign, Content, Template, Variant } from '#core/campaign';
+import { variantOverrides, variantTemplate, variantTemplateKey } from '#core/experiments';
 import { createLiquid } from '#core/render';
 import { ShopInfo, type CompiledTemplate, type LinkEntry } from '#core/render';
 import { salutationLanguage } from '#core/salutation';
@@ -501,18 +502,26 @@ export const compileTemplate = async (
   return compiled;
 };
 
-/** Compiles every content locale of a campaign; errors of all locales are reported together. */
+/**
+ * Compiles every content locale of a campaign, and of each A/B variant that changes the content
+ * (under "<variant>/<locale>", core/experiments.ts); errors of all locales are reported together.
+ */
 export const compileCampaignTemplates = async (
-  campaign: Pick<Campaign, 'id' | 'template'>,
+  campaign: Pick<Campaign, 'id' | 'template'> & { variants?: Variant[] | undefined },
   options: CompileOptions = {},
 ): Promise<Record<string, CompiledTemplate>> => {
   const result: Record<string, CompiledTemplate> = {};
   const issues: CompileIssue[] = [];
-  for (const locale of Object.keys(campaign.template.content)) {
+  const sources: [string, Pick<Campaign, 'id' | 'template'>, string][] = Object.keys(campaign.template.content).map((locale) => [locale, campaign, '']);
+  for (const variant of (campaign.variants ?? []).filter(variantOverrides)) {
+    const own = { id: campaign.id, template: variantTemplate(campaign.template, variant) };
+    for (const locale of Object.keys(own.template.content)) sources.push([variantTemplateKey(variant.id, locale), own, `variants.${variant.id}: `]);
+  }
+  for (const [key, source, prefix] of sources) {
     try {
-      result[locale] = await compileTemplate(campaign, locale, options);
+      result[key] = await compileTemplate(source, key.split('/').pop()!, options);
     } catch (error) {
-      if (error instanceof TemplateCompileError) issues.push(...error.issues);
+      if (error instanceof TemplateCompileError) issues.push(...error.issues.map((issue) => (prefix ? { ...issue, path: `${prefix}${issue.path}` } : issue)));
       else throw error;
     }
   }

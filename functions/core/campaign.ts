@@ -9,6 +9,7 @@ import type { ShopDetailType } from '#core/events';
 import { SegmentRule, Slug } from '#core/segment';
 import { capClassProblems } from '#core/consent';
 import { QuietHours } from '#core/quiet-hours';
+import { experimentProblems } from '#core/experiments';
 
 export { Slug };
 
@@ -67,6 +68,23 @@ export const Template = z
     }
   });
 export type Template = z.infer<typeof Template>;
+
+/**
+ * One arm of an A/B test (core/experiments.ts): a share of the audience by `weight` (relative to
+ * the other variants), with its own subject and/or content per locale. What a variant leaves out
+ * comes from the campaign's template.
+ */
+export const Variant = z
+  .object({
+    id: Slug,
+    weight: z.number().int().min(1).max(1000),
+    /** Subject per content locale (a key of template.content); replaces that locale's subject. */
+    subject: z.record(z.string(), LiquidText.min(1).max(500)).optional(),
+    /** Whole content per content locale (a key of template.content); `subject` above still wins. */
+    content: z.record(z.string(), Content).optional(),
+  })
+  .strict();
+export type Variant = z.infer<typeof Variant>;
 
 /** Exactly one of: a segment file's id, or an inline rule. (One object, not a union, so errors name the field.) */
 export const Audience = z
@@ -222,11 +240,19 @@ const common = {
   capClass: z.enum(['marketing', 'transactional']).default('marketing'),
   /** Local window without marketing mail (core/quiet-hours.ts); absent: the shop's, false: none. */
   quietHours: z.union([QuietHours, z.literal(false)]).optional(),
+  /** A/B test: the audience split by weight; each recipient's variant fixed by a hash (core/experiments.ts). */
+  variants: z.array(Variant).min(1).max(10).optional(),
+  /** Percent of the audience that gets no mail but is recorded, to measure lift against (0 to 50). */
+  holdoutPercent: z.number().min(0).max(50).optional(),
 };
 
 /** Consent cannot be bypassed: `transactional` only on order-event triggers (core/consent.ts). */
-const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { event?: string | undefined }; template: { layout: string } }, ctx: z.RefinementCtx): void => {
+const checkCapClass = (
+  campaign: { kind: string; capClass?: string; trigger?: { event?: string | undefined }; template: { layout: string; content: Record<string, unknown> }; variants?: Variant[] | undefined; holdoutPercent?: number | undefined },
+  ctx: z.RefinementCtx,
+): void => {
   for (const problem of capClassProblems(campaign)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  for (const problem of experimentProblems(campaign)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
 };
 
 export const NewsletterCampaign = z.object({ ...common, kind: z.literal('newsletter'), schedule: Schedule }).strict().superRefine(checkCapClass);

@@ -5,7 +5,7 @@
 import type { Campaign, Occasion, Schedule } from '#core/campaign';
 import type { SegmentRule } from '#core/segment';
 import type { Occurrence, OccurrenceState } from '#core/delivery/occurrence';
-import type { LedgerEntry, LedgerState } from '#core/delivery/ledger';
+import type { ClaimAs, LedgerEntry, LedgerState } from '#core/delivery/ledger';
 import type { CapSlots } from '#core/delivery/frequency-cap';
 import type { SendWork } from '#core/delivery/messages';
 import type { Tally } from '#core/delivery/outcomes';
@@ -184,12 +184,18 @@ export interface DeliveryStore {
   advanceTickWatermark(to: Date): Promise<boolean>;
   /** Atomic ADD of outcome counts to the occurrence's stats (creates the item when missing). */
   addStats(occurrenceId: string, tally: Tally): Promise<void>;
+  /**
+   * The campaign's stats over all its occurrences (every addStats also ADDs to one rollup per
+   * campaign): the report reads triggered campaigns from it, whose occurrences are one per
+   * customer and would make its reads grow with customers.
+   */
+  campaignStats(campaignId: string): Promise<Record<string, number>>;
 
   /**
    * Claims when no entry exists or a `claimed` entry's lease ended before nowMs. The send path
    * claims straight `as: 'sending'` right before its SES call (one write instead of two).
    */
-  claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as?: 'claimed' | 'sending'): Promise<ClaimResult>;
+  claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as?: ClaimAs): Promise<ClaimResult>;
   transition(key: LedgerKey, condition: LedgerCondition, patch: LedgerPatch): Promise<boolean>;
   getLedger(key: LedgerKey): Promise<LedgerEntry | undefined>;
 

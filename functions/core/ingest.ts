@@ -29,6 +29,7 @@ import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalt
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
 import type { CouponExpiringEvent, CouponIssuedEvent } from '#core/coupon-events';
+import { withRetentionFacts } from '#core/kpis';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -341,6 +342,7 @@ export const applyEvent = (current: Profile | undefined, event: ShopEvent, confi
       break;
     }
   }
+  next = withRetentionFacts(base, next, event); // refund dates and NPS answers for the KPIs
   const tier = tierFor(next, at, config);
   if (tier !== base.tier) {
     ownEvents.push({ type: 'TierChanged', id: `${event.id}#TierChanged`, customerId, from: base.tier, to: tier, at, causeEventId: event.id });

@@ -68,6 +68,8 @@ export interface OrderSummary {
   couponCode?: string;
   /** Keys of the refunds applied to this order (`refundKey`), so each is applied once. */
   refunds?: string[];
+  /** When each refund happened and what it took off (clamped), for KPIs as of a time (core/kpis.ts). */
+  refundLog?: { at: string; cents: number }[];
 }
 
 /** Whether an order counts as bought (every `orders` segment condition, `categoryOrders`): not fully refunded. */
@@ -119,6 +121,8 @@ export interface Profile {
   /** Refunds that arrived before their order (with their keys); applied when the order comes. */
   pendingRefunds: Record<string, { amountCents: number; at: string; refunds?: string[] }>;
   nps?: { score: number; at: string };
+  /** Every NPS answer, oldest first, the last NPS_ANSWERS_LIMIT (core/kpis.ts): the latest per month counts. */
+  npsAnswers?: { score: number; at: string }[];
   points: number;
   tier: Tier;
   tierSince?: string;

@@ -86,6 +86,8 @@ export const ShopInfo = z.object({
     })
     .strict()
     .optional(),
+  /** Attribution (core/attribution.ts): days after a click, or a mail, that an order counts for it. Default 5. */
+  attribution: z.object({ windowDays: z.number().int().min(1).max(90) }).strict().optional(),
 });
 export type ShopInfo = z.infer<typeof ShopInfo>;
 

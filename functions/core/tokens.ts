@@ -22,6 +22,8 @@ export interface TokenPayload {
   /** click: the index of the link in the campaign's stored link table, and the table's content locale. */
   link?: number;
   locale?: string;
+  /** click: the recipient's A/B arm (core/experiments.ts), so clicks count per variant. */
+  variant?: string;
 }
 
 export interface SigningKey {
@@ -89,6 +91,7 @@ const isPayload = (value: unknown): value is TokenPayload => {
     optionalString('expiresAt') &&
     optionalString('requestAt') &&
     optionalString('locale') &&
+    optionalString('variant') &&
     (v.link === undefined || (Number.isInteger(v.link) && (v.link as number) >= 0))
   );
 };

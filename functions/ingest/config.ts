@@ -1,7 +1,9 @@
 // The ingest function's environment, read once through zod; a bad value fails at start and
 // names the variable.
 import * as z from 'zod';
-import { formatIssues } from '#core/events';
+import { formatIssues, isIanaTimeZone } from '#core/events';
+import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
+import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
 import { LoyaltyConfig, defaultLoyaltyConfig } from '#core/loyalty';
 
 export const IngestEnv = z.object({
@@ -15,6 +17,12 @@ export const IngestEnv = z.object({
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Months a history event is kept after it happened (DynamoDB TTL); the profile keeps the aggregates. */
   HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).optional(),
+  /** Days after a click (or a mail) an order is attributed to it (core/attribution.ts); unset: 5. */
+  ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).optional(),
+  /** The zone the retention report's month counters are kept in (core/kpis.ts). @default Europe/Berlin */
+  REPORT_TIME_ZONE: z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').optional(),
+  /** The report's activity window W in days the churn counters are kept for. @default 365 */
+  REPORT_ACTIVE_DAYS: z.coerce.number().int().min(1).max(3660).optional(),
 });
 
 export interface IngestConfig {
@@ -23,6 +31,9 @@ export interface IngestConfig {
   loyalty: LoyaltyConfig;
   eventBusName?: string;
   historyRetentionMonths?: number;
+  attributionDays?: number;
+  reportTimeZone: string;
+  reportActiveDays: number;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -46,5 +57,8 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
     ...(parsed.data.HISTORY_RETENTION_MONTHS !== undefined ? { historyRetentionMonths: parsed.data.HISTORY_RETENTION_MONTHS } : {}),
     loyalty,
     ...(parsed.data.EVENT_BUS_NAME ? { eventBusName: parsed.data.EVENT_BUS_NAME } : {}),
+    ...(parsed.data.ATTRIBUTION_DAYS !== undefined ? { attributionDays: parsed.data.ATTRIBUTION_DAYS } : {}),
+    reportTimeZone: parsed.data.REPORT_TIME_ZONE ?? DEFAULT_SHOP_DELIVERY.timeZone,
+    reportActiveDays: parsed.data.REPORT_ACTIVE_DAYS ?? DEFAULT_ACTIVE_DAYS,
   };
 };

@@ -35,6 +35,21 @@ import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
 import { redeemCoupon, type RedemptionStore } from '#core/coupon-redemption';
+import { attributeShopEvent, couponAttribution } from '#core/attribution';
+import type { FunnelStore } from '#core/funnel-store';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
+import { MonthCalendar, recordContribution, type KpiStore } from '#core/kpis';
+import type { Profile } from '#core/profile';
+import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
+
+/** A failed counter write is logged (and the record still succeeds: the profile holds the truth). */
+const recordContributionLogged = async (kpis: { store: KpiStore; calendar: MonthCalendar }, before: Profile | undefined, after: Profile, logger: Logger, eventId: string): Promise<void> => {
+  try {
+    await recordContribution(kpis, before, after);
+  } catch (error) {
+    logger.error('kpi counters not updated: run stammkunde report --rebuild', { eventId, customerId: after.customerId, error: (error as Error).message });
+  }
+};
 
 export interface IngestDeps {
   store: CustomerStore;
@@ -64,6 +79,12 @@ export interface IngestDeps {
   erasures?: (email: string) => Promise<ErasureRecord | undefined>;
   /** Issued coupons: an order's `couponCode` is redeemed (or refused with its reason) there (core/coupon-redemption.ts). */
   coupons?: RedemptionStore;
+  /** Attribution and conversions (core/attribution.ts); without it orders are not attributed. */
+  funnels?: FunnelStore;
+  /** The attribution and conversion window in days. @default 5 */
+  attributionDays?: number;
+  /** The retention report's month counters (core/kpis.ts): each applied event ADDs its change. */
+  kpis?: { store: KpiStore; calendar: MonthCalendar };
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -138,8 +159,12 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     const registered = parsed.event.detail as { email?: string; consent?: unknown };
     const event = deps.erasures && registered.email && registered.consent ? withoutErasedConsent(parsed.event, await deps.erasures(registered.email)) : parsed.event;
     const customerId = customerIdOf(event);
-    const outcome = await inOrder(customerId, () => store.applyAtomically(customerId, event.id, (current) => applyEvent(current, event, loyalty)));
+    let before: Profile | undefined;
+    const outcome = await inOrder(customerId, () => store.applyAtomically(customerId, event.id, (current) => applyEvent((before = current), event, loyalty)));
     if (outcome.status === 'rejected') return reject(record, outcome.reason, event.id, event.type);
+    // Right after the profile write, and only for the write that applied the event: at most once
+    // (a crash in between loses this event's change; `stammkunde report --rebuild` repairs it).
+    if (deps.kpis && outcome.status === 'applied') await recordContributionLogged(deps.kpis, before, outcome.profile, logger, event.id);
     // History after the profile: a crash between the two is healed by the redelivery, which
     // finds a duplicate with its recorded own events and writes the same history items again.
     const ownEvents = outcome.status === 'unchanged' ? [] : outcome.ownEvents;
@@ -152,6 +177,9 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     const redemption = deps.coupons && event.type === 'OrderPlaced' && event.detail.couponCode
       ? await redeemCoupon(deps.coupons, { ...event.detail, couponCode: event.detail.couponCode, at: occurredAt(event) })
       : undefined;
+    // Which campaign earned an order (once per order id), or a refund off its revenue.
+    // A redeemed coupon names the campaign first; else the last click in the window.
+    if (deps.funnels) await attributeShopEvent({ funnels: deps.funnels, ...(deps.attributionDays ? { windowDays: deps.attributionDays } : {}) }, event, couponAttribution(redemption));
     // After the profile and history: a redelivery asks again for the same occurrence, and the
     // send ledger keeps it to one mail per consent request.
     const confirmation = deps.deliveries && deps.doubleOptIn !== false && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
@@ -216,6 +244,9 @@ export const handler: IngestHandler = (event, context) => {
       ...(config.eventBusName ? { ownEventBus: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.eventBusName }) } : {}),
       erasures: erasureLookup(createDynamoPersonalData({ client, tableName: config.tableName })),
       coupons: createDynamoCouponStore({ client, tableName: config.tableName }),
+      funnels: createDynamoFunnelStore({ client, tableName: config.tableName }),
+      ...(config.attributionDays ? { attributionDays: config.attributionDays } : {}),
+      kpis: { store: createDynamoKpiStore({ client, tableName: config.tableName }), calendar: new MonthCalendar(config.reportTimeZone, config.reportActiveDays) },
     });
   }
   return deployed(event, context);

@@ -91,6 +91,8 @@ export interface CampaignReport {
   capped: number;
   /** Failed or uncertain (rendering, SES rejection, ambiguous SES answer). */
   failed: number;
+  /** In an A/B test's holdout: recorded, not mailed (core/experiments.ts). */
+  heldOut: number;
 }
 
 export interface SkippedCampaign {
@@ -123,7 +125,7 @@ export type ReplayResult =
 const REPLAY_SIGNING_KEY = { id: 'replay', secret: 'stammkunde-replay-signing-key-not-for-production' };
 
 const GATED: readonly Outcome[] = ['suppressed', 'noConsent', 'unsubscribed'];
-const FINAL: readonly Outcome[] = ['sent', ...GATED, 'capped', 'missing', 'failed', 'uncertain'];
+const FINAL: readonly Outcome[] = ['sent', ...GATED, 'capped', 'missing', 'failed', 'uncertain', 'holdout'];
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -367,7 +369,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         // the store lists none: counted from the outbox (sent only; gates and cancels not shown).
         const lines = outbox.filter((o) => o.line.campaignId === p.campaign.id);
         const sent = lines.length;
-        reports.push({ campaignId: p.campaign.id, kind: p.campaign.kind, occurrences: new Set(lines.map((o) => o.line.occurrenceId)).size, recipients: sent, sent, suppressed: 0, capped: 0, failed: 0 });
+        reports.push({ campaignId: p.campaign.id, kind: p.campaign.kind, occurrences: new Set(lines.map((o) => o.line.occurrenceId)).size, recipients: sent, sent, suppressed: 0, capped: 0, failed: 0, heldOut: 0 });
         continue;
       }
       const occurrences = await runtime.delivery.listOccurrences(p.campaign.id);
@@ -381,6 +383,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         suppressed: total(GATED),
         capped: total(['capped']),
         failed: total(['failed', 'uncertain']),
+        heldOut: total(['holdout']),
       });
     }
     // Field by field, without building key arrays: 100,000 mails sort in about 1.7 million comparisons.
@@ -422,8 +425,8 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
     `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s: ${result.outbox.length} mails` +
       (result.events.afterWindow ? `, ${result.events.afterWindow} events after --to not fed` : ''),
   );
-  const head = ['campaign', 'kind', 'occurrences', 'recipients', 'sent', 'suppressed', 'capped', 'failed'];
-  const rows = result.campaigns.map((c) => [c.campaignId, c.kind, ...[c.occurrences, c.recipients, c.sent, c.suppressed, c.capped, c.failed].map(String)]);
+  const head = ['campaign', 'kind', 'occurrences', 'recipients', 'sent', 'suppressed', 'capped', 'failed', 'held out'];
+  const rows = result.campaigns.map((c) => [c.campaignId, c.kind, ...[c.occurrences, c.recipients, c.sent, c.suppressed, c.capped, c.failed, c.heldOut].map(String)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => '  ' + r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   lines.push(fmt(head));

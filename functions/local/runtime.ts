@@ -44,7 +44,15 @@ import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
 import { hmacKeyedRandom, type CouponStore } from '#core/coupons';
 import type { RedemptionStore } from '#core/coupon-redemption';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
+import { createMemoryFunnelStore } from '#adapters/memory-funnel-store';
+import type { FunnelStore } from '#core/funnel-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
+import { createDynamoClickCounts } from '#adapters/dynamo-click-store';
+import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
+import { createMemoryKpiStore } from '#adapters/memory-kpi-store';
+import { DEFAULT_ACTIVE_DAYS, MonthCalendar, type KpiStore } from '#core/kpis';
+import type { ClickCounts } from '#core/report';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
@@ -118,6 +126,8 @@ export interface RuntimeOptions {
   breaker?: Partial<BreakerConfig>;
   /** Ingest batches in flight. @default 8 */
   ingestConcurrency?: number;
+  /** The retention report's activity window W the month counters are kept for (REPORT_ACTIVE_DAYS). @default 365 */
+  reportActiveDays?: number;
   /** Called for every mail accepted (outbox of replay, console of `local`). */
   onSent?: (sent: SentMail) => void;
   /** Powertools log level of the handlers. @default 'WARN' */
@@ -150,9 +160,14 @@ export interface Runtime {
   readonly bus: Bus;
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
+  /** The retention report's month counters (kept by ingest in the shop's zone) and click counts. */
+  readonly kpis: { store: KpiStore; calendar: MonthCalendar };
+  readonly clickCounts: ClickCounts;
   readonly delivery: DeliveryStore;
   /** Issued coupons and code pools (core/coupons.ts). */
   readonly coupons: CouponStore & RedemptionStore;
+  /** Funnel counters per campaign, occurrence and A/B arm; attributions (core/attribution.ts). */
+  readonly funnels: FunnelStore;
   /**
    * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
    * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
@@ -287,6 +302,11 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
   const coupons: CouponStore & RedemptionStore = aws && documentClient ? createDynamoCouponStore({ client: documentClient, tableName: aws.tableName }) : createMemoryCouponStore();
+  // Funnel counters, last clicks, A/B memberships and attributions (core/attribution.ts).
+  const funnels: FunnelStore = aws && documentClient ? createDynamoFunnelStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFunnelStore();
+  const attributionDays = options.shop.attribution?.windowDays;
+  const kpis = { store: aws && documentClient ? createDynamoKpiStore({ client: documentClient, tableName: aws.tableName }) : createMemoryKpiStore(), calendar: new MonthCalendar(shopDeliveryOf(options.shop).timeZone, options.reportActiveDays ?? DEFAULT_ACTIVE_DAYS) };
+  const clickCounts: ClickCounts = aws && documentClient ? createDynamoClickCounts({ client: documentClient, tableName: aws.tableName }) : (clicks as ReturnType<typeof createMemoryClickStore>);
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -342,6 +362,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
         coupons,
+        funnels,
+        ...(attributionDays ? { attributionDays } : {}),
+        kpis,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -382,6 +405,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     customers,
     campaigns: delivery,
     clicks,
+    funnels,
     // Kept for tests (runtime.ownEvents) and put on the in-process shop bus, as on AWS.
     events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } },
     keys: () => ring,
@@ -410,6 +434,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     // Codes keyed by the link signing key: the same inputs give the same codes (replay's outbox
     // is the same bytes on both backends); CouponIssued goes on the shop bus like every own event.
     coupons: { store: coupons, random: hmacKeyedRandom(`coupons:${ring.current.secret}`), events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
+    funnels,
+    ...(attributionDays ? { attributionDays } : {}),
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   const feedbackLogger = logger('feedback');
@@ -433,8 +459,11 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     bus,
     queues,
     customers,
+    kpis,
+    clickCounts,
     delivery,
     coupons,
+    funnels,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,
     breaker,

@@ -16,6 +16,7 @@ import { createRateLimiter, perSenderRate, sendParallelism } from '#core/deliver
 import { createPool } from '#core/delivery/pool';
 import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { createEventBusPublisher } from '#adapters/event-bus';
@@ -95,6 +96,9 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
       store: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
       ...(config.EVENT_BUS_NAME ? { events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }) } : {}),
     },
+    // A/B arms' counters and memberships (core/delivery/experiment.ts), window from the shop's settings.
+    funnels: createDynamoFunnelStore({ client, tableName: config.TABLE_NAME }),
+    ...(config.SHOP_INFO.attribution ? { attributionDays: config.SHOP_INFO.attribution.windowDays } : {}),
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

@@ -22,9 +22,14 @@ import type { DeliveryStore, PublishedCampaign } from '#core/delivery-store';
 import { changePreferences, confirmConsent, CONFIRMATION_TOPIC, requestKeyOf, type PreferenceChange } from '#core/consent';
 import { signToken, tokenId, verifyToken, type SigningKeyRing, type TokenPayload, type TokenPurpose } from '#core/tokens';
 import { CompiledTemplate } from '#core/render';
+import { recordCampaignClick } from '#core/attribution';
+import type { FunnelStore } from '#core/funnel-store';
 import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLanguage, text, topicLabel, type PageLanguage, type TextKey } from './pages';
 
 /** First click per (mail, link): the funnel's click count (adapters/click-store.ts and its twin). */
+/** The stats item unsubscribes through a campaign's link are counted on (its rollup feeds the report). */
+export const unsubscribesOf = (campaignId: string): string => `${campaignId}:unsubscribes`;
+
 export interface ClickRecorder {
   /** True only for the first click of this recipient on this link of this occurrence. */
   recordClick(click: { occurrenceId: string; customerId: string; campaignId: string; link: number; atMs: number }): Promise<boolean>;
@@ -39,8 +44,11 @@ export interface OwnEventPublisher {
 
 export interface TrackDeps {
   customers: Pick<CustomerStore, 'getProfile' | 'applyAtomically' | 'appendEvents'>;
-  campaigns: Pick<DeliveryStore, 'getCampaign'>;
+  /** Campaigns for click links; `addStats` counts unsubscribes per campaign (the report's funnel). */
+  campaigns: Pick<DeliveryStore, 'getCampaign'> & Partial<Pick<DeliveryStore, 'addStats'>>;
   clicks: ClickRecorder;
+  /** Funnel counters and each customer's last click (core/attribution.ts); absent: not kept. */
+  funnels?: Pick<FunnelStore, 'putRecentClick' | 'markClicker' | 'addCounts'>;
   /** The keys in force; called per request so a rotated key (Secrets Manager) is seen. */
   keys: () => SigningKeyRing | Promise<SigningKeyRing>;
   clock: Clock;
@@ -137,7 +145,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
   };
 
   /** Applies a customer's change once per causeId; returns the profile after it (or undefined: erased). */
-  const applyChange = async (customerId: string, causeId: string, change: PreferenceChange, source: string): Promise<Profile | undefined> => {
+  const applyChange = async (customerId: string, causeId: string, change: PreferenceChange, source: string, onApplied?: () => Promise<void>): Promise<Profile | undefined> => {
     const at = clock.now();
     const outcome = await deps.customers.applyAtomically(customerId, causeId, (current) =>
       current && !current.placeholder ? changePreferences(current, change, at, source, causeId) : undefined,
@@ -146,6 +154,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     // write, its history and bus events would otherwise be lost (history writes are idempotent;
     // the bus is at-least-once, consumers dedupe by the event id).
     if (outcome.status === 'applied' || outcome.status === 'duplicate') await emit(customerId, outcome.ownEvents);
+    if (outcome.status === 'applied') await onApplied?.();
     return outcome.profile;
   };
 
@@ -180,7 +189,10 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     }
     const { customerId, topic } = v.payload;
     const change: PreferenceChange = topic ? { kind: 'topicOff', topic } : { kind: 'all' };
-    const profile = await applyChange(customerId, `unsubscribe:${tokenId(v.token)}`, change, 'one-click');
+    // Counted once per token (a repeated POST is a duplicate), for the campaign the link names.
+    const { campaignId } = v.payload;
+    const countOptOut = campaignId && deps.campaigns.addStats ? () => deps.campaigns.addStats!(unsubscribesOf(campaignId), { optedOut: 1 }) : undefined;
+    const profile = await applyChange(customerId, `unsubscribe:${tokenId(v.token)}`, change, 'one-click', countOptOut);
     if (!profile || profile.placeholder) return neutral(c);
     const lang = langOf(profile);
     const done = topic ? text(lang, 'unsubscribedTopic', { topic: topicLabel(topic) }) : text(lang, 'unsubscribedAll');
@@ -310,7 +322,7 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
   app.get('/c/:token', async (c) => {
     const v = await verify(c, 'click');
     if (!v.ok) return refuse(c, v);
-    const { campaignId, occurrenceId, customerId, link, locale } = v.payload;
+    const { campaignId, occurrenceId, customerId, link, locale, variant } = v.payload;
     const notFound = () => short(c, 404, browserLang(c), 'notFoundTitle', 'notFound');
     if (!campaignId || !occurrenceId || link === undefined) return notFound();
     const published = await campaignOf(campaignId);
@@ -322,6 +334,12 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     if (c.req.method !== 'HEAD') {
       const first = await deps.clicks.recordClick({ occurrenceId, customerId, campaignId, link, atMs: clock.now().getTime() });
       if (first) log?.info('first click', { campaignId, occurrenceId, customerId, link });
+      // The funnel's last click and unique clicker; a failed counter never breaks the redirect.
+      if (deps.funnels) {
+        await recordCampaignClick(deps.funnels, { customerId, campaignId, occurrenceId, arm: variant, atMs: clock.now().getTime() }).catch((error: unknown) =>
+          log?.error('funnel click not recorded', { campaignId, occurrenceId, customerId, error: (error as Error).message }),
+        );
+      }
     }
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');

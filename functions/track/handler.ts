@@ -8,6 +8,7 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
+import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { createEventBusPublisher } from '#adapters/event-bus';
 import type { SigningKeyRing } from '#core/tokens';
 import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
@@ -35,6 +36,7 @@ export const createTrackHandler = (config: TrackEnv, keys: () => SigningKeyRing 
     customers: createDynamoStore({ client, tableName: config.TABLE_NAME }),
     campaigns: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
     clicks: createDynamoClickStore({ client, tableName: config.TABLE_NAME }),
+    funnels: createDynamoFunnelStore({ client, tableName: config.TABLE_NAME }),
     ...(config.EVENT_BUS_NAME ? { events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }) } : {}),
     keys,
     clock: { now: () => new Date() },

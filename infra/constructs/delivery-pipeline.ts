@@ -31,6 +31,11 @@ export interface ShopInfo {
   readonly imprint: string;
   readonly address: string;
   readonly email?: string;
+  /**
+   * Attribution (core/attribution.ts): days after a click, or an A/B mail, that an order counts for it.
+   * @default - 5 days
+   */
+  readonly attribution?: { readonly windowDays: number };
 }
 
 export interface DeliveryPipelineProps {

@@ -39,6 +39,9 @@ import { QueueWorker } from './queue-worker';
 import { StammkundeFunction } from './stammkunde-function';
 import { StammkundeTable } from './stammkunde-table';
 import { DeadLetterQueue } from './work-queue';
+import { RetentionReport } from './retention-report';
+import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
+import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
 
 export type { ShopInfo };
 
@@ -106,6 +109,13 @@ export interface StammkundeProps {
    * @default - 500 mails, 4% bounces, 0.08% complaints, 24 h window, 24 h cool-down, 100 test recipients
    */
   readonly breaker?: Partial<BreakerConfig>;
+  /**
+   * The retention report (weekly, to S3): the zone of its months, which ingest keeps the month
+   * counters in, the activity window W in days, its language, and an optional marketer address
+   * for a summary mail with a link.
+   * @default - Europe/Berlin, 365 days, German, no mail
+   */
+  readonly report?: { readonly timeZone?: string; readonly activeDays?: number; readonly language?: 'de' | 'en'; readonly mailTo?: string };
 }
 
 /** Converts a shared route pattern into the CDK's event pattern shape. */
@@ -154,6 +164,8 @@ export class Stammkunde extends Construct {
   public readonly breakerAlarm: cloudwatch.Alarm;
   /** Raised when a coupon pool runs out of codes (EMF metric of the send function). */
   public readonly couponPoolAlarm: cloudwatch.Alarm;
+  /** The weekly retention report: function, schedule and its private bucket. */
+  public readonly report: RetentionReport;
 
   constructor(scope: Construct, id: string, props: StammkundeProps) {
     super(scope, id);
@@ -174,13 +186,19 @@ export class Stammkunde extends Construct {
       folder: 'ingest',
       description: 'Applies shop events to customer profiles, points and tiers, once per event id',
       timeout: Duration.seconds(30),
-      environment: { TABLE_NAME: this.table.tableName, EVENT_BUS_NAME: this.shopBus.eventBusName },
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        EVENT_BUS_NAME: this.shopBus.eventBusName,
+        // The attribution window from the shop's settings (core/attribution.ts; unset: 5 days).
+        ...(props.shopInfo.attribution ? { ATTRIBUTION_DAYS: String(props.shopInfo.attribution.windowDays) } : {}),
+      },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional
     // PutItem (profile, markers) to apply once, PutItem (history, due deliveries), UpdateItem
     // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
-    // container); GetItem also for the erasure salt and records (core/gdpr.ts). No Scan, no
-    // index access.
+    // container); GetItem also for the erasure salt and records (core/gdpr.ts); attribution
+    // (core/attribution.ts): GetItem (last click), Query (A/B memberships), conditional PutItem
+    // (one attribution per order) and UpdateItem (counters, refunds). No Scan, no index access.
     this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
     // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
     this.shopBus.grantPutEventsTo(this.ingest.fn);
@@ -339,6 +357,21 @@ export class Stammkunde extends Construct {
     });
     this.gdpr.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(gdprDeadLetters.queue), retryAttempts: 2 });
 
+    // The retention report: ingest keeps month counters in its zone and window; a weekly
+    // schedule stores the report in a private bucket (infra/constructs/retention-report.ts).
+    const reportTimeZone = props.report?.timeZone ?? DEFAULT_SHOP_DELIVERY.timeZone;
+    const reportActiveDays = props.report?.activeDays ?? DEFAULT_ACTIVE_DAYS;
+    this.ingest.fn.addEnvironment('REPORT_TIME_ZONE', reportTimeZone);
+    this.ingest.fn.addEnvironment('REPORT_ACTIVE_DAYS', String(reportActiveDays));
+    this.report = new RetentionReport(this, 'Report', {
+      table: this.table,
+      timeZone: reportTimeZone,
+      activeDays: reportActiveDays,
+      removalPolicy: removal,
+      ...(props.report?.language ? { language: props.report.language } : {}),
+      ...(props.report?.mailTo ? { mailTo: props.report.mailTo, mail: this.mail, senderAddress: props.sender } : {}),
+    });
+
     // The breaker's limits go to the three functions that read them (checked here, at synth).
     const breakerConfig = props.breaker ? JSON.stringify(checkBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, ...props.breaker })) : undefined;
     if (breakerConfig) for (const fn of [this.feedback, this.delivery.send.fn, this.delivery.tick]) fn.addEnvironment('BREAKER_CONFIG', breakerConfig);
@@ -392,6 +425,7 @@ export class Stammkunde extends Construct {
     new CfnOutput(this, 'ConfigurationSetName', { value: this.mail.configurationSet.configurationSetName });
     new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName, description: 'GDPR exports (private; the gdpr function answers a 15-minute link per export)' });
     new CfnOutput(this, 'GdprFunctionName', { value: this.gdpr.functionName, description: 'Invoke with {"action":"export"|"erase","customerId":"..."} (grantGdpr)' });
+    new CfnOutput(this, 'ReportBucketName', { value: this.report.bucket.bucketName, description: 'Weekly retention reports: reports/<last day>/report.{json,html} (private)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Every Stammkunde alarm notifies this topic (subscribe, or set stammkunde:alarmEmail)' });
     // The customer endpoint's outputs sit here, not in its construct, so their ids stay readable.
     new CfnOutput(this, 'CustomerEndpointUrl', { value: this.customerEndpoint.url, description: 'Set stammkunde:publicBaseUrl to this origin so mail links reach the customer endpoint' });

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import type { Construct } from 'constructs';
 import { ShopInfo } from '#core/render';
+import { isIanaTimeZone } from '#core/events';
 
 /** Context keys the app reads, all under the `stammkunde:` prefix. */
 export const CONTEXT_KEYS = {
@@ -17,6 +18,9 @@ export const CONTEXT_KEYS = {
   linkDomain: 'stammkunde:linkDomain',
   linkCertificateArn: 'stammkunde:linkCertificateArn',
   alarmEmail: 'stammkunde:alarmEmail',
+  reportTimeZone: 'stammkunde:reportTimeZone',
+  reportActiveDays: 'stammkunde:reportActiveDays',
+  reportMailTo: 'stammkunde:reportMailTo',
 } as const;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -52,6 +56,11 @@ export const StackConfig = z.object({
   linkCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'must be an ACM certificate ARN in us-east-1').optional(),
   /** An address that gets every alarm (SNS e-mail subscription). */
   alarmEmail: z.email().optional(),
+  /** The retention report's zone (months) and activity window W in days; ingest keeps its counters for them. */
+  reportTimeZone: z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').optional(),
+  reportActiveDays: numberish.pipe(z.number().int().min(1).max(3660)).optional(),
+  /** A marketer's address for the weekly report's summary mail. */
+  reportMailTo: z.email().optional(),
 }).superRefine((c, ctx) => {
   if ((c.linkDomain === undefined) !== (c.linkCertificateArn === undefined)) {
     ctx.addIssue({ code: 'custom', path: [c.linkDomain === undefined ? 'linkDomain' : 'linkCertificateArn'], message: 'linkDomain and linkCertificateArn go together' });

@@ -57,6 +57,13 @@ export interface StammkundeStackProps extends StackProps {
    * @default - 500 mails, 4% bounces, 0.08% complaints, 24 h cool-down, 100 test recipients
    */
   readonly breaker?: Partial<BreakerConfig>;
+  /**
+   * The retention report's zone, activity window W (days) and summary mail address.
+   * @default - Europe/Berlin, 365 days, no mail
+   */
+  readonly reportTimeZone?: string;
+  readonly reportActiveDays?: number;
+  readonly reportMailTo?: string;
 }
 
 export class StammkundeStack extends Stack {
@@ -78,6 +85,9 @@ export class StammkundeStack extends Stack {
       ...(props.linkDomain && props.linkCertificateArn ? { linkDomain: props.linkDomain, linkCertificateArn: props.linkCertificateArn } : {}),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.breaker ? { breaker: props.breaker } : {}),
+      ...(props.reportTimeZone || props.reportActiveDays || props.reportMailTo
+        ? { report: { ...(props.reportTimeZone ? { timeZone: props.reportTimeZone } : {}), ...(props.reportActiveDays ? { activeDays: props.reportActiveDays } : {}), ...(props.reportMailTo ? { mailTo: props.reportMailTo } : {}) } }
+        : {}),
     });
   }
 }

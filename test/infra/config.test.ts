@@ -29,6 +29,15 @@ describe('infra: stack configuration from context', () => {
     expect(config).toMatchObject({ maxSendRate: 14, protectData: false, replyToAddress: 'help@shop.example' });
   });
 
+  it('reads the retention report\'s zone, window and marketer address', () => {
+    const config = readStackConfig(new App({ context: { ...valid, [CONTEXT_KEYS.reportTimeZone]: 'Europe/Vienna', [CONTEXT_KEYS.reportActiveDays]: '180', [CONTEXT_KEYS.reportMailTo]: 'marketing@shop.example' } }));
+    expect(config).toMatchObject({ reportTimeZone: 'Europe/Vienna', reportActiveDays: 180, reportMailTo: 'marketing@shop.example' });
+  });
+
+  it('rejects a report zone that is not an IANA zone, naming its context key', () => {
+    expect(() => readStackConfig(new App({ context: { ...valid, [CONTEXT_KEYS.reportTimeZone]: 'Berlin' } }))).toThrow(/context "stammkunde:reportTimeZone" "Berlin": must be an IANA time zone/);
+  });
+
   it('rejects a missing sender address naming its context key', () => {
     const { [CONTEXT_KEYS.senderAddress]: _omitted, ...rest } = valid;
     expect(() => readStackConfig(new App({ context: rest }))).toThrow(/context "stammkunde:senderAddress"/);

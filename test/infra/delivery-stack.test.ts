@@ -293,6 +293,6 @@ describe('infra: delivery configuration', () => {
   it('runs every function on Node 24 and arm64', () => {
     const fns = Object.values(s.template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[] } }[];
     expect(fns.map((fn) => [fn.Properties.Runtime, fn.Properties.Architectures])).toEqual(fns.map(() => ['nodejs24.x', ['arm64']]));
-    expect(fns.length).toBe(7); // ingest, tick, audience, send, feedback, track, gdpr
+    expect(fns.length).toBe(8); // ingest, tick, audience, send, feedback, track, gdpr, report
   });
 });

@@ -49,7 +49,7 @@ describe('infra: cdk-nag AwsSolutions', () => {
     expect(Annotations.fromStack(s.stack).findError('*', Match.anyValue())).toEqual([]);
   });
 
-  it('acknowledges only the IAM5 findings IAM cannot narrow (schedule invoke, GetAccount for audience, send and tick, the export prefix), the two service DLQs, the token secret rotation and the export access-log bucket\'s own logging', () => {
+  it('acknowledges only the IAM5 findings IAM cannot narrow (schedule invoke, GetAccount for audience, send and tick, the export prefix), the two service DLQs, the token secret rotation, the export and report access-log buckets\' own logging and the report\'s prefix and schedule', () => {
     expect(acknowledgements(s.stack).map((ack) => `${ack.path} ${ack.id.replace(/^annotation::/i, '')}`).sort()).toEqual([
       // ses:GetAccount: audience reads the rate for its back-pressure when none is configured.
       'Stammkunde/Default/Delivery/Audience/Worker/Role AwsSolutions-IAM5[Resource::*]',
@@ -63,6 +63,11 @@ describe('infra: cdk-nag AwsSolutions', () => {
       // exports/<customerId>/<requestId>.json: objects named per request, unknown at deploy time.
       expect.stringMatching(/^Stammkunde\/Default\/Gdpr\/Role AwsSolutions-IAM5\[Resource::<ExportsBucket[0-9A-F]{8}\.Arn>\/exports\/\*\]$/),
       'Stammkunde/Default/GdprDeadLetters/Queue AwsSolutions-SQS3',
+      // The report bucket's access-log bucket, the report's Scheduler DLQ and invoke grant, the reports/ prefix.
+      'Stammkunde/Default/Report/AccessLogs AwsSolutions-S1',
+      'Stammkunde/Default/Report/DeadLetters/Queue AwsSolutions-SQS3',
+      expect.stringMatching(/^Stammkunde\/Default\/Report\/Function\/Role AwsSolutions-IAM5\[Resource::<ReportBucket[0-9A-F]{8}\.Arn>\/reports\/\*\]$/),
+      expect.stringMatching(/^Stammkunde\/Default\/Report\/ScheduleRole AwsSolutions-IAM5\[Resource::<ReportFunction[0-9A-F]{8}\.Arn>:\*\]$/),
     ]);
   });
 

@@ -31,7 +31,7 @@ describe('infra: the Stammkunde construct', () => {
 
   it('outputs the bus name and ARN, the table and the send queue', () => {
     const { template } = synthStack();
-    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual(['AlarmTopicArn', 'ConfigurationSetName', 'CustomerEndpointFunctionUrl', 'CustomerEndpointUrl', 'ExportBucketName', 'GdprFunctionName', 'SendQueueUrl', 'ShopEventBusArn', 'ShopEventBusName', 'TableName']);
+    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual(['AlarmTopicArn', 'ConfigurationSetName', 'CustomerEndpointFunctionUrl', 'CustomerEndpointUrl', 'ExportBucketName', 'GdprFunctionName', 'ReportBucketName', 'SendQueueUrl', 'ShopEventBusArn', 'ShopEventBusName', 'TableName']);
     template.hasOutput('ShopEventBusArn', { Value: { 'Fn::GetAtt': ['ShopBusA088BF71', 'Arn'] } });
   });
 

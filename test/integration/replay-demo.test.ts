@@ -81,6 +81,19 @@ describe('demo', () => {
     expect(index).not.toContain(outbox[0]!.to);
   });
 
+  it('runs the spring A/B test: its variants are mailed, its holdout is not, and the report shows both with the lift', async () => {
+    const mails = outbox.filter((l) => l.campaignId === 'spring-roast-ab');
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { campaigns: { campaignId: string; variants?: { variantId: string; holdout: boolean; assigned: number; sent: number; lift?: { method: string } }[] }[] };
+    const variants = report.campaigns.find((c) => c.campaignId === 'spring-roast-ab')!.variants!;
+    expect(variants.map((v) => v.variantId)).toEqual(['news', 'story', 'holdout']);
+    expect(variants[0]!.sent + variants[1]!.sent).toBe(mails.length);
+    const holdout = variants[2]!;
+    expect(holdout.sent).toBe(0);
+    expect(holdout.assigned).toBeGreaterThan(0);
+    expect(result.report).toMatch(new RegExp(`spring-roast-ab\\s+newsletter\\s+1\\s+\\d+\\s+${mails.length}\\s+\\d+\\s+\\d+\\s+\\d+\\s+${holdout.assigned}`));
+    expect(variants[0]!.lift?.method).toBe('newcombe-hybrid-score');
+  });
+
   it('stores each mail compressed in a chunk the viewer loads by number', async () => {
     const chunks = (await readdir(join(dir, 'mails'))).sort();
     expect(chunks).toHaveLength(Math.ceil(outbox.length / MAILS_PER_CHUNK));

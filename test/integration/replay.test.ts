@@ -100,7 +100,7 @@ describe('replay: campaigns', () => {
     const result = await replay();
     expect(result.skipped.map((s) => `${s.campaignId}:${s.kind}`)).toEqual(['referral-friends:referral']);
     expect(result.skipped.every((s) => s.reason.includes('not built'))).toBe(true);
-    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days', 'winback-discount']);
+    expect(result.campaigns.map((c) => c.campaignId)).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days', 'winback-discount']);
   });
 
   it('counts occurrences, recipients and sent mails per campaign', async () => {

@@ -93,6 +93,7 @@ import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { BreakerGate } from '#core/delivery/breaker';
 import type { CouponSending } from '#core/delivery/coupon-step';
+import type { FunnelStore } from '#core/funnel-store';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -111,6 +112,8 @@ export interface PipelineOptions {
   breakerReleases?: () => Promise<boolean>;
   /** Coupon issuance for campaigns with a coupon. */
   coupons?: CouponSending;
+  /** Funnel counters and A/B memberships (core/delivery/experiment.ts). */
+  funnels?: FunnelStore;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -130,6 +133,7 @@ export const createPipeline = async (options: PipelineOptions) => {
     ...(options.account ? { account: options.account } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
     ...(options.coupons ? { coupons: options.coupons } : {}),
+    ...(options.funnels ? { funnels: options.funnels } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),

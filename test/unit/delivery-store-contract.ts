@@ -58,6 +58,14 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect((await store.getOccurrence('news:2026-12-01T08:00Z'))?.stats).toEqual({ sent: 6, capped: 1 });
     });
 
+    it('adds every occurrence\'s stats to the campaign\'s rollup too (triggered occurrences included)', async () => {
+      const store = await createStore();
+      await store.addStats('news:2026-12-01T08:00Z', { sent: 2 });
+      await Promise.all([store.addStats('news:c7:order-1', { sent: 1, failed: 1 }), store.addStats('other:2026-12-01T08:00Z', { sent: 9 })]);
+      expect(await store.campaignStats('news')).toEqual({ sent: 3, failed: 1 });
+      expect(await store.campaignStats('unknown')).toEqual({});
+    });
+
     it('pauses once, keeps a person pause from being taken over by the account, and resumes', async () => {
       const store = await createStore();
       await store.createOccurrence(occurrence('news:2026-12-01T08:00Z', { state: 'running' }));
@@ -92,6 +100,13 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect(await store.claim(key('c2'), 'b', T + 5000, 1000, 'sending')).toMatchObject({ claimed: false, existing: { state: 'sending', owner: 'a' } });
       await store.transition(key('c2'), { states: ['sending'], owner: 'a' }, { state: 'sent', messageId: 'm-1', atMs: T + 10 });
       expect(await store.claim(key('c2'), 'b', T + 5000, 1000, 'sending')).toMatchObject({ claimed: false, existing: { state: 'sent' } });
+    });
+
+    it('records a held-out recipient in one write as the final state holdout, never claimed again', async () => {
+      const store = await createStore();
+      expect(await store.claim(key('c7'), 'a', T, 0, 'holdout')).toMatchObject({ claimed: true, entry: { state: 'holdout' } });
+      expect(await store.claim(key('c7'), 'b', T + 60_000, 0, 'holdout')).toMatchObject({ claimed: false, existing: { state: 'holdout', owner: 'a' } });
+      expect(await store.claim(key('c7'), 'b', T + 60_000, 1000, 'sending')).toMatchObject({ claimed: false, existing: { state: 'holdout' } });
     });
 
     it('transitions only when state, owner and lease conditions all hold, and writes the patch', async () => {

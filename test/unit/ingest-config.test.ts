@@ -4,7 +4,7 @@ import { defaultLoyaltyConfig } from '#core/loyalty';
 
 describe('ingest: config', () => {
   it('reads the table name and falls back to the default loyalty config', () => {
-    expect(readIngestConfig({ TABLE_NAME: 'stammkunde' })).toEqual({ tableName: 'stammkunde', loyalty: defaultLoyaltyConfig });
+    expect(readIngestConfig({ TABLE_NAME: 'stammkunde' })).toEqual({ tableName: 'stammkunde', loyalty: defaultLoyaltyConfig, reportTimeZone: 'Europe/Berlin', reportActiveDays: 365 });
   });
 
   it('reads a local endpoint and a loyalty config given as JSON', () => {

@@ -174,3 +174,27 @@ describe('preview: shipped example campaigns', () => {
     }
   });
 });
+
+describe('preview: A/B variants', () => {
+  const spring = 'campaigns/spring-roast-ab.json';
+
+  it('renders the variant asked for, with its own subject and content', async () => {
+    const story = await previewCampaign(spring, { customer: customer('anna-mueller'), at, variant: 'story', format: 'json' });
+    expect(story.arm).toBe('story');
+    expect(story.subject).toBe('Anna, eine Farm am Mount Kenya');
+    expect(story.text).toContain('Mount Kenya');
+    const news = await previewCampaign(spring, { customer: customer('anna-mueller'), at, variant: 'news' });
+    expect(news.subject).toBe('Die Frühlingsröstung ist da');
+  });
+
+  it('renders the customer\'s own arm by default', async () => {
+    const result = await previewCampaign(spring, { customer: customer('anna-mueller'), at });
+    expect(['news', 'story', 'holdout']).toContain(result.arm);
+    const again = await previewCampaign(spring, { customer: customer('anna-mueller'), at });
+    expect(again.arm).toBe(result.arm);
+  });
+
+  it('rejects a variant the campaign does not have, naming the ones it has', async () => {
+    await expect(previewCampaign(spring, { customer: customer('anna-mueller'), at, variant: 'long' })).rejects.toThrow('--variant: "long" is not a variant of spring-roast-ab (have: news, story)');
+  });
+});

@@ -75,6 +75,13 @@ describe('track: one-click unsubscribe', () => {
     expect((await t.profile()).topics.newsletter).toBe(false);
   });
 
+  it('counts one unsubscribe for the campaign the link names, however often the link is posted', async () => {
+    const url = `/u/${token({ purpose: 'unsubscribe', campaignId: 'newsletter-monthly' })}`;
+    await t.app.request(url, { method: 'POST', body: oneClick() });
+    await t.app.request(url, { method: 'POST', body: oneClick() });
+    expect(await t.campaigns.campaignStats('newsletter-monthly')).toEqual({ optedOut: 1 });
+  });
+
   it('accepts the one-click POST as multipart/form-data', async () => {
     const form = new FormData();
     form.set('List-Unsubscribe', 'One-Click');

@@ -27,6 +27,11 @@ import { formatReplaySummary, runReplay, type OutboxLine } from '#local/replay';
 import type { Backend } from '#local/runtime';
 import { SimClock } from '#local/sim-clock';
 import { createIngestHandler } from '../../ingest/handler';
+import { DateTime } from 'luxon';
+import type { Report } from '#core/report';
+import { runtimeReport } from '#local/report';
+import { funnelTable, kpiCards, REPORT_STYLE, reportHtml } from '../../report/html';
+import { reportTable } from '../../report/table';
 
 export interface IngestDemoOptions {
   customers?: number;
@@ -214,24 +219,38 @@ export interface DemoResult {
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** The index page: one row per mail (time, campaign, customer, subject) linking to its HTML. */
-export const demoIndexHtml = (title: string, lines: readonly OutboxLine[]): string => {
+/** A mail's send time in the recipient's zone ("2026-03-01 09:00 CET"), the zone its schedule followed. */
+const localSendTime = (at: string, zone: string | undefined): string => {
+  const local = DateTime.fromISO(at, { zone: zone ?? 'UTC' });
+  return (local.isValid ? local : DateTime.fromISO(at, { zone: 'UTC' })).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+};
+
+/**
+ * The dashboard (index.html): the last month's KPI cards with a link to the full report, the
+ * campaigns with their funnel counts, then one row per mail (local send time, campaign,
+ * customer, subject) linking to its HTML. Without a report only the mail list is shown.
+ */
+export const demoIndexHtml = (title: string, lines: readonly OutboxLine[], dashboard?: { report: Report; zones: ReadonlyMap<string, string> }): string => {
   const rows = lines
     .map(
       (l, i) =>
-        `<tr><td>${escapeHtml(l.at.slice(0, 16).replace('T', ' '))}</td><td>${escapeHtml(l.campaignId)}</td><td>${escapeHtml(l.customerId)}</td>` +
+        `<tr><td title="${escapeHtml(`${l.at.slice(0, 16).replace('T', ' ')} UTC`)}">${escapeHtml(localSendTime(l.at, dashboard?.zones.get(l.customerId)))}</td><td>${escapeHtml(l.campaignId)}</td><td>${escapeHtml(l.customerId)}</td>` +
         `<td><a href="view.html?n=${i + 1}">${escapeHtml(l.subject)}</a></td></tr>`,
     )
     .join('\n');
+  const summary = dashboard
+    ? `${kpiCards(dashboard.report.months, 'en')}<p><a href="report.html">The full report: trends, funnels and revenue by campaign</a></p>` +
+      `<h2>Campaigns</h2>${funnelTable(dashboard.report.campaigns, 'en')}<h2>Mails</h2>`
+    : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>
-</head><body>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>${REPORT_STYLE}</style>
+</head><body><main>
 <h1>${escapeHtml(title)}</h1>
-<p>${lines.length} mails. Each link opens the mail as the recipient sees it; out/demo/outbox.jsonl has headers and text.</p>
-<table><thead><tr><th>sent (UTC)</th><th>campaign</th><th>customer</th><th>subject</th></tr></thead><tbody>
+${summary}<p>${lines.length} mails. Each link opens the mail as the recipient sees it; out/demo/outbox.jsonl has headers and text.</p>
+<div class="scroll"><table><thead><tr><th>sent (recipient's local time)</th><th>campaign</th><th>customer</th><th>subject</th></tr></thead><tbody>
 ${rows}
-</tbody></table></body></html>
+</tbody></table></div></main></body></html>
 `;
 };
 
@@ -278,6 +297,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
   await writeFile(eventsFile, toJsonLines(shop.events));
 
   let profiles: Profile[] = [];
+  let report: Report | undefined;
   const result = await runReplay({
     campaigns: options.campaignsDir ?? 'campaigns',
     events: eventsFile,
@@ -288,13 +308,20 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
     ...(options.progress ? { progress: options.progress } : {}),
     inspect: async (runtime) => {
       profiles = await readAllProfiles(runtime.customers);
+      report = await runtimeReport(runtime, { from: new Date(shop.from), to: new Date(shop.to) });
     },
   });
   if (!result.ok) throw new Error(`the example campaigns are invalid:\n${result.problems.join('\n')}`);
 
   await writeFile(join(outDir, 'outbox.jsonl'), result.outboxText);
   const title = `Stammkunde demo: ${result.outbox.length} mails to ${shop.summary.customers} customers, ${shop.from.slice(0, 10)} to ${shop.to.slice(0, 10)}`;
-  await writeFile(join(outDir, 'index.html'), demoIndexHtml(title, result.outbox));
+  const zones = new Map(profiles.map((p) => [p.customerId, p.timeZone]));
+  await writeFile(join(outDir, 'index.html'), demoIndexHtml(title, result.outbox, report ? { report, zones } : undefined));
+  if (report) {
+    await writeFile(join(outDir, 'report.html'), reportHtml(report, { lang: 'de', shopName: 'Demo-Shop' }));
+    await writeFile(join(outDir, 'report.en.html'), reportHtml(report, { lang: 'en', shopName: 'demo shop' }));
+    await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  }
   await writeFile(join(outDir, 'view.html'), VIEW_HTML);
   for (let i = 0; i < result.html.length; i += MAILS_PER_CHUNK) {
     await writeFile(join(outDir, 'mails', `${i / MAILS_PER_CHUNK}.js`), mailChunkScript(i / MAILS_PER_CHUNK, result.html.slice(i, i + MAILS_PER_CHUNK)));
@@ -314,8 +341,9 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
   lines.push(`Repeat-purchase rate: ${percent(buyers ? repeatBuyers / buyers : 0)} (${repeatBuyers} of ${buyers} buyers ordered more than once)`);
   lines.push('');
   lines.push(formatReplaySummary(result));
+  if (report) lines.push('', reportTable(report).trimEnd());
   lines.push('');
-  lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')} and ${join(outDir, 'index.html')} (open it in a browser to read the ${result.html.length} mails)`);
+  lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')}, ${join(outDir, 'report.html')} and ${join(outDir, 'index.html')} (open it in a browser: the KPIs, the campaigns and the ${result.html.length} mails)`);
   const seconds = (performance.now() - started) / 1000;
   lines.push(`demo finished in ${seconds.toFixed(1)} s`);
   return { report: lines.join('\n'), outDir, mails: result.outbox.length, seconds };

@@ -13,6 +13,7 @@ import { register as importCustomers } from '#cli/commands/import';
 import { register as status } from '#cli/commands/status';
 import { register as gdpr } from '#cli/commands/gdpr';
 import { register as coupons } from '#cli/commands/coupons';
+import { register as report } from '#cli/commands/report';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -27,6 +28,7 @@ export const commands: RegisterCommand[] = [
   campaigns,
   pauseResumeArchive,
   status,
+  report,
   gdpr,
   importCustomers,
   coupons,

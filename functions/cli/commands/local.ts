@@ -253,6 +253,7 @@ export const register = (program: Command): void => {
       console.log(`  mail links:    ${local.url}/u|p|confirm|c/<token> (unsubscribe, preferences, double opt-in, clicks)`);
       console.log(`  profiles:      GET  ${local.url}/profiles/<customerId>`);
       console.log(`  sent mails:    ${local.sesUrl}/  (aws-ses-v2-local web UI)`);
+      if (local.runtime.aws) console.log(`  report:        npx stammkunde report --table ${local.runtime.aws.tableName} --endpoint ${local.runtime.aws.dynamoEndpoint} --from <YYYY-MM> --to <YYYY-MM>`);
       console.log(`  campaigns:     ${local.published.join(', ') || 'none'} published; ticks every minute`);
       for (const s of local.skipped) console.log(`  skipped ${s.campaignId} (${s.kind}): ${s.reason}`);
       await new Promise<void>((resolve) => {

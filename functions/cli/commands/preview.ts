@@ -20,6 +20,7 @@ import { couponSpecOf } from '#core/delivery/coupon-step';
 
 /** What preview shows for an issued code: `<prefix>-PREVIEW`, never a code the engine could issue (it has O and I). */
 export const previewCouponCode = (prefix: string): string => (prefix ? `${prefix}-PREVIEW` : 'PREVIEW');
+import { NO_VARIANT_ARM, assignArm, variantOf, variantOverrides, variantTemplate } from '#core/experiments';
 
 /** The customer file: a CustomerRegistered detail plus optional profile aggregates. */
 export const PreviewCustomer = CustomerRegistered.extend({
@@ -39,6 +40,8 @@ export interface PreviewOptions {
   linksBase?: string;
   /** Reward catalog file (default: rewards/<id>.json beside the campaign, then <id>.json). */
   rewards?: string;
+  /** The A/B variant to render (default: the customer's own arm, core/experiments.ts). */
+  variant?: string;
 }
 
 export interface PreviewResult extends RenderedMail {
@@ -46,6 +49,8 @@ export interface PreviewResult extends RenderedMail {
   campaignId: string;
   customerId: string;
   locale: string;
+  /** The A/B arm rendered: a variant id, "holdout" (no mail is sent; the campaign's own content is shown) or "-". */
+  arm: string;
 }
 
 /** Signs preview links only; the deployed key never leaves the account. */
@@ -120,9 +125,16 @@ export const previewCampaign = async (campaignFile: string, options: PreviewOpti
 
   const templateOptions = options.templates === undefined ? {} : { templatesDir: options.templates };
   const locale = pickContentLocale(Object.keys(campaign.template.content), campaign.template.defaultLocale, customer.locale);
+  // A/B test: the customer's own arm (or --variant); a variant with overrides compiles its template.
+  if (options.variant !== undefined && !variantOf(campaign, options.variant)) {
+    throw new Error(`--variant: "${options.variant}" is not a variant of ${campaign.id} (have: ${(campaign.variants ?? []).map((v) => v.id).join(', ') || 'none'})`);
+  }
+  const arm = options.variant ?? assignArm(campaign, customer.customerId);
+  const variant = variantOf(campaign, arm);
+  const source = variant && variantOverrides(variant) ? { id: campaign.id, template: variantTemplate(campaign.template, variant) } : campaign;
   let compiled;
   try {
-    compiled = await compileTemplate(campaign, locale, templateOptions);
+    compiled = await compileTemplate(source, locale, templateOptions);
   } catch (error) {
     // One line per problem, each prefixed with the campaign file.
     throw new Error(((error as Error).message || String(error)).split('\n').map((line) => `${campaignFile}: ${line}`).join('\n'));
@@ -159,7 +171,7 @@ export const previewCampaign = async (campaignFile: string, options: PreviewOpti
     headers['List-Unsubscribe'] = `<${links.unsubscribe}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
-  return { ...mail, headers, campaignId: campaign.id, customerId: customer.customerId, locale };
+  return { ...mail, headers, campaignId: campaign.id, customerId: customer.customerId, locale, arm };
 };
 
 export const register = (program: Command): void => {
@@ -173,13 +185,14 @@ export const register = (program: Command): void => {
     .option('--templates <dir>', 'templates folder (default: the repository templates/)')
     .option('--links-base <url>', 'base URL of unsubscribe/preference links', DEFAULT_LINKS_BASE)
     .option('--rewards <file>', 'reward catalog for referral campaigns (default: rewards/<id>.json beside the campaign)')
+    .option('--variant <id>', "A/B variant to render (default: the customer's own; the holdout sees the campaign's content)")
     .action(async (campaignFile: string, options: PreviewOptions) => {
       const format = options.format ?? 'html';
       if (!['html', 'text', 'json'].includes(format)) throw new Error(`--format: must be html, text or json, not "${format}"`);
       const result = await previewCampaign(campaignFile, options);
       const output =
         format === 'json'
-          ? JSON.stringify({ subject: result.subject, preheader: result.preheader, headers: result.headers, locale: result.locale, html: result.html, text: result.text }, null, 2)
+          ? JSON.stringify({ subject: result.subject, preheader: result.preheader, headers: result.headers, locale: result.locale, ...(result.arm !== NO_VARIANT_ARM ? { arm: result.arm } : {}), html: result.html, text: result.text }, null, 2)
           : format === 'text'
             ? `Subject: ${result.subject}\nPreheader: ${result.preheader}\n\n${result.text}`
             : result.html;

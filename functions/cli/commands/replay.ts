@@ -7,6 +7,10 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { Backend } from '#local/runtime';
 import { formatReplaySummary, runReplay } from '#local/replay';
+import { runtimeReport } from '#local/report';
+import type { Report } from '#core/report';
+import { formatReport, reportFormatOf } from '#cli/commands/report';
+import { REPORT_LANGUAGES, type ReportLanguage } from '../../report/text';
 
 /** A date ("2026-01-01", taken as UTC midnight) or an ISO instant. */
 export const parseInstant = (name: string) => (value: string): Date => {
@@ -30,6 +34,8 @@ interface ReplayFlags {
   backend: Backend;
   templates: string;
   confirmConsent: boolean;
+  report?: string;
+  reportLang: ReportLanguage;
 }
 
 export const register = (program: Command): void => {
@@ -44,8 +50,16 @@ export const register = (program: Command): void => {
     .option('--customers <file>', 'customers.jsonl: CustomerRegistered details, registered at --from')
     .option('--backend <name>', 'memory (in-memory twins) or local-aws (dynalite + local SES)', parseBackend, 'memory')
     .option('--templates <dir>', 'templates folder (layouts, partials, locales, shop.json)', 'templates')
+    .option('--report <file>', 'also write the retention report of the replayed period: file.json or file.html')
+    .option('--report-lang <lang>', 'de or en (the HTML report)', (value: string): ReportLanguage => {
+      if (!(REPORT_LANGUAGES as readonly string[]).includes(value)) throw new Error(`--report-lang must be de or en, got "${value}"`);
+      return value as ReportLanguage;
+    }, 'en' as ReportLanguage)
     .option('--no-confirm-consent', 'leave marketing consent pending (by default replay confirms the double opt-in on the day consent is given)')
     .action(async (flags: ReplayFlags) => {
+      const reportFormat = flags.report ? reportFormatOf(undefined, flags.report) : undefined;
+      if (flags.report && reportFormat === 'table') throw new Error(`--report "${flags.report}" must end in .json or .html`);
+      let report: Report | undefined;
       const result = await runReplay({
         campaigns: flags.campaigns,
         events: flags.events,
@@ -56,6 +70,7 @@ export const register = (program: Command): void => {
         confirmConsent: flags.confirmConsent,
         ...(flags.customers ? { customers: flags.customers } : {}),
         ...(process.stdout.isTTY ? { progress: process.stdout } : {}),
+        ...(flags.report ? { inspect: async (runtime) => void (report = await runtimeReport(runtime, { from: flags.from, to: flags.to })) } : {}),
       });
       if (!result.ok) {
         for (const line of result.problems) console.log(line);
@@ -66,5 +81,10 @@ export const register = (program: Command): void => {
       await writeFile(flags.out, result.outboxText);
       console.log(formatReplaySummary(result));
       console.log(`outbox: ${flags.out}`);
+      if (flags.report && report && reportFormat) {
+        await mkdir(dirname(flags.report), { recursive: true });
+        await writeFile(flags.report, formatReport(report, reportFormat, flags.reportLang));
+        console.log(`report: ${flags.report}`);
+      }
     });
 };

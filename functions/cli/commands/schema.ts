@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { Audience, Block, Campaign, Content, CouponSpec, Occasion, Schedule, Template, Trigger } from '#core/campaign';
+import { Audience, Block, Campaign, Content, CouponSpec, Occasion, Schedule, Template, Trigger, Variant } from '#core/campaign';
 import { Segment, SegmentRule } from '#core/segment';
 import { Reward, RewardCatalog, RewardValue } from '#core/rewards';
 
@@ -17,6 +17,7 @@ const named: [z.ZodType, string][] = [
   [Block, 'Block'],
   [Content, 'Content'],
   [Template, 'Template'],
+  [Variant, 'Variant'],
   [Schedule, 'Schedule'],
   [Occasion, 'Occasion'],
   [Trigger, 'Trigger'],

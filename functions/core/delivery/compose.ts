@@ -31,7 +31,14 @@ export interface ComposeDeps {
   configurationSet?: string;
 }
 
-export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, coupon?: IssuedCoupon): OutgoingMail => {
+/** What one recipient's mail carries beyond the template: their coupon, their A/B arm. */
+export interface MailExtras {
+  coupon?: IssuedCoupon | undefined;
+  arm?: string | undefined;
+}
+
+export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, extras: MailExtras = {}): OutgoingMail => {
+  const { coupon, arm } = extras;
   const { campaign } = published;
   const headers: OutgoingMail['headers'] = [];
   let unsubscribeUrl = '';
@@ -39,7 +46,15 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     unsubscribeUrl = deps.links.url({ customerId: profile.customerId, topic: campaign.topic, campaignId: campaign.id });
     headers.push({ name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` }, { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
   }
-  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl, ...(coupon ? { coupon } : {}) });
+  const rendered = deps.renderer.render({
+    published,
+    profile,
+    occurrenceId: key.occurrenceId,
+    at: deps.clock.now(),
+    unsubscribeUrl,
+    ...(coupon ? { coupon } : {}),
+    ...(arm !== undefined ? { arm } : {}),
+  });
   return {
     from: deps.from,
     to: profile.email,
@@ -54,6 +69,8 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },
       { name: 'ledger', value: encodeLedgerTag(key) },
+      // The A/B arm (core/experiments.ts), so feedback and clicks can be counted per variant.
+      ...(arm !== undefined ? [{ name: 'variant', value: tagSafe(arm) }] : []),
     ],
   };
 };

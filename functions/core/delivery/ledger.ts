@@ -7,6 +7,7 @@
 //                  sending --SES rejected--> failed                                 (final)
 //                  sending --ambiguous error, or lease expired--> uncertain         (final; never resent)
 //                  uncertain/sending --SES "Send" event (feedback)--> sent
+//   (none) --claim as holdout (an A/B test's holdout, core/experiments.ts)--> holdout (final; no mail)
 //
 // The send path claims straight into `sending`, right before its SES call, and only once it holds
 // a rate token and the invocation has time left for the call and its recording (recipient.ts).
@@ -15,7 +16,10 @@
 // idempotency key the only rule that never sends twice is to never resend it. That window is one
 // SES call long; its victims are counted as `uncertain`, and the feedback handler turns them into
 // `sent` when SES reports the send. (`claim` as `claimed` remains for callers that reserve first.)
-export type LedgerState = 'claimed' | 'sending' | 'sent' | 'failed' | 'uncertain';
+export type LedgerState = 'claimed' | 'sending' | 'sent' | 'failed' | 'uncertain' | 'holdout';
+
+/** The states a claim writes: a reservation, a send about to happen, or a held-out recipient recorded. */
+export type ClaimAs = 'claimed' | 'sending' | 'holdout';
 
 export interface LedgerEntry {
   occurrenceId: string;
@@ -33,7 +37,7 @@ export interface LedgerEntry {
   reason?: string;
 }
 
-export const FINAL_STATES: readonly LedgerState[] = ['sent', 'failed', 'uncertain'];
+export const FINAL_STATES: readonly LedgerState[] = ['sent', 'failed', 'uncertain', 'holdout'];
 
 /** Ledger entries outlive every redelivery of their occurrence, then DynamoDB TTL removes them. */
 export const LEDGER_RETENTION_MS = 35 * 24 * 3600 * 1000;

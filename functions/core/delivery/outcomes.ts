@@ -17,10 +17,13 @@ export const OUTCOMES = [
   'errored',
   'quietHours',
   'cancelled',
+  'holdout',
   // From SES feedback events (feedback.ts), counted on the same occurrence.
   'delivered',
   'bounced',
   'complained',
+  // From the customer endpoint: a recipient unsubscribed through a campaign's link.
+  'optedOut',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -41,8 +44,13 @@ export type Outcome = (typeof OUTCOMES)[number];
  * - errored: a store or network error before SES took the mail; re-queued like `retried`.
  * - quietHours: due inside the recipient's quiet hours; stored as a due delivery at the window's
  *   end (core/quiet-hours.ts), counted once per wait.
+ * - optedOut: a recipient unsubscribed through the campaign's unsubscribe link; counted per
+ *   campaign (the link names the campaign, not the occurrence) on `<campaignId>:unsubscribes`,
+ *   which reaches the campaign's stats rollup (the report's funnel).
  * - cancelled: a triggered follow-up whose cause no longer holds at send time (its `when` fails,
  *   its order was refunded, or a newer order made a win-back obsolete; core/triggers.ts).
+ * - holdout: in the A/B test's holdout (core/experiments.ts): no mail, recorded once in the ledger
+ *   (state `holdout`) and counted once per occurrence; a redelivery finds it `alreadySent`.
  */
 export type Tally = Partial<Record<Outcome, number>>;
 

@@ -130,6 +130,8 @@ export interface RenderInput {
   unsubscribeUrl: string;
   /** The recipient's coupon (core/delivery/coupon-step.ts), shown by the coupon block. */
   coupon?: IssuedCoupon;
+  /** The recipient's A/B arm (core/experiments.ts): a variant renders its own compiled templates. */
+  arm?: string;
 }
 
 /** The send-path renderer over the campaign's precompiled template (D's render.ts behind it). */

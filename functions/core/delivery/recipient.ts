@@ -18,6 +18,9 @@ import { quietUntil } from '#core/quiet-hours';
 import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
 import { stillHolds } from '#core/triggers';
 import { issueRecipientCoupon } from './coupon-step';
+import { HOLDOUT_ARM, type Arm } from '#core/experiments';
+import { armOf, holdOut, recordSentMember } from './experiment';
+import type { IssuedCoupon } from '#core/coupons';
 
 export interface RecipientResult {
   outcome: Outcome;
@@ -29,6 +32,8 @@ export interface RecipientResult {
   failure?: string;
   /** Who pauses the occurrence for pausedReason (default: the account; "pool": a coupon pool ran dry). */
   pauseCause?: PauseCause;
+  /** The recipient's arm of the campaign's A/B test (core/experiments.ts), when it runs one. */
+  arm?: Arm;
 }
 
 /** What the recipients of one send message share. */
@@ -176,12 +181,29 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
   const quiet = await waitQuietHours(run, profile);
   if (quiet) return quiet;
   const capClass: CapClass = run.published.campaign.capClass;
+  // A/B test: the holdout is recorded instead of mailed (and gets no coupon); a variant is rendered and tagged.
+  const arm = armOf(run.published, customerId);
+  if (arm === HOLDOUT_ARM) return { ...(await holdOut(deps, run.published, key, run.owner, nowMs(run))), arm };
   const { coupon, stop } = await issueRecipientCoupon(run, profile);
-  if (stop) return stop;
+  if (stop) return arm === undefined ? stop : { ...stop, arm };
+  const result = await sendMail(run, key, profile, slots, capClass, { coupon, arm });
+  if (arm !== undefined && result.outcome === 'sent') {
+    try {
+      await recordSentMember(deps, run.published, key, arm, nowMs(run));
+    } catch (error) {
+      // The mail is out: a lost membership costs this member's conversion count, never the mail.
+      return { ...result, arm, failure: `membership: ${(error as Error).message}`.slice(0, 500) };
+    }
+  }
+  return arm === undefined ? result : { ...result, arm };
+};
 
+const sendMail = async (run: MessageRun, key: LedgerKey, profile: Profile, slots: CapSlots, capClass: CapClass, extras: { coupon: IssuedCoupon | undefined; arm: Arm | undefined }): Promise<RecipientResult> => {
+  const { deps } = run;
+  const { customerId } = key;
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, coupon);
+    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, extras);
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

@@ -7,6 +7,7 @@ import { signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
 import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
+import { templatesOfArm } from '#core/experiments';
 import type { AudienceCompiler, BirthdayIndex, MailRenderer, ProfileReader, ProfileShardScanner, UnsubscribeLinks } from './ports';
 
 /** Compiles the campaign's audience (segment reference or inline rule) once per published version. */
@@ -34,7 +35,7 @@ export interface RecipientLinks {
   /** The double opt-in link of the built-in confirmation mail, bound to the consent request. */
   confirmUrl?: (input: { customerId: string; requestAt: string; at: Date }) => string;
   /** Click tracking: a web link of the stored link table, by index. */
-  clickUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string; locale: string; link: number }) => string;
+  clickUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string; locale: string; link: number; variant?: string }) => string;
   /** The open pixel's URL; absent (the default) = no pixel in mail. */
   openPixelUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string }) => string;
 }
@@ -44,8 +45,9 @@ const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, 
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
-    render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon }) {
-      const templates = compiledTemplates(published);
+    render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon, arm }) {
+      // An A/B variant with its own content renders its own compiled templates (core/experiments.ts).
+      const { templates, keyOf } = templatesOfArm(compiledTemplates(published), arm);
       const locale = pickContentLocale(Object.keys(templates), published.campaign.template.defaultLocale, profile.locale);
       const compiled = templates[locale] ?? templates[published.campaign.template.defaultLocale];
       if (!compiled) throw new Error(`campaign "${published.campaign.id}" has no compiled template for locale ${locale}`);
@@ -71,7 +73,7 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
         const web = compiled.links.filter((entry) => !entry.dynamic && /^https?:\/\//i.test(entry.url));
         for (const entry of web) {
           let click: string | undefined;
-          const sign = () => (click ??= attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: compiled.locale, link: entry.index })));
+          const sign = () => (click ??= attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: entry.index, ...(arm !== undefined ? { variant: arm } : {}) })));
           for (const href of [attribute(entry.url), entry.url]) if (!targets.has(href)) targets.set(href, sign);
         }
         if (web.some((entry) => entry.url.includes('"'))) {
@@ -117,8 +119,8 @@ export const createSignedLinks = (options: {
     preferencesUrl: (customerId) => `${base}/p/${signToken({ purpose: 'preferences', customerId }, current())}`,
     confirmUrl: ({ customerId, requestAt, at }) =>
       `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, current())}`,
-    clickUrl: ({ customerId, campaignId, occurrenceId, locale, link }) =>
-      `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link }, current())}`,
+    clickUrl: ({ customerId, campaignId, occurrenceId, locale, link, variant }) =>
+      `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link, ...(variant !== undefined ? { variant } : {}) }, current())}`,
     ...(options.openPixel
       ? { openPixelUrl: ({ customerId, campaignId, occurrenceId }: { customerId: string; campaignId: string; occurrenceId: string }) => `${base}/o/${signToken({ purpose: 'open', customerId, campaignId, occurrenceId }, current())}` }
       : {}),

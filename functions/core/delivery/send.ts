@@ -21,6 +21,7 @@ import { parkWork } from './resume';
 import type { ShopDeliverySettings } from './local-time';
 import { BREAKER_PAUSE_REASON, type BreakerGate } from './breaker';
 import type { CouponSending } from './coupon-step';
+import { addArmCounts, type ExperimentDeps } from './experiment';
 
 export interface SendConfig {
   from: string;
@@ -63,7 +64,7 @@ export const DEFAULT_SEND_CONFIG: Omit<SendConfig, 'from'> = {
   deadlineMarginMs: 10_000,
 };
 
-export interface SendDeps {
+export interface SendDeps extends ExperimentDeps {
   store: DeliveryStore;
   profiles: ProfileReader;
   mailer: Mailer;
@@ -226,6 +227,10 @@ export const createSender = (deps: SendDeps) => {
       await deps.sendQueue.sendBatch([{ body: { ...work, customerIds: retry.map((r) => r.customerId), hop: work.hop + 1 }, delaySeconds }]);
     }
     await store.addStats(work.occurrenceId, tally);
+    // The A/B arms' counters, after the stats: a failure here is reported, never resends or recounts.
+    await addArmCounts(deps, published, work.occurrenceId, settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))).catch((error: unknown) =>
+      failures.push({ customerId: '-', reason: `arm counters not added: ${(error as Error).message}`.slice(0, 500) }),
+    );
     if (retry.length > 0 && work.hop >= config.maxHops) {
       // SQS redelivers the message and finally moves it to the DLQ: nothing is silently dropped.
       throw new Error(`occurrence ${work.occurrenceId}: ${retry.length} recipients still throttled, claimed or failing after ${work.hop} hops`);

@@ -34,7 +34,7 @@ export const lineChart = (months: readonly string[], series: Series, lang: Repor
     .join('');
   const step = Math.max(1, Math.ceil(months.length / 6));
   const labelsX = months
-    .map((m, i) => (i % step === 0 || i === months.length - 1 ? `<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="middle">${e(m)}</text>` : ''))
+    .map((m, i) => ((months.length - 1 - i) % step === 0 ? `<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="middle">${e(m)}</text>` : ''))
     .join('');
   const segments: string[] = [];
   let current: string[] = [];

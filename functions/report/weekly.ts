@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import { buildReport, type FunnelSources, type KpiSource, type Report } from '#core/report';
 import type { Mailer } from '#core/delivery/ports';
 import { reportHtml } from './html';
+import { escapeHtml } from '../track/pages';
 import { formatCents, formatRate, labels, type ReportLanguage } from './text';
 
 /** Where a report is kept: PutObject of a private, encrypted object. */
@@ -65,8 +66,6 @@ export const summaryText = (report: Report, link: string, lang: ReportLanguage):
   return { subject: `${t.title}: ${report.to}`, text: `${lines.join('\n')}\n` };
 };
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 export const runWeeklyReport = async (deps: WeeklyReportDeps, at: Date): Promise<WeeklyReportResult> => {
   const period = weeklyPeriod(at, deps.timeZone);
   const report = await buildReport({ kpis: deps.kpis, funnels: deps.funnels }, { ...period, timeZone: deps.timeZone, activeDays: deps.activeDays });
@@ -84,7 +83,7 @@ export const runWeeklyReport = async (deps: WeeklyReportDeps, at: Date): Promise
       to: deps.mail.to,
       subject,
       text,
-      html: `<pre style="font-family:system-ui,sans-serif">${escape(text)}</pre>`,
+      html: `<pre style="font-family:system-ui,sans-serif">${escapeHtml(text)}</pre>`,
       headers: [],
       tags: [{ name: 'stammkunde', value: 'weekly-report' }],
     });

@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-l
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import type { MailSending } from './mail-sending';
 import { StammkundeFunction } from './stammkunde-function';
 import type { StammkundeTable } from './stammkunde-table';
 import { DeadLetterQueue } from './work-queue';
+import { privateBucket } from './private-bucket';
 
 export interface RetentionReportProps {
   readonly table: StammkundeTable;
@@ -54,31 +55,7 @@ export class RetentionReport extends Construct {
     super(scope, id);
     if (props.mailTo && (!props.mail || !props.senderAddress)) throw new Error('RetentionReport mailTo needs mail and senderAddress');
     const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    // Log delivery through a bucket policy, not the log-delivery ACL (as the GDPR export bucket).
-    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
-      removalPolicy: removal,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log target of the report bucket; logging the log bucket into itself or a third bucket would only log the log delivery.',
-    });
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: false,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'reports/',
-      lifecycleRules: [{ id: 'expire-reports', prefix: 'reports/', expiration: Duration.days(400), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: removal,
-    });
+    this.bucket = privateBucket(this, { prefix: 'reports/', expiration: Duration.days(400), removalPolicy: removal, describedAs: 'the report bucket' });
 
     const fn = new StammkundeFunction(this, 'Function', {
       folder: 'report',

@@ -29,7 +29,7 @@ import { DEFAULT_BREAKER_CONFIG, checkBreakerConfig, type BreakerConfig } from '
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CustomerEndpoint } from './customer-endpoint';
@@ -40,6 +40,7 @@ import { StammkundeFunction } from './stammkunde-function';
 import { StammkundeTable } from './stammkunde-table';
 import { DeadLetterQueue } from './work-queue';
 import { RetentionReport } from './retention-report';
+import { privateBucket } from './private-bucket';
 import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
 import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
 
@@ -311,33 +312,7 @@ export class Stammkunde extends Construct {
     // encrypted at rest, TLS only, no versions (an expired export is gone), expired after 7 days.
     // Server access logs (who downloaded an export, when) go to a log bucket kept 90 days.
     const removal = protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    // Log delivery through a bucket policy, not the log-delivery ACL (ACLs stay disabled): the
-    // CDK feature flag, set on this scope so apps without it get the same buckets.
-    const exportsScope = new Construct(this, 'Exports');
-    exportsScope.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const exportLogs = new s3.Bucket(exportsScope, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
-      removalPolicy: removal,
-    });
-    Validations.of(exportLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log target of the GDPR export bucket; logging the log bucket into itself or a third bucket would only log the log delivery.',
-    });
-    this.exportBucket = new s3.Bucket(exportsScope, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: false,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: exportLogs,
-      serverAccessLogsPrefix: 'exports/',
-      lifecycleRules: [{ id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(7), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: removal,
-    });
+    this.exportBucket = privateBucket(new Construct(this, 'Exports'), { prefix: 'exports/', expiration: Duration.days(7), removalPolicy: removal, describedAs: 'the GDPR export bucket' });
     // PutObject and GetObject (HeadObject, the presigned link) on the exports/ prefix only.
     this.gdpr.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.exportBucket.arnForObjects('exports/*')] }));
     Validations.of(this.gdpr.role!).acknowledge({

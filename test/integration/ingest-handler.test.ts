@@ -16,27 +16,17 @@ import { triggeredCampaignSource } from '#core/triggers';
 import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { CouponSpec } from '#core/campaign';
 import { issueCoupon } from '#core/coupons';
+import { sqsRecord } from '#test/fixtures/sqs';
 
 let aws: LocalAws;
 let store: DynamoStore;
 let ingest: IngestHandler;
-let messages = 0;
 const RECEIVED = '2026-03-10T12:00:00.000Z';
 
 const envelope = (id: string, detailType: string, detail: unknown, time = '2026-03-01T10:00:00Z') => ({
   version: '0', id, source: 'shop', 'detail-type': detailType, account: '111111111111', time, region: 'eu-central-1', resources: [], detail,
 });
-const record = (body: unknown): SQSRecord => ({
-  messageId: `msg-${++messages}`,
-  receiptHandle: 'rh',
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-central-1:111111111111:events',
-  awsRegion: 'eu-central-1',
-});
+const record = sqsRecord;
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 const registered = (customerId: string, id = `reg-${customerId}`) =>

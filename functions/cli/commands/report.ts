@@ -16,7 +16,7 @@ import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { createCampaignOutcomes } from '#core/funnel-report';
 import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
 import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
-import { buildReport, kpiSourceOf, rebuildKpis, type Report } from '#core/report';
+import { buildReport, kpiSourceOf, rebuildKpis, reportPeriod, type Report } from '#core/report';
 import { reportHtml } from '../../report/html';
 import { reportTable } from '../../report/table';
 import { REPORT_LANGUAGES, type ReportLanguage } from '../../report/text';
@@ -51,6 +51,7 @@ export const reportFormatOf = (format: string | undefined, out: string | undefin
 
 export const runReport = async (flags: ReportFlags, clients: AwsClients = {}, log: (line: string) => void = console.error): Promise<{ report: Report; text: string }> => {
   const format = reportFormatOf(flags.format, flags.out);
+  reportPeriod(flags); // a bad --from/--to fails before anything is read or rebuilt
   const documentClient = clients.documentClient ?? (flags.endpoint ? createDocumentClient({ endpoint: flags.endpoint }) : undefined);
   const target = await resolveTarget(flags, { ...clients, ...(documentClient ? { documentClient } : {}) });
   try {

@@ -20,11 +20,11 @@ describe('examples/embed: a shop stack with Stammkunde', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 
-  it('holds the table, the shop bus, the seven functions (with the GDPR one), the minute schedule and the SES identity', () => {
+  it('holds the table, the shop bus, the eight functions (with the GDPR and report ones), the minute schedule and the SES identity', () => {
     const template = Template.fromStack(synth().stack);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::Events::EventBus', 1);
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'shop.example' });
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });

@@ -28,6 +28,7 @@ import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
+import type { RewardValue } from '#core/rewards';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -45,7 +46,11 @@ export type OwnEvent =
   /** Double opt-in confirmed (track /confirm) or a proven confirmation imported; cause = token id or event id. */
   | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string }
   /** The customer's first order arrived (orders.count went from 0 to 1); `at` is its placedAt. */
-  | { type: 'FirstOrderPlaced'; id: string; customerId: string; orderId: string; at: string; causeEventId: string };
+  | { type: 'FirstOrderPlaced'; id: string; customerId: string; orderId: string; at: string; causeEventId: string }
+  /** Referral program (core/referral-conversion.ts): customerId is the referrer (ReferralCompleted) or the reward's holder. */
+  | { type: 'ReferralCompleted'; id: string; customerId: string; friendId: string; code: string; orderId: string; rewardId?: string; at: string; causeEventId: string }
+  | { type: 'RewardIssued'; id: string; customerId: string; rewardId: string; referralOf: string; value: RewardValue; couponCode?: string; expiresAt?: string; at: string; causeEventId: string }
+  | { type: 'RewardRevoked'; id: string; customerId: string; rewardId: string; referralOf: string; couponCode?: string; reason: string; at: string; causeEventId: string };
 
 export interface ApplyResult {
   profile: Profile;

@@ -33,6 +33,7 @@ import { createDynamoStore } from '#adapters/dynamo-store';
 import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from '#core/gdpr';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
+import { referralStep, type ReferralDeps } from '#core/referral-program';
 
 export interface IngestDeps {
   store: CustomerStore;
@@ -60,6 +61,8 @@ export interface IngestDeps {
    * predates the erasure (an old list imported again) is applied without that consent.
    */
   erasures?: (email: string) => Promise<ErasureRecord | undefined>;
+  /** The referral program's ports; without it referral codes in orders are not evaluated. */
+  referralProgram?: ReferralDeps;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -154,6 +157,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       const causes = causesOf(event, occurredAt(event), ownEvents);
       for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now())) await deps.deliveries.putDueDelivery(due);
     }
+    // The referral program (core/referral-program.ts): conversion, redemption, revocation.
+    if (deps.referralProgram && outcome.status !== 'unchanged') await referralStep(deps.referralProgram, event, outcome.profile, ownEvents);
     // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
     // events) puts them again; the shop's listeners see each own event at least once.
     if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);

@@ -38,8 +38,8 @@ import {
 } from '#core/referral';
 
 /** The built-in mails of the program (published like the double opt-in mail; ids no slug can have). */
-export const REWARD_CHOICE_CAMPAIGN_ID = '_referral-choice';
-export const REWARD_ISSUED_CAMPAIGN_ID = '_referral-reward';
+export const REWARD_CHOICE_CAMPAIGN_ID = 'system_referral-choice';
+export const REWARD_ISSUED_CAMPAIGN_ID = 'system_referral-reward';
 
 /** The active referral campaign and its reward catalog (the first active one by id). */
 export interface ReferralProgram {

@@ -86,6 +86,14 @@ export const ShopInfo = z.object({
     })
     .strict()
     .optional(),
+  /** Referral program: where `/r/<code>` lands (default: `url`) and the query parameter carrying the code (default "ref"). */
+  referral: z
+    .object({
+      landingUrl: z.url({ protocol: /^https?$/ }).optional(),
+      parameter: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be a query parameter name such as "ref"').optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type ShopInfo = z.infer<typeof ShopInfo>;
 
@@ -101,6 +109,8 @@ export interface CouponVariables {
 export interface RewardVariables {
   label: string;
   link: string;
+  /** The "choose your reward" mail: one signed link per reward the referrer may choose. */
+  choices?: { label: string; link: string }[];
 }
 
 export interface RenderVariables {
@@ -178,7 +188,7 @@ export const TEMPLATE_VARIABLES: VariableTree = {
   shop: { name: true, url: true, imprint: true, address: true, email: true },
   links: { unsubscribe: true, preferences: true, confirm: true },
   coupon: { code: true, value: true, expiresAt: true, minimumOrder: true },
-  reward: { label: true, link: true },
+  reward: { label: true, link: true, choices: 'any' },
   occasion: 'any',
   now: true,
   locale: true,

@@ -6,7 +6,7 @@
 // Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open' | 'reward';
 
 export interface TokenPayload {
   purpose: TokenPurpose;
@@ -22,6 +22,9 @@ export interface TokenPayload {
   /** click: the index of the link in the campaign's stored link table, and the table's content locale. */
   link?: number;
   locale?: string;
+  /** reward: the referral (its friend's customer id) and the reward this link chooses. */
+  referralOf?: string;
+  rewardId?: string;
 }
 
 export interface SigningKey {
@@ -46,7 +49,7 @@ export type VerifyResult =
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open', 'reward'];
 
 // A string secret as a KeyObject, made once per key: createHmac converts a string secret on every
 // call, and a send signs two to five links per mail. (Byte secrets go as they are: they may change.)
@@ -89,6 +92,8 @@ const isPayload = (value: unknown): value is TokenPayload => {
     optionalString('expiresAt') &&
     optionalString('requestAt') &&
     optionalString('locale') &&
+    optionalString('referralOf') &&
+    optionalString('rewardId') &&
     (v.link === undefined || (Number.isInteger(v.link) && (v.link as number) >= 0))
   );
 };

@@ -192,7 +192,14 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   subject: sent.mail.subject,
   headers: headerObject(sent.mail.headers),
   text: sent.mail.text,
+  ...rewardOf(sent),
 });
+
+/** The reward a mail shows (the send path's SES tag `reward`), for the outbox line. */
+const rewardOf = (sent: SentMail): { rewardId?: string } => {
+  const tag = sent.mail.tags.find((t) => t.name === 'reward');
+  return tag ? { rewardId: tag.value } : {};
+};
 
 export type PreparedCampaigns =
   | { ok: false; problems: string[] }

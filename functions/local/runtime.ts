@@ -51,6 +51,12 @@ import type { CustomerStore } from '#core/store';
 import type { SigningKeyRing } from '#core/tokens';
 import { createAudienceHandler } from '../audience/handler';
 import { createIngestHandler } from '../ingest/handler';
+import { createMemoryReferralStore } from '#adapters/memory-referral-store';
+import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
+import type { ReferralStore } from '#core/referral-store';
+import { referralProgramSource, type ReferralDeps } from '#core/referral-program';
+import { createReferralOffers } from '#core/delivery/referral-offer';
+import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { createPutEventsPublisher } from '#adapters/event-bus';
 import { triggeredCampaignSource } from '#core/triggers';
 import { createSendHandler } from '../send/handler';
@@ -65,7 +71,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'referral'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -167,6 +173,8 @@ export interface Runtime {
   readonly track: Hono;
   /** Our own events the track app emitted (ConsentConfirmed, ConsentWithdrawn), in order. */
   readonly ownEvents: readonly OwnEvent[];
+  /** The referral program's store (codes, referrals, rejections, stats). */
+  readonly referrals: ReferralStore;
   /** Publishes a prepared folder with the very code `stammkunde publish` runs on AWS (core/publish.ts). */
   publish(set: PublishSet): Promise<PublishPlan>;
   /**
@@ -321,6 +329,17 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     },
     { busName: 'shop' },
   );
+  // The referral program's ports, shared by ingest (conversion), track (/r, /reward) and send (offers).
+  const referralStore: ReferralStore = aws && documentClient ? createDynamoReferralStore({ client: documentClient, tableName: aws.tableName }) : createMemoryReferralStore();
+  const referralDeps: ReferralDeps = {
+    referrals: referralStore,
+    customers,
+    program: referralProgramSource(delivery, clock),
+    deliveries: delivery,
+    triggeredCampaigns: triggeredCampaignSource(delivery, clock),
+    events: ownEventBus,
+    clock,
+  };
   queues.events.setConsumer(
     observe(
       'ingest',
@@ -334,6 +353,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
+        referralProgram: referralDeps,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -379,6 +399,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     requestsPerMinute: 1_000_000,
     ...(options.clientIp ? { clientIp: options.clientIp } : {}),
     logger: logger('track'),
+    referrals: referralDeps,
   });
   const sendHandler = createSendHandler({
     store: delivery,
@@ -395,6 +416,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     random: () => 0.5,
     newOwner: owners,
     breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
+    offers: createReferralOffers({ referrals: referralDeps, baseUrl: options.unsubscribeBaseUrl, rewardUrl: links.rewardUrl }),
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   const feedbackLogger = logger('feedback');
@@ -406,7 +428,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
 
   // The double opt-in needs the built-in confirmation campaign (publish writes it with every folder).
-  if (doubleOptIn) await publishSet(delivery, { campaigns: await systemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() }), segments: [], rewardCatalogs: [] });
+  // The referral program's mails (choice, reward) are published always: ingest may ask for them.
+  const system = await systemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() });
+  await publishSet(delivery, { campaigns: system.filter((s) => doubleOptIn || s.campaign.id !== CONFIRMATION_CAMPAIGN_ID), segments: [], rewardCatalogs: [] });
 
   let tickTimer: TimerHandle | undefined;
   let live = false;
@@ -426,6 +450,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,
+    referrals: referralStore,
     publish: (set) => publishSet(delivery, set),
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);

@@ -245,8 +245,8 @@ describe('referral: selectable rewards', () => {
     await h.order('ben', 'b1', '2026-03-02T10:00:00Z', { referralCode: code });
     expect(await h.referrals.getReferral('ben')).toMatchObject({ state: 'choosing', options: ['p100', 'p50'], defaultRewardId: 'p50', choiceDueAt: '2026-03-09T10:00:00.000Z' });
     expect(h.due.map((d) => [d.campaignId, d.customerId, d.dueAt])).toEqual([
-      ['_referral-choice', 'anna', '2026-03-01T08:00:00.000Z'],
-      ['_referral-reward', 'anna', '2026-03-09T10:00:00.000Z'],
+      ['system_referral-choice', 'anna', '2026-03-01T08:00:00.000Z'],
+      ['system_referral-reward', 'anna', '2026-03-09T10:00:00.000Z'],
     ]);
   });
 

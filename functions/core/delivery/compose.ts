@@ -3,7 +3,7 @@
 import type { Clock } from '#core/clock';
 import type { LedgerKey, PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
-import type { MailRenderer, OutgoingMail, UnsubscribeLinks } from './ports';
+import type { MailOffer, MailRenderer, OutgoingMail, UnsubscribeLinks } from './ports';
 import type { CapClass } from './gates';
 
 /** The SES tag value alphabet is [A-Za-z0-9_-]: base64url carries the ledger key losslessly. */
@@ -30,7 +30,7 @@ export interface ComposeDeps {
   configurationSet?: string;
 }
 
-export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass): OutgoingMail => {
+export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, offer?: MailOffer): OutgoingMail => {
   const { campaign } = published;
   const headers: OutgoingMail['headers'] = [];
   let unsubscribeUrl = '';
@@ -38,7 +38,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     unsubscribeUrl = deps.links.url({ customerId: profile.customerId, topic: campaign.topic, campaignId: campaign.id });
     headers.push({ name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` }, { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
   }
-  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl });
+  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl, ...(offer ? { offer } : {}) });
   return {
     from: deps.from,
     to: profile.email,
@@ -52,6 +52,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },
       { name: 'ledger', value: encodeLedgerTag(key) },
+      ...(offer?.rewardId ? [{ name: 'reward', value: tagSafe(offer.rewardId) }] : []),
     ],
   };
 };

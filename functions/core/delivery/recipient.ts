@@ -174,9 +174,12 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
   if (quiet) return quiet;
   const capClass: CapClass = run.published.campaign.capClass;
 
+  // Step "offer": the referral link and reward (core/delivery/referral-offer.ts), before render.
+  const offer = deps.offers ? await deps.offers(run.published, profile, run.occurrenceId, deps.clock.now()) : undefined;
+  if (offer?.cancelled) return { outcome: 'cancelled' };
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass);
+    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, offer);
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

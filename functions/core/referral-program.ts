@@ -268,12 +268,12 @@ const convert = async (deps: ReferralDeps, event: Extract<ShopEvent, { type: 'Or
   const { catalog } = program;
   const orderAt = new Date(d.placedAt).toISOString();
   const base = { friendId: profile.customerId, orderId: d.orderId, code: raw.slice(0, 64), at: orderAt };
+  const existing = await deps.referrals.getReferral(profile.customerId);
+  if (!firstOrder && existing?.orderId !== d.orderId) return reject(deps, program, base, 'alreadyCustomer', 'the friend had ordered before');
   const code = normalizeReferralCode(raw);
   const referrerId = code ? await deps.referrals.referrerOf(code) : undefined;
   if (!code || !referrerId) return reject(deps, program, base, 'unknownCode', 'no customer has this code');
   const input = { ...base, code, referrerId };
-
-  const existing = await deps.referrals.getReferral(profile.customerId);
   if (existing && existing.orderId === d.orderId) return finish(deps, program, existing, event);
   const referrer = await deps.customers.getProfile(referrerId);
   const addressCustomers = d.shippingAddressHash ? await deps.referrals.customersAt(d.shippingAddressHash) : [];

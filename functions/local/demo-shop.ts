@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import type { CustomerRegistered, CustomerUpdated, NpsSubmitted, OrderItem, OrderPlaced, OrderRefunded, ShopDetailType } from '#core/events';
 import { SHOP_EVENT_SOURCE } from '#core/events';
+import { referralCodeCandidate } from '#core/referral';
 
 /** mulberry32: a tiny, fast 32-bit PRNG; good enough for demo data, fully reproducible. */
 export const mulberry32 = (seed: number): (() => number) => {
@@ -305,7 +306,9 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
           };
     if (consentGiven) withConsent++;
 
-    const referralCode = random.chance(0.3) ? `REF-${ascii(firstName).toUpperCase().slice(0, 6)}-${pad(c, idWidth)}` : undefined;
+    // A third of the customers share their referral code once they have ordered (the engine
+    // makes it on their first invitation: attempt 0 of core/referral.ts, so the shop knows it).
+    const referralCode = random.chance(0.3) ? referralCodeCandidate(customerId, 0) : undefined;
     const registeredDetail: CustomerRegistered = {
       customerId,
       email,
@@ -317,7 +320,6 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       timeZone,
       ...(birthday ? { birthday } : {}),
       ...(consent ? { consent } : {}),
-      ...(referralCode ? { referralCode } : {}),
       attributes: { signupChannel: random.pick(['web', 'web', 'web', 'app']) },
     };
     push('CustomerRegistered', registered, registeredDetail);
@@ -351,10 +353,7 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       ['repeat', 23],
       ['loyal', 7],
     ]);
-    if (kind === 'browser') {
-      if (referralCode) referralCodes.push(referralCode);
-      continue;
-    }
+    if (kind === 'browser') continue;
     const favourite = random.weighted(CATEGORIES.map((cat) => [cat, CATEGORY_WEIGHTS[cat] ?? 1] as const));
     const meanGapDays = kind === 'loyal' ? 24 : kind === 'repeat' ? 75 : Infinity;
     const maxOrders = kind === 'loyal' ? random.int(6, 16) : kind === 'repeat' ? random.int(2, 4) : 1;
@@ -384,7 +383,11 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       const discount = coupon ? Math.round((goods * coupon.percent) / 100) : 0;
       const shipping = goods >= FREE_SHIPPING_FROM_CENTS ? 0 : SHIPPING_CENTS;
       const orderId = `o-${pad(++orderSeq, idWidth + 1)}`;
+      // Referrals: genuine (a new customer's first order with a sharer's code), self-referrals
+      // (every eleventh sharer tries their own code) and customers who had ordered before.
       const usesReferral = placed === 0 && referralCodes.length > 0 && random.chance(0.04);
+      const selfReferral = placed === 0 && !usesReferral && referralCode !== undefined && c % 11 === 0;
+      const lateReferral = placed === 1 && referralCodes.length > 0 && c % 13 === 0;
       const order: OrderPlaced = {
         orderId,
         customerId,
@@ -394,6 +397,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
         items,
         ...(coupon ? { couponCode: coupon.code } : {}),
         ...(usesReferral ? { referralCode: random.pick(referralCodes) } : {}),
+        ...(selfReferral ? { referralCode } : {}),
+        ...(lateReferral ? { referralCode: referralCodes[c % referralCodes.length]! } : {}),
       };
       push('OrderPlaced', placedAt, order);
       placed++;

@@ -26,6 +26,8 @@ import { loadShopInfo } from '../compile/compile-template';
 import { preparePublish } from '../compile/publish-set';
 import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
+import type { ReferralStore } from '#core/referral-store';
+import { rejectionReasons, type RejectionReason } from '#core/referral';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
 
@@ -113,7 +115,33 @@ export type ReplayResult =
       ticks: number;
       deadLettered: { events: number; audience: number; send: number };
       seconds: number;
+      /** The referral program over the replay (core/referral-program.ts). */
+      referrals: ReferralSummary;
     };
+
+/** Conversions, rewards and rejected conversions by reason, summed over the referral campaigns. */
+export interface ReferralSummary {
+  conversions: number;
+  issued: number;
+  revoked: number;
+  rejected: Partial<Record<RejectionReason, number>>;
+}
+
+const summarizeReferrals = async (store: ReferralStore, campaignIds: readonly string[]): Promise<ReferralSummary> => {
+  const summary: ReferralSummary = { conversions: 0, issued: 0, revoked: 0, rejected: {} };
+  for (const campaignId of campaignIds) {
+    for (const counts of Object.values(await store.stats(campaignId))) {
+      summary.conversions += counts.conversions ?? 0;
+      summary.issued += counts.issued ?? 0;
+      summary.revoked += counts.revoked ?? 0;
+      for (const reason of rejectionReasons) {
+        const n = counts[`rejected.${reason}`];
+        if (n) summary.rejected[reason] = (summary.rejected[reason] ?? 0) + n;
+      }
+    }
+  }
+  return summary;
+};
 
 /** A fixed key: replay links must be byte-identical between runs (never used for real mail). */
 const REPLAY_SIGNING_KEY = { id: 'replay', secret: 'stammkunde-replay-signing-key-not-for-production' };
@@ -403,6 +431,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
       seconds: (performance.now() - started) / 1000,
+      referrals: await summarizeReferrals(runtime.referrals, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
     };
   } finally {
     bar?.stop();
@@ -428,6 +457,14 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
     lines.push(`${result.badLines.length} bad input lines skipped:`);
     for (const b of result.badLines.slice(0, 20)) lines.push(`  ${b.file}:${b.line}: ${b.reason}`);
     if (result.badLines.length > 20) lines.push(`  ... and ${result.badLines.length - 20} more`);
+  }
+  const r = result.referrals;
+  const rejected = Object.entries(r.rejected).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (r.conversions + rejected.length > 0) {
+    lines.push(
+      `referrals: ${r.conversions} conversions, ${r.issued} rewards issued, ${r.revoked} revoked; rejected: ` +
+        (rejected.length > 0 ? rejected.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'),
+    );
   }
   const dl = result.deadLettered;
   if (dl.events + dl.audience + dl.send > 0) lines.push(`dead-lettered: events ${dl.events}, audience ${dl.audience}, send ${dl.send}`);

@@ -283,6 +283,10 @@ const blockMjml = (block: Block, ctx: BlockContext): string => {
     case 'divider':
       return section('<mj-divider />');
     case 'coupon': {
+      // The box below prints the code; the same code in the block's own text showed it twice.
+      if (block.text !== undefined && /\{\{-?\s*coupon\.code\b/.test(block.text)) {
+        ctx.issues.push({ path: `${path}.text`, message: 'shows {{ coupon.code }}, which the coupon block prints itself: leave it out of the text (it would appear twice)' });
+      }
       const text = block.text === undefined ? '' : richText(ctx, block.text, `${path}.text`);
       const box =
         `<div class="sk-box"><strong>${t(ctx, 'coupon.title')}</strong><br />` +

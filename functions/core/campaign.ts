@@ -25,7 +25,7 @@ export const Block = z.discriminatedUnion('type', [
   z.object({ type: z.literal('button'), label: LiquidText, url: LinkUrl }).strict(),
   z.object({ type: z.literal('image'), src: z.url({ protocol: /^https$/ }), alt: z.string().max(300), href: LinkUrl.optional() }).strict(),
   z.object({ type: z.literal('divider') }).strict(),
-  /** The recipient's coupon (discount campaigns). */
+  /** The recipient's coupon (campaigns with a `coupon`: discount, and seasonal or triggered ones that carry one). */
   z.object({ type: z.literal('coupon'), text: LiquidText.optional() }).strict(),
   /** The recipient's current referral reward and link (referral campaigns). */
   z.object({ type: z.literal('reward'), text: LiquidText.optional() }).strict(),
@@ -198,7 +198,12 @@ export const CouponSpec = z.object({
   /** One code per recipient (default); false sends everyone the same `code`. */
   unique: z.boolean().default(true),
   code: z.string().regex(/^[A-Z0-9-]{4,32}$/, 'must be 4 to 32 upper-case letters, digits or dashes').optional(),
+  /** Hand out codes imported into this pool (`stammkunde coupons import <pool> <csv>`) instead of generating them. */
+  pool: Slug.optional(),
+  /** How many codes may live at once; sets the generated code length (core/coupons.ts codeLength). Default 100,000. */
+  expectedCodes: z.number().int().min(1).max(1_000_000_000).optional(),
 }).superRefine((c, ctx) => {
+  if (c.pool !== undefined && !c.unique) ctx.addIssue({ code: 'custom', path: ['pool'], message: 'needs unique codes (unique: true)' });
   if (!c.unique && c.code === undefined) ctx.addIssue({ code: 'custom', path: ['code'], message: 'is required when unique is false' });
   if (c.unique && c.code !== undefined) ctx.addIssue({ code: 'custom', path: ['code'], message: 'is only allowed when unique is false' });
 });
@@ -226,10 +231,13 @@ const checkCapClass = (campaign: { kind: string; capClass?: string; trigger?: { 
 
 export const NewsletterCampaign = z.object({ ...common, kind: z.literal('newsletter'), schedule: Schedule }).strict().superRefine(checkCapClass);
 export const SeasonalCampaign = z
-  .object({ ...common, kind: z.literal('seasonal'), occasion: Occasion, sendAt: LocalTime.default('09:00') })
+  .object({ ...common, kind: z.literal('seasonal'), occasion: Occasion, sendAt: LocalTime.default('09:00'), coupon: CouponSpec.optional() })
   .strict()
   .superRefine(checkCapClass);
-export const TriggeredCampaign = z.object({ ...common, kind: z.literal('triggered'), trigger: Trigger }).strict().superRefine(checkCapClass);
+export const TriggeredCampaign = z
+  .object({ ...common, kind: z.literal('triggered'), trigger: Trigger, coupon: CouponSpec.optional() })
+  .strict()
+  .superRefine(checkCapClass);
 export const DiscountCampaign = z
   .object({ ...common, kind: z.literal('discount'), schedule: Schedule, coupon: CouponSpec })
   .strict()

@@ -127,7 +127,8 @@ export interface LedgerPatch {
 /** Who paused an occurrence: the account (SES paused or quota spent; tick resumes it when SES can
  * send again), a person (`stammkunde pause`; only a person resumes it), or the reputation circuit
  * breaker (delivery/breaker.ts; tick resumes it when the breaker lets marketing through). */
-export type PauseCause = 'account' | 'person' | 'breaker';
+/** Who paused: SES's account state, a person, the circuit breaker, or a coupon pool that ran dry (a person resumes after importing codes). */
+export type PauseCause = 'account' | 'person' | 'breaker' | 'pool';
 
 /** The marker item tick lists to find paused occurrences without reading every occurrence. */
 export interface PausedOccurrence {

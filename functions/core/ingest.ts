@@ -29,6 +29,7 @@ import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalt
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
 import type { RewardValue } from '#core/rewards';
+import type { CouponExpiringEvent, CouponIssuedEvent } from '#core/coupon-events';
 
 export const ORDER_HISTORY_LIMIT = 500;
 export const ORDER_HISTORY_MONTHS = 36;
@@ -50,7 +51,11 @@ export type OwnEvent =
   /** Referral program (core/referral-conversion.ts): customerId is the referrer (ReferralCompleted) or the reward's holder. */
   | { type: 'ReferralCompleted'; id: string; customerId: string; friendId: string; code: string; orderId: string; rewardId?: string; at: string; causeEventId: string }
   | { type: 'RewardIssued'; id: string; customerId: string; rewardId: string; referralOf: string; value: RewardValue; couponCode?: string; expiresAt?: string; at: string; causeEventId: string }
-  | { type: 'RewardRevoked'; id: string; customerId: string; rewardId: string; referralOf: string; couponCode?: string; reason: string; at: string; causeEventId: string };
+  | { type: 'RewardRevoked'; id: string; customerId: string; rewardId: string; referralOf: string; couponCode?: string; reason: string; at: string; causeEventId: string }
+  /** A coupon was issued for a mail (core/coupon-events.ts): the shop's checkout learns the code; cause = the occurrence. */
+  | CouponIssuedEvent
+  /** An unredeemed coupon expires in N days (tick, once a day); cause = the coupon's occurrence. */
+  | CouponExpiringEvent;
 
 export interface ApplyResult {
   profile: Profile;

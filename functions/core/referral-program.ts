@@ -10,7 +10,9 @@
 // store; points are added once per referral (the profile's applied-event ids); own events have
 // ids derived from the friend, so listeners dedupe them.
 import type { Clock } from '#core/clock';
-import type { CouponSpec } from '#core/campaign';
+import { CouponSpec } from '#core/campaign';
+import { issueCoupon, type CouponDeps, type IssueCouponInput, type IssuedCoupon } from '#core/coupons';
+import { couponIssuedEvent } from '#core/coupon-events';
 import type { DeliveryStore, DueDelivery, PublishedCampaign } from '#core/delivery-store';
 import type { ShopEvent } from '#core/events';
 import type { OwnEvent } from '#core/ingest';
@@ -48,14 +50,10 @@ export interface ReferralProgram {
 }
 
 /** Coupon issuance (core/coupons.ts issueCoupon behind it): once per (occurrence, customer). */
-export type RewardCouponIssuer = (input: {
-  campaignId: string;
-  occurrenceId: string;
-  customerId: string;
-  spec: CouponSpec;
-  at: Date;
-  rewardId: string;
-}) => Promise<{ code: string; expiresAt: string }>;
+export type RewardCouponIssuer = (input: IssueCouponInput) => Promise<IssuedCoupon>;
+
+/** issueCoupon over a coupon store: the shop's checkout learns the code from our CouponIssued event. */
+export const rewardCouponIssuer = (deps: CouponDeps): RewardCouponIssuer => (input) => issueCoupon(deps, input);
 
 export interface ReferralDeps {
   referrals: ReferralStore;
@@ -143,7 +141,7 @@ export const recordReferralClick = async (deps: Pick<ReferralDeps, 'referrals' |
 const couponSpecOf = (reward: Reward): CouponSpec | undefined => {
   const { value } = reward;
   if (value.type !== 'percent' && value.type !== 'amount' && value.type !== 'freeShipping') return undefined;
-  return { value, validDays: reward.validDays, ...(reward.minimumOrderCents !== undefined ? { minimumOrderCents: reward.minimumOrderCents } : {}), prefix: 'REF', unique: true };
+  return CouponSpec.parse({ value, validDays: reward.validDays, ...(reward.minimumOrderCents !== undefined ? { minimumOrderCents: reward.minimumOrderCents } : {}), prefix: 'REF' });
 };
 
 interface Emitted {
@@ -169,6 +167,7 @@ const handOut = async (
     if (!deps.issueCoupon) return undefined;
     const coupon = await deps.issueCoupon({ campaignId: referral.campaignId, occurrenceId, customerId: holderId, spec, at, rewardId: reward.id });
     await deps.referrals.linkCoupon(coupon.code, referral.friendId);
+    push(out, couponIssuedEvent(coupon));
     issued = { kind: 'coupon', rewardId: reward.id, code: coupon.code, expiresAt: coupon.expiresAt };
   } else if (reward.value.type === 'points') {
     const points = reward.value.points;
@@ -343,7 +342,8 @@ const finish = async (deps: ReferralDeps, program: ReferralProgram, referral: Re
   return { kind: 'converted', referral: current };
 };
 
-const redeem = async (deps: ReferralDeps, couponCode: string, customerId: string, at: string): Promise<ReferralStepResult> => {
+const redeem = async (deps: ReferralDeps, typed: string, customerId: string, at: string): Promise<ReferralStepResult> => {
+  const couponCode = typed.trim().toUpperCase();
   const friendId = await deps.referrals.referralOfCoupon(couponCode);
   if (!friendId) return { kind: 'none' };
   const referral = await deps.referrals.getReferral(friendId);

@@ -17,7 +17,7 @@
 //   shop.name, .url, .imprint, .address, .email   (the sender; templates/shop.json)
 //   links.unsubscribe, links.preferences          (signed, per recipient; core/tokens)
 //   coupon.code, .value ("15 %", "5,00 €", "Versandkostenfrei"), .expiresAt (ISO), .minimumOrder
-//            — discount campaigns only; `{% if coupon %}` guards
+//            — campaigns with a `coupon` (discount; seasonal/triggered optionally); `{% if coupon %}` guards
 //   reward.label, reward.link                     — referral campaigns only
 //   now (ISO time of the send), locale (effectiveLocale: the content's language), timeZone (the recipient's)
 // Filters beyond Liquid's standard set:
@@ -232,25 +232,33 @@ export const couponVariables = (
   sentAt: Date,
   locale: string,
   currency = 'EUR',
+): CouponVariables =>
+  issuedCouponVariables(
+    { code, value: spec.value, expiresAt: new Date(sentAt.getTime() + spec.validDays * 86_400_000).toISOString(), ...(spec.minimumOrderCents !== undefined ? { minimumOrderCents: spec.minimumOrderCents } : {}) },
+    locale,
+    currency,
+  );
+
+/** An issued coupon (core/coupons.ts) as the coupon block shows it, in the mail's locale. */
+export const issuedCouponVariables = (
+  coupon: { code: string; value: z.infer<typeof CouponSpec>['value']; expiresAt: string; minimumOrderCents?: number | undefined },
+  locale: string,
+  currency = 'EUR',
 ): CouponVariables => {
   const money = (cents: number, cur: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: cur }).format(cents / 100);
   const value =
-    spec.value.type === 'percent'
-      ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(spec.value.percent / 100)
-      : spec.value.type === 'amount'
-        ? money(spec.value.amountCents, spec.value.currency)
+    coupon.value.type === 'percent'
+      ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(coupon.value.percent / 100)
+      : coupon.value.type === 'amount'
+        ? money(coupon.value.amountCents, coupon.value.currency)
         : isGerman(locale)
           ? 'Versandkostenfrei'
           : 'Free shipping';
-  const coupon: CouponVariables = {
-    code,
-    value,
-    expiresAt: new Date(sentAt.getTime() + spec.validDays * 86_400_000).toISOString(),
-  };
-  if (spec.minimumOrderCents !== undefined) {
-    coupon.minimumOrder = money(spec.minimumOrderCents, spec.value.type === 'amount' ? spec.value.currency : currency);
+  const variables: CouponVariables = { code: coupon.code, value, expiresAt: coupon.expiresAt };
+  if (coupon.minimumOrderCents !== undefined) {
+    variables.minimumOrder = money(coupon.minimumOrderCents, coupon.value.type === 'amount' ? coupon.value.currency : currency);
   }
-  return coupon;
+  return variables;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -30,10 +30,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from '#core/gdpr';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
 import { referralStep, type ReferralDeps } from '#core/referral-program';
+import { createDynamoReferralDeps } from '#adapters/referral-deps';
+import { redeemCoupon, type RedemptionStore } from '#core/coupon-redemption';
 
 export interface IngestDeps {
   store: CustomerStore;
@@ -63,6 +66,8 @@ export interface IngestDeps {
   erasures?: (email: string) => Promise<ErasureRecord | undefined>;
   /** The referral program's ports; without it referral codes in orders are not evaluated. */
   referralProgram?: ReferralDeps;
+  /** Issued coupons: an order's `couponCode` is redeemed (or refused with its reason) there (core/coupon-redemption.ts). */
+  coupons?: RedemptionStore;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -147,6 +152,10 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       ...ownEvents.map((own) => ({ eventId: own.id, origin: 'own' as const, type: own.type, at: own.at, detail: own })),
     ];
     await store.appendEvents(customerId, records);
+    // The order's coupon, after the profile: a redelivery finds the mark and counts nothing twice.
+    const redemption = deps.coupons && event.type === 'OrderPlaced' && event.detail.couponCode
+      ? await redeemCoupon(deps.coupons, { ...event.detail, couponCode: event.detail.couponCode, at: occurredAt(event) })
+      : undefined;
     // After the profile and history: a redelivery asks again for the same occurrence, and the
     // send ledger keeps it to one mail per consent request.
     const confirmation = deps.deliveries && deps.doubleOptIn !== false && outcome.status !== 'unchanged' ? confirmationRequest(outcome.profile, ownEvents, clock.now()) : undefined;
@@ -169,6 +178,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       status: outcome.status,
       ...(outcome.status === 'applied' ? { attempts: outcome.attempts, tier: outcome.profile.tier } : {}),
       ownEvents: ownEvents.map((own) => own.type),
+      ...(redemption ? { coupon: { outcome: redemption.outcome, campaignId: redemption.campaignId, reason: redemption.reason } } : {}),
     });
   };
 
@@ -211,6 +221,8 @@ export const handler: IngestHandler = (event, context) => {
       triggeredCampaigns: triggeredCampaignSource(deliveries, systemClock),
       ...(config.eventBusName ? { ownEventBus: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.eventBusName }) } : {}),
       erasures: erasureLookup(createDynamoPersonalData({ client, tableName: config.tableName })),
+      coupons: createDynamoCouponStore({ client, tableName: config.tableName }),
+      referralProgram: createDynamoReferralDeps({ client, tableName: config.tableName, eventBusName: config.eventBusName, clock: systemClock }),
     });
   }
   return deployed(event, context);

@@ -221,6 +221,7 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   headers: headerObject(sent.mail.headers),
   text: sent.mail.text,
   ...rewardOf(sent),
+  ...(sent.mail.couponCode ? { couponCode: sent.mail.couponCode } : {}),
 });
 
 /** The reward a mail shows (the send path's SES tag `reward`), for the outbox line. */

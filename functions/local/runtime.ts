@@ -40,6 +40,10 @@ import type { OwnEvent } from '#core/ingest';
 import { requestKeyOf } from '#core/consent';
 import { createDynamoClickStore } from '#adapters/dynamo-click-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
+import { hmacKeyedRandom, type CouponStore } from '#core/coupons';
+import type { RedemptionStore } from '#core/coupon-redemption';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
@@ -54,7 +58,7 @@ import { createIngestHandler } from '../ingest/handler';
 import { createMemoryReferralStore } from '#adapters/memory-referral-store';
 import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
 import type { ReferralStore } from '#core/referral-store';
-import { referralProgramSource, type ReferralDeps } from '#core/referral-program';
+import { referralProgramSource, rewardCouponIssuer, type ReferralDeps } from '#core/referral-program';
 import { createReferralOffers } from '#core/delivery/referral-offer';
 import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { createPutEventsPublisher } from '#adapters/event-bus';
@@ -71,7 +75,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'referral'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'discount', 'referral'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -153,6 +157,8 @@ export interface Runtime {
   readonly queues: RuntimeQueues;
   readonly customers: CustomerStore;
   readonly delivery: DeliveryStore;
+  /** Issued coupons and code pools (core/coupons.ts). */
+  readonly coupons: CouponStore & RedemptionStore;
   /**
    * The first minute after `afterMs` holding a due delivery put through this runtime (seasonal,
    * quiet hours, triggered delays, …): replay ticks there. Undefined when none is pending.
@@ -288,6 +294,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const observe = <A extends unknown[], R>(functionName: string, handler: (...args: A) => Promise<R>) => options.instrument?.handler?.(functionName, handler) ?? handler;
   const customers: CustomerStore = aws && documentClient ? createDynamoStore({ client: documentClient, tableName: aws.tableName }) : createMemoryStore();
   const clicks: ClickRecorder = aws && documentClient ? createDynamoClickStore({ client: documentClient, tableName: aws.tableName }) : createMemoryClickStore();
+  const coupons: CouponStore & RedemptionStore = aws && documentClient ? createDynamoCouponStore({ client: documentClient, tableName: aws.tableName }) : createMemoryCouponStore();
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
     aws && documentClient ? createDynamoDeliveryStore({ client: documentClient, tableName: aws.tableName }) : createMemoryDeliveryStore(),
@@ -339,6 +346,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     triggeredCampaigns: triggeredCampaignSource(delivery, clock),
     events: ownEventBus,
     clock,
+    issueCoupon: rewardCouponIssuer({ store: coupons, random: hmacKeyedRandom(`coupons:${options.keyRing.current.secret}`) }),
   };
   queues.events.setConsumer(
     observe(
@@ -354,6 +362,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
         referralProgram: referralDeps,
+        coupons,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -417,6 +426,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     newOwner: owners,
     breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
     offers: createReferralOffers({ referrals: referralDeps, baseUrl: options.unsubscribeBaseUrl, rewardUrl: links.rewardUrl }),
+    // Codes keyed by the link signing key: the same inputs give the same codes (replay's outbox
+    // is the same bytes on both backends); CouponIssued goes on the shop bus like every own event.
+    coupons: { store: coupons, random: hmacKeyedRandom(`coupons:${ring.current.secret}`), events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
     config: { ...DEFAULT_SEND_CONFIG, shop: shopDelivery, ...options.send, from: options.from },
   }, logger('send'));
   const feedbackLogger = logger('feedback');
@@ -443,6 +455,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     queues,
     customers,
     delivery,
+    coupons,
     nextDueMinute: (afterMs) => dueMinutes.next(afterMs),
     feedback,
     breaker,

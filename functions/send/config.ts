@@ -39,6 +39,8 @@ export const SendEnv = z.object({
   SEND_DEADLINE_MARGIN_SECONDS: envInt(10, 1, 600),
   /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts BreakerConfig); default its defaults. */
   BREAKER_CONFIG: z.string().optional(),
+  /** The shop bus: each issued coupon goes there as our own CouponIssued event (PutEvents). */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createSender, DEFAULT_SEND_CONFIG, type SendDeps } from '#core/delivery/send';
+import { createReferralOffers } from '#core/delivery/referral-offer';
+import { createDynamoReferralDeps } from '#adapters/referral-deps';
 import { SendWork } from '#core/delivery/messages';
 import { processRecords } from '#core/delivery/batch';
 import { mergeTally, type Tally } from '#core/delivery/outcomes';
@@ -17,6 +19,9 @@ import { createPool } from '#core/delivery/pool';
 import { createSignedLinks, createTemplateMailRenderer, profilePortsFrom } from '#core/delivery/seams';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createEventBusPublisher } from '#adapters/event-bus';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SqsWorkQueue, createSqsClient } from '#adapters/sqs-work-queue';
@@ -81,6 +86,17 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     links,
     account: mailer,
     breaker: cachedBreaker(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG), () => new Date()),
+    // Codes keyed by the table's coupon secret (made once); CouponIssued on the shop bus when it is set.
+    coupons: {
+      store: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
+      ...(config.EVENT_BUS_NAME ? { events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }) } : {}),
+    },
+    // The referral link and reward of invitations, the choice and reward mails (referral-offer.ts).
+    offers: createReferralOffers({
+      referrals: createDynamoReferralDeps({ client, tableName: config.TABLE_NAME, eventBusName: config.EVENT_BUS_NAME, clock: { now: () => new Date() } }),
+      baseUrl: config.UNSUBSCRIBE_BASE_URL,
+      rewardUrl: links.rewardUrl,
+    }),
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

@@ -6,6 +6,7 @@
 // Environment variable names are those of functions/{tick,audience,send}/config.ts.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -86,6 +87,12 @@ export interface DeliveryPipelineProps {
    * @default 'k1'
    */
   readonly tokenKeyId?: string;
+  /**
+   * The shop bus: send puts a CouponIssued event there for every coupon it issues, so the shop's
+   * checkout knows the code before the mail arrives.
+   * @default - no CouponIssued events (codes reach the shop through `stammkunde coupons export`)
+   */
+  readonly eventBus?: events.IEventBus;
 }
 
 export class DeliveryPipeline extends Construct {
@@ -158,8 +165,11 @@ export class DeliveryPipeline extends Construct {
         ...optional('MAX_SEND_RATE', props.maxSendRate),
         ...optional('FREQUENCY_CAP', props.frequencyCap),
         ...optional('FREQUENCY_CAP_DAYS', props.frequencyCapDays),
+        ...(props.eventBus ? { EVENT_BUS_NAME: props.eventBus.eventBusName } : {}),
       },
     });
+    // CouponIssued (core/delivery/coupon-step.ts) on the shop bus: events:PutEvents on that bus only.
+    props.eventBus?.grantPutEventsTo(this.send.fn);
     // Send re-queues throttled work onto its own queue, which exists only once the worker does.
     this.send.fn.addEnvironment('SEND_QUEUE_URL', this.send.queue.queueUrl);
 
@@ -262,7 +272,9 @@ export class DeliveryPipeline extends Construct {
     grantTableActions(props.table, this.audience.fn, 'GetItem');
     grantTableIndexScan(props.table, this.audience.fn, PROFILE_INDEX.indexName);
     // send: profiles and campaign (Get), cap slots (BatchGet), claim/transition/stats/cap/pause
-    //   (conditional Update), held work and pause markers (Put, Query, Delete).
+    //   (conditional Update), held work and pause markers (Put, Query, Delete); coupons: the
+    //   issuing conditional Update, the code secret (Get, Put once), pool draws (Update, Get) and
+    //   pool claims (Get, conditional Put).
     grantTableActions(props.table, this.send.fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
   }
 

@@ -230,6 +230,8 @@ export class Stammkunde extends Construct {
       shopInfo: props.shopInfo,
       ...(props.replyToAddress ? { replyToAddress: props.replyToAddress } : {}),
       ...(props.maxSendRate !== undefined ? { maxSendRate: props.maxSendRate } : {}),
+      // CouponIssued for every issued coupon, on the bus the shop listens to.
+      eventBus: this.shopBus,
     });
 
     // The links in every mail (unsubscribe, preferences, double opt-in, clicks); its own events

@@ -13,6 +13,9 @@ import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { TriggeredCampaign } from '#core/campaign';
 import { triggeredCampaignSource } from '#core/triggers';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { CouponSpec } from '#core/campaign';
+import { issueCoupon } from '#core/coupons';
 
 let aws: LocalAws;
 let store: DynamoStore;
@@ -216,5 +219,24 @@ describe('ingest handler: triggered follow-ups on dynalite', () => {
     const due = (await deliveries.listDueDeliveries('2026-03-15T08:00')).items;
     expect(due).toEqual([{ deliveryId: 'welcome:wendy:once', dueAt: '2026-03-15T08:00:00.000Z', occurrenceId: 'welcome:wendy:once', campaignId: 'welcome', customerId: 'wendy' }]);
     expect(bus.published.filter((e) => e.type === 'FirstOrderPlaced').map((e) => e.id)).toEqual(['ord-w-1#FirstOrderPlaced', 'ord-w-1#FirstOrderPlaced']);
+  });
+});
+
+describe('ingest handler: coupon redemption', () => {
+  it('redeems the coupon of an order once, also when the order is delivered again, and records a second use with its reason', async () => {
+    const client = createDocumentClient({ endpoint: aws.dynamoEndpoint });
+    const coupons = createDynamoCouponStore({ client, tableName: aws.tableName });
+    const withCoupons = createIngestHandler({ store, coupons, loyalty: defaultLoyaltyConfig, clock: fixedClock(RECEIVED), logger: new Logger({ serviceName: 'ingest', logLevel: 'SILENT' }) });
+    const spec = CouponSpec.parse({ value: { type: 'amount', amountCents: 500, currency: 'EUR' }, validDays: 30 });
+    const { code } = await issueCoupon({ store: coupons }, { campaignId: 'spring', occurrenceId: 'spring:2026-03-01T08:00Z', customerId: 'rita', spec, at: new Date('2026-03-01T08:00:00Z') });
+    const order = (orderId: string, id = `ord-${orderId}`) => {
+      const e = placed('rita', orderId, 3_000, '2026-03-03T10:00:00Z', id);
+      return { ...e, detail: { ...(e.detail as Record<string, unknown>), couponCode: code.toLowerCase() } };
+    };
+    const first = await withCoupons(batch(record(registered('rita')), record(order('r-1')), record(order('r-1', 'ord-r-1-again'))));
+    expect(first.batchItemFailures).toEqual([]);
+    await withCoupons(batch(record(order('r-2'))));
+    expect(await coupons.getCoupon(code)).toMatchObject({ redeemedOrderId: 'r-1', redeemedAt: '2026-03-03T10:00:00.000Z' });
+    expect(await coupons.couponStats('spring')).toEqual({ campaignId: 'spring', redeemed: 1, revenueCents: 3_000, refused: { alreadyRedeemed: 1 } });
   });
 });

@@ -26,7 +26,7 @@ describe('stammkunde local', () => {
   });
 
   it('publishes the delivered campaigns and lists the others as skipped', () => {
-    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days']);
+    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'welcome-first-order', 'winback-120-days', 'winback-discount']);
     expect(local.skipped.map((s) => s.kind)).toContain('referral');
   });
 

@@ -24,6 +24,17 @@ export const publishExampleNewsletter = async (overrides: Partial<Campaign> = {}
   };
 };
 
+/** A shipped example campaign (campaigns/<file>) published with its compiled templates and every example segment. */
+export const publishExample = async (file: string, overrides: Record<string, unknown> = {}): Promise<PublishedCampaign> => {
+  const campaign = Campaign.parse({ ...(await readJson(file) as object), ...overrides });
+  const segments: Record<string, Segment['rule']> = {};
+  for (const name of ['newsletter-readers', 'lapsed-customers']) {
+    const segment = Segment.parse(await readJson(`segments/${name}.json`));
+    segments[segment.id] = segment.rule;
+  }
+  return { campaign, segments, template: await compileCampaignTemplates(campaign), publishedAt: '2026-11-01T00:00:00.000Z' };
+};
+
 export const exampleShop = (): Promise<ShopInfo> => loadShopInfo();
 
 export const testSigningKey = { id: 'k1', secret: 'test-secret-test-secret-test-secret-0123' };
@@ -81,6 +92,7 @@ import { SendWork as SendWorkSchema } from '#core/delivery/messages';
 import type { AccountStatusReader, Mailer } from '#core/delivery/ports';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { BreakerGate } from '#core/delivery/breaker';
+import type { CouponSending } from '#core/delivery/coupon-step';
 
 export interface PipelineOptions {
   profiles: Profile[];
@@ -97,6 +109,8 @@ export interface PipelineOptions {
   /** The reputation circuit breaker the sender asks, and tick's question whether it releases. */
   breaker?: BreakerGate;
   breakerReleases?: () => Promise<boolean>;
+  /** Coupon issuance for campaigns with a coupon. */
+  coupons?: CouponSending;
 }
 
 /** The whole delivery path on twins: tick, audience shards, send messages, drained in turns. */
@@ -115,6 +129,7 @@ export const createPipeline = async (options: PipelineOptions) => {
     store: options.wrapStore ? options.wrapStore(store) : store,
     ...(options.account ? { account: options.account } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.coupons ? { coupons: options.coupons } : {}),
     profiles: people,
     mailer: options.mailer,
     renderer: testRenderer(options.shop),

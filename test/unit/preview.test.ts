@@ -74,9 +74,18 @@ describe('preview: what a customer receives', () => {
 
   it('shows a clearly labelled preview coupon for discount campaigns', async () => {
     const result = await previewCampaign(discount, { customer: customer('anna-mueller'), at });
-    expect(result.text).toContain('GOLDPREVIEW-0000');
+    expect(result.text).toContain('GOLD-PREVIEW');
     expect(result.text).toContain('Gültig bis 16. November 2026');
     expect(result.text).toContain('Liebe Anna,'); // the campaign overrides formality
+  });
+
+  it('shows the win-back coupon code once, with its value, minimum order and expiry', async () => {
+    const result = await previewCampaign('campaigns/winback-discount.json', { customer: customer('anna-mueller'), at });
+    // Once in the coupon box; the button's link carries it as a parameter (`?gutschein=`).
+    expect(result.text.match(/(?<!=)WIEDER-PREVIEW/g)).toHaveLength(1);
+    expect(result.text).toContain('15 %');
+    expect(result.text).toMatch(/Mindestbestellwert: 25,00\s€/);
+    expect(result.text).toContain('Gültig bis');
   });
 });
 

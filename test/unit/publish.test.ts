@@ -119,14 +119,15 @@ describe('publish: campaigns, pause, resume, archive', () => {
     ]);
   });
 
-  it('shows no next due time for a kind tick does not schedule yet', async () => {
+  it('shows the next due time of a discount campaign, which tick schedules like a newsletter', async () => {
     const store = createMemoryDeliveryStore();
     const local = await campaignsFolder();
     const newsletter = (await local.prepare()).campaigns[0]!.campaign;
     await local.write('discount.json', { ...JSON.parse(await (await import('node:fs/promises')).readFile('campaigns/winback-discount.json', 'utf8')), audience: newsletter.audience });
     await publishSet(store, await local.prepare());
     const rows = await listPublished(store, new Date('2026-11-15T12:00:00Z'));
-    expect(rows.find((r) => r.kind === 'discount')?.nextDueAt).toBeUndefined();
+    // Tuesdays at 10:00 Berlin: the 17th at 09:00 UTC.
+    expect(rows.find((r) => r.kind === 'discount')?.nextDueAt).toBe('2026-11-17T09:00:00.000Z');
     expect(rows.find((r) => r.kind === 'newsletter')?.nextDueAt).toBe('2026-12-01T08:00:00.000Z');
   });
 

@@ -292,3 +292,66 @@ describe('referral: selectable rewards', () => {
     expect(await chooseReward(h.deps, 'ben', undefined, 'default')).toMatchObject({ kind: 'chosen', referral: { rewardId: 'p50', chosenBy: 'default', state: 'issued' } });
   });
 });
+
+describe('referral: coupon rewards', () => {
+  const couponCatalog = () =>
+    catalogOf({
+      program: { refundWindowDays: 30 },
+      rewards: [
+        { id: 'ten-percent', label: { de: '10 %' }, value: { type: 'percent', percent: 10 }, for: 'both', validDays: 60 },
+      ],
+    });
+  const withCoupons = async () => {
+    const { createMemoryCouponStore } = await import('#adapters/memory-coupon-store');
+    const { rewardCouponIssuer } = await import('#core/referral-program');
+    const store = createMemoryCouponStore();
+    const h = referralHarness(couponCatalog(), { issueCoupon: rewardCouponIssuer({ store }) });
+    return { h, store };
+  };
+
+  it('issues a unique coupon to the referrer and the friend through the coupon store, with CouponIssued for the checkout', async () => {
+    const { h, store } = await withCoupons();
+    const code = await h.codeOf('anna');
+    await h.register('anna');
+    await h.register('ben');
+    await h.order('ben', 'b1', '2026-03-02T10:00:00Z', { referralCode: code });
+    const referral = (await h.referrals.getReferral('ben'))!;
+    expect(referral.issued).toMatchObject({ kind: 'coupon', rewardId: 'ten-percent', expiresAt: '2026-04-30T08:00:00.000Z' }); // issued at ingest (08:00) + 60 days
+    expect(referral.friendOffer).toMatchObject({ kind: 'coupon', rewardId: 'ten-percent' });
+    const codes = [referral.issued, referral.friendOffer].map((r) => (r?.kind === 'coupon' ? r.code : ''));
+    expect(new Set(codes).size).toBe(2);
+    expect(await store.getCoupon(codes[0]!)).toMatchObject({ customerId: 'anna', campaignId: 'referral-friends' });
+    expect(await store.getCoupon(codes[1]!)).toMatchObject({ customerId: 'ben' });
+    expect(h.bus.published.filter((e) => e.type === 'CouponIssued').map((e) => e.customerId).sort()).toEqual(['anna', 'ben']);
+  });
+
+  it('counts the referrer\'s coupon redeemed when the referrer orders with it', async () => {
+    const { h } = await withCoupons();
+    const code = await h.codeOf('anna');
+    await h.register('anna');
+    await h.register('ben');
+    await h.order('ben', 'b1', '2026-03-02T10:00:00Z', { referralCode: code });
+    const issued = (await h.referrals.getReferral('ben'))!.issued;
+    await h.order('anna', 'a1', '2026-03-05T10:00:00Z', { couponCode: issued?.kind === 'coupon' ? issued.code.toLowerCase() : '' });
+    expect((await h.referrals.getReferral('ben'))?.redeemedAt).toBe('2026-03-05T10:00:00.000Z');
+    expect((await h.referrals.stats('referral-friends'))['ten-percent']).toMatchObject({ issued: 1, redeemed: 1 });
+  });
+
+  it('revokes an unredeemed coupon after the friend\'s full refund, and keeps a redeemed one', async () => {
+    const { h } = await withCoupons();
+    const code = await h.codeOf('anna');
+    await h.register('anna');
+    for (const f of ['ben', 'cleo']) await h.register(f);
+    await h.order('ben', 'b1', '2026-03-02T10:00:00Z', { referralCode: code });
+    await h.order('cleo', 'c1', '2026-03-02T11:00:00Z', { referralCode: code });
+    const cleos = (await h.referrals.getReferral('cleo'))!.issued;
+    await h.order('anna', 'a1', '2026-03-04T10:00:00Z', { couponCode: cleos?.kind === 'coupon' ? cleos.code : '' });
+    await h.send('OrderRefunded', { orderId: 'b1', customerId: 'ben', refundedAt: '2026-03-10T10:00:00Z', amountCents: 4_000 });
+    await h.send('OrderRefunded', { orderId: 'c1', customerId: 'cleo', refundedAt: '2026-03-10T10:00:00Z', amountCents: 4_000 });
+    expect((await h.referrals.getReferral('ben'))?.state).toBe('revoked');
+    expect((await h.referrals.getReferral('cleo'))?.state).toBe('issued');
+    const revoked = h.bus.published.filter((e) => e.type === 'RewardRevoked');
+    const bens = (await h.referrals.getReferral('ben'))!.issued;
+    expect(revoked.map((e) => [e.customerId, 'couponCode' in e ? e.couponCode : undefined])).toEqual([['anna', bens?.kind === 'coupon' ? bens.code : 'x']]);
+  });
+});

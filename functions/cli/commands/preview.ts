@@ -16,6 +16,10 @@ import { RewardCatalog, currentReward, rewardLabel } from '#core/rewards';
 import { signToken } from '#core/tokens';
 import type { SigningKey } from '#core/tokens';
 import { compileTemplate, loadShopInfo } from '../../compile/compile-template';
+import { couponSpecOf } from '#core/delivery/coupon-step';
+
+/** What preview shows for an issued code: `<prefix>-PREVIEW`, never a code the engine could issue (it has O and I). */
+export const previewCouponCode = (prefix: string): string => (prefix ? `${prefix}-PREVIEW` : 'PREVIEW');
 
 /** The customer file: a CustomerRegistered detail plus optional profile aggregates. */
 export const PreviewCustomer = CustomerRegistered.extend({
@@ -131,10 +135,10 @@ export const previewCampaign = async (campaignFile: string, options: PreviewOpti
   const links = { unsubscribe: `${base}/u/${tokenFor('unsubscribe')}`, preferences: `${base}/p/${tokenFor('preferences')}` };
 
   const recipient = toRecipient(customer);
-  const coupon =
-    campaign.kind === 'discount'
-      ? couponVariables(campaign.coupon, `${campaign.coupon.prefix}PREVIEW-0000`, at, effectiveLocale(locale, customer.locale))
-      : undefined;
+  // Any campaign with a coupon (discount, and seasonal or triggered ones that carry one); a shared
+  // code is shown as it is, an issued one as a labelled stand-in in the issued codes' shape.
+  const spec = couponSpecOf(campaign);
+  const coupon = spec ? couponVariables(spec, spec.unique ? previewCouponCode(spec.prefix) : (spec.code ?? ''), at, effectiveLocale(locale, customer.locale)) : undefined;
   const reward: RewardVariables | undefined =
     campaign.kind === 'referral'
       ? { label: await previewRewardLabel(campaignFile, campaign.rewards, options.rewards, at, effectiveLocale(locale, customer.locale)), link: `${base}/r/PREVIEW-${customer.customerId}` }

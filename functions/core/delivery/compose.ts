@@ -5,6 +5,7 @@ import type { LedgerKey, PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { MailOffer, MailRenderer, OutgoingMail, UnsubscribeLinks } from './ports';
 import type { CapClass } from './gates';
+import type { IssuedCoupon } from '#core/coupons';
 
 /** The SES tag value alphabet is [A-Za-z0-9_-]: base64url carries the ledger key losslessly. */
 export const encodeLedgerTag = (key: LedgerKey): string => Buffer.from(JSON.stringify([key.occurrenceId, key.customerId])).toString('base64url');
@@ -30,7 +31,7 @@ export interface ComposeDeps {
   configurationSet?: string;
 }
 
-export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, offer?: MailOffer): OutgoingMail => {
+export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, coupon?: IssuedCoupon, offer?: MailOffer): OutgoingMail => {
   const { campaign } = published;
   const headers: OutgoingMail['headers'] = [];
   let unsubscribeUrl = '';
@@ -38,7 +39,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     unsubscribeUrl = deps.links.url({ customerId: profile.customerId, topic: campaign.topic, campaignId: campaign.id });
     headers.push({ name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` }, { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
   }
-  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl, ...(offer ? { offer } : {}) });
+  const rendered = deps.renderer.render({ published, profile, occurrenceId: key.occurrenceId, at: deps.clock.now(), unsubscribeUrl, ...(coupon ? { coupon } : {}), ...(offer ? { offer } : {}) });
   return {
     from: deps.from,
     to: profile.email,
@@ -48,6 +49,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     text: rendered.text,
     headers,
     ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
+    ...(coupon ? { couponCode: coupon.code } : {}),
     tags: [
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },

@@ -2,6 +2,7 @@
 // unsubscribe links and segment predicates. Adapters implement them; tests pass twins.
 import type { Profile } from '#core/profile';
 import type { PublishedCampaign } from '#core/delivery-store';
+import type { IssuedCoupon } from '#core/coupons';
 import type { AudienceShard, SendWork, SendWorkInput } from './messages';
 import type { CouponVariables, RewardVariables } from '#core/render';
 
@@ -21,6 +22,8 @@ export interface OutgoingMail {
   /** SES configuration set (event destination for feedback). */
   configurationSet?: string;
   tags: MailHeader[];
+  /** The coupon code the mail carries (not sent to SES as such: the outbox and logs show it). */
+  couponCode?: string;
 }
 
 /**
@@ -128,6 +131,8 @@ export interface RenderInput {
   unsubscribeUrl: string;
   /** What the offer step prepared for this recipient (referral reward and link). */
   offer?: MailOffer;
+  /** The recipient's coupon (core/delivery/coupon-step.ts), shown by the coupon block. */
+  coupon?: IssuedCoupon;
 }
 
 /**

@@ -2,7 +2,7 @@
 // deadline, rate token) -> claim -> SES -> record. Nothing is written to the ledger before the
 // rate token is in hand and the invocation has time for one SES call and its recording, so a
 // Lambda that times out never leaves a recipient in `sending` that SES did not see.
-import type { LedgerKey, PublishedCampaign } from '#core/delivery-store';
+import type { LedgerKey, PauseCause, PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { MailResult, OutgoingMail, Deadline } from './ports';
 import type { SendDeps } from './send';
@@ -17,6 +17,7 @@ import { backoffMs } from './pacing';
 import { quietUntil } from '#core/quiet-hours';
 import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
 import { stillHolds } from '#core/triggers';
+import { issueRecipientCoupon } from './coupon-step';
 
 export interface RecipientResult {
   outcome: Outcome;
@@ -26,6 +27,8 @@ export interface RecipientResult {
   pausedReason?: string;
   /** Why the mail failed for good (render error, SES rejection), for the log. */
   failure?: string;
+  /** Who pauses the occurrence for pausedReason (default: the account; "pool": a coupon pool ran dry). */
+  pauseCause?: PauseCause;
 }
 
 /** What the recipients of one send message share. */
@@ -173,13 +176,15 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
   const quiet = await waitQuietHours(run, profile);
   if (quiet) return quiet;
   const capClass: CapClass = run.published.campaign.capClass;
+  const { coupon, stop } = await issueRecipientCoupon(run, profile);
+  if (stop) return stop;
 
   // Step "offer": the referral link and reward (core/delivery/referral-offer.ts), before render.
   const offer = deps.offers ? await deps.offers(run.published, profile, run.occurrenceId, deps.clock.now()) : undefined;
   if (offer?.cancelled) return { outcome: 'cancelled' };
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, offer);
+    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, coupon, offer);
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

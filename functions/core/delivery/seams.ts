@@ -2,7 +2,7 @@
 // over precompiled templates, and D's signed tokens. Kept in one place so the delivery core
 // depends only on its narrow ports (ports.ts).
 import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
-import { TemplateRenderer, buildRenderVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
+import { TemplateRenderer, buildRenderVariables, effectiveLocale, issuedCouponVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
 import { signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
@@ -46,7 +46,7 @@ const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, 
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
-    render({ published, profile, at, unsubscribeUrl, occurrenceId, offer }) {
+    render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon, offer }) {
       const templates = compiledTemplates(published);
       const locale = pickContentLocale(Object.keys(templates), published.campaign.template.defaultLocale, profile.locale);
       const compiled = templates[locale] ?? templates[published.campaign.template.defaultLocale];
@@ -60,10 +60,8 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
       if (campaign.id === CONFIRMATION_CAMPAIGN_ID && options.confirmUrl && requestAt) {
         links.confirm = options.confirmUrl({ customerId: profile.customerId, requestAt, at });
       }
-      const mail = renderer.render(
-        compiled,
-        buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...(offer?.reward ? { reward: offer.reward } : {}), ...(offer?.coupon ? { coupon: offer.coupon } : {}) }),
-      );
+      const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : offer?.coupon ? { coupon: offer.coupon } : {};
+      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }));
       let html = mail.html;
       if (options.clickUrl && campaign.capClass === 'marketing') {
         // Static web links of the stored table go through /c/<token>; the redirect reads the

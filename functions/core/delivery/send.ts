@@ -7,7 +7,7 @@
 // Exactly once per (occurrence, recipient): see ledger.ts for the state machine and
 // ledger-writes.ts for how a lost write response is resolved.
 import type { Clock } from '#core/clock';
-import { readOccurrenceCampaign, type CampaignHold, type DeliveryStore, type PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, type CampaignHold, type DeliveryStore, type PauseCause, type PublishedCampaign } from '#core/delivery-store';
 import type { AccountStatusReader, Deadline, MailRenderer, Mailer, OfferStep, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
 import type { RateLimiter } from './pacing';
@@ -20,6 +20,7 @@ import { sendRecipient, type MessageRun, type RecipientResult } from './recipien
 import { parkWork } from './resume';
 import type { ShopDeliverySettings } from './local-time';
 import { BREAKER_PAUSE_REASON, type BreakerGate } from './breaker';
+import type { CouponSending } from './coupon-step';
 
 export interface SendConfig {
   from: string;
@@ -84,6 +85,8 @@ export interface SendDeps {
   breaker?: BreakerGate;
   /** Step "offer" (referral link and reward); without it referral mails render without them. */
   offers?: OfferStep;
+  /** Coupon issuance for campaigns with a coupon (core/delivery/coupon-step.ts); without it their mail fails. */
+  coupons?: CouponSending;
 }
 
 export interface SendWorkResult {
@@ -106,6 +109,7 @@ interface Sorted {
   retry: { customerId: string; afterMs: number }[];
   failures: { customerId: string; reason: string }[];
   pausedReason?: string;
+  pauseCause?: PauseCause;
 }
 
 const ERROR_RETRY_MS = 5_000;
@@ -118,6 +122,8 @@ const sortOutcomes = (ids: readonly string[], settled: PromiseSettledResult<Reci
     addOutcome(sorted.tally, result.outcome);
     if (result.failure) sorted.failures.push({ customerId, reason: result.failure.slice(0, 500) });
     if (result.pausedReason) sorted.pausedReason ??= result.pausedReason;
+    // The recipient that found the reason names the cause; those held after it carry only the reason.
+    if (result.pauseCause) sorted.pauseCause ??= result.pauseCause;
     if (result.outcome === 'held') sorted.held.push(customerId);
     else if (result.outcome === 'deferred') sorted.deferred.push(customerId);
     else if (result.retryAfterMs !== undefined) sorted.retry.push({ customerId, afterMs: result.retryAfterMs });
@@ -208,9 +214,9 @@ export const createSender = (deps: SendDeps) => {
     );
 
     // 3. what happens next to each
-    const { tally, held, deferred, retry, failures, pausedReason } = sortOutcomes(ids, settled);
+    const { tally, held, deferred, retry, failures, pausedReason, pauseCause } = sortOutcomes(ids, settled);
     if (pausedReason) {
-      await store.pauseOccurrence(work.occurrenceId, pausedReason, 'account', nowMs());
+      await store.pauseOccurrence(work.occurrenceId, pausedReason, pauseCause ?? 'account', nowMs());
       if (held.length > 0) await parkWork(deps, { ...work, customerIds: held }, messageKey);
     }
     // Unstarted for lack of time: a fresh message, the same hop (no receive count, no hop burnt).

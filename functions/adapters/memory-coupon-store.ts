@@ -1,0 +1,137 @@
+// The in-memory twin of dynamo-coupon-store.ts: coupons by code, pools as numbered lists with a
+// draw counter, pool claims per (occurrence, customer). Held to the same contract
+// (test/unit/coupon-store-contract.ts). It counts its writes, as the DynamoDB store's calls would
+// be counted, for the coupon bench.
+import { randomBytes } from 'node:crypto';
+import type { CouponStore, IssuedCoupon, PoolState, StoredCoupon } from '#core/coupons';
+import type { CouponStats, RedemptionResult, RedemptionStore } from '#core/coupon-redemption';
+
+export interface MemoryCouponStore extends CouponStore, RedemptionStore {
+  /** Refused uses as recorded (reason, order, customer). */
+  refusedUses(): (RedemptionResult & { orderId: string; customerId: string; at: string })[];
+  /** Writes so far (each put, update or conditional write, successful or not). */
+  writes(): number;
+  /** Every stored coupon (export, tests). */
+  all(): StoredCoupon[];
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export const createMemoryCouponStore = (): MemoryCouponStore => {
+  const coupons = new Map<string, StoredCoupon>();
+  /** Imported codes nobody holds yet, by code: the pool they belong to. */
+  const pooled = new Map<string, string>();
+  /** `codes` is indexed by draw order; indices drawn while the pool was exhausted stay empty. */
+  const pools = new Map<string, { codes: (string | undefined)[]; drawn: number; imported: number }>();
+  const claims = new Map<string, string>();
+  let secret: string | undefined;
+  let writes = 0;
+  const refused = new Map<string, RedemptionResult & { orderId: string; customerId: string; at: string }>();
+  const stats = new Map<string, CouponStats>();
+  const statsOf = (campaignId: string): CouponStats => {
+    let entry = stats.get(campaignId);
+    if (!entry) stats.set(campaignId, (entry = { campaignId, redeemed: 0, revenueCents: 0, refused: {} }));
+    return entry;
+  };
+
+  const sameOwner = (a: Pick<IssuedCoupon, 'occurrenceId' | 'customerId'>, b: Pick<IssuedCoupon, 'occurrenceId' | 'customerId'>) =>
+    a.occurrenceId === b.occurrenceId && a.customerId === b.customerId;
+
+  return {
+    async putCoupon(coupon) {
+      writes++;
+      const existing = coupons.get(coupon.code);
+      if (existing) return sameOwner(existing, coupon) ? copy(existing) : undefined;
+      // A code of a pool only goes out as that pool's coupon, and a pool's coupon only with its code.
+      if (pooled.get(coupon.code) !== coupon.pool) return undefined;
+      pooled.delete(coupon.code);
+      coupons.set(coupon.code, copy(coupon));
+      return copy(coupon);
+    },
+    async getCoupon(code) {
+      const coupon = coupons.get(code);
+      return coupon && copy(coupon);
+    },
+    async codeSecret() {
+      if (secret === undefined) {
+        writes++;
+        secret = randomBytes(32).toString('hex');
+      }
+      return secret;
+    },
+    async addPoolCodes(pool, codes) {
+      const entry = pools.get(pool) ?? { codes: [], drawn: 0, imported: 0 };
+      pools.set(pool, entry);
+      // Indices continue after the last drawn one, so codes imported after exhaustion are reached.
+      if (entry.drawn > entry.codes.length) entry.codes.length = entry.drawn;
+      const duplicates: string[] = [];
+      let added = 0;
+      for (const code of codes) {
+        writes++;
+        if (coupons.has(code) || pooled.has(code)) {
+          duplicates.push(code);
+          continue;
+        }
+        pooled.set(code, pool);
+        entry.codes.push(code);
+        entry.imported++;
+        added++;
+      }
+      return { added, duplicates };
+    },
+    async poolState(pool) {
+      const entry = pools.get(pool);
+      return { pool, imported: entry?.imported ?? 0, remaining: Math.max(0, (entry?.codes.length ?? 0) - (entry?.drawn ?? 0)) } satisfies PoolState;
+    },
+    async getPoolClaim(occurrenceId, customerId) {
+      return claims.get(JSON.stringify([occurrenceId, customerId]));
+    },
+    async drawPoolCode(pool) {
+      writes++;
+      const entry = pools.get(pool) ?? { codes: [], drawn: 0, imported: 0 };
+      pools.set(pool, entry);
+      entry.drawn++;
+      return entry.drawn <= entry.codes.length ? entry.codes[entry.drawn - 1] : undefined;
+    },
+    async putPoolClaim(occurrenceId, customerId, code) {
+      writes++;
+      const key = JSON.stringify([occurrenceId, customerId]);
+      const existing = claims.get(key);
+      if (existing !== undefined) return existing;
+      claims.set(key, code);
+      return code;
+    },
+    async markRedeemed(use) {
+      writes++;
+      const coupon = coupons.get(use.code);
+      if (!coupon) return { marked: false };
+      const fits = coupon.customerId === use.customerId && coupon.redeemedAt === undefined && Date.parse(use.at) <= Date.parse(coupon.expiresAt);
+      if (fits) {
+        coupon.redeemedAt = new Date(use.at).toISOString();
+        coupon.redeemedOrderId = use.orderId;
+      }
+      return { marked: fits, coupon: copy(coupon) };
+    },
+    async recordRefusedUse(use, result) {
+      writes++;
+      const key = JSON.stringify([use.code, use.orderId]);
+      if (refused.has(key)) return false;
+      refused.set(key, { ...result, orderId: use.orderId, customerId: use.customerId, at: new Date(use.at).toISOString() });
+      return true;
+    },
+    async countRedemption(campaignId, outcome, revenueCents) {
+      writes++;
+      const entry = statsOf(campaignId);
+      if (outcome === 'redeemed') {
+        entry.redeemed++;
+        entry.revenueCents += revenueCents;
+      } else entry.refused[outcome] = (entry.refused[outcome] ?? 0) + 1;
+    },
+    async couponStats(campaignId) {
+      return copy(statsOf(campaignId));
+    },
+    refusedUses: () => [...refused.values()].map(copy),
+    writes: () => writes,
+    all: () => [...coupons.values()].map(copy),
+  };
+};

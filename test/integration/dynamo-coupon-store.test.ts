@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createTable, startLocalAws, type LocalAws } from '#local/servers';
+import { createDocumentClient } from '#adapters/aws-clients';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { CouponSpec } from '#core/campaign';
+import { issueCoupon } from '#core/coupons';
+import { couponStoreContract } from '../unit/coupon-store-contract';
+
+let aws: LocalAws;
+let tables = 0;
+const client = () => createDocumentClient({ endpoint: aws.dynamoEndpoint });
+
+beforeAll(async () => {
+  aws = await startLocalAws('coupon-store-test');
+});
+afterAll(() => aws.stop());
+
+couponStoreContract('dynamodb (dynalite)', async () => {
+  const tableName = `coupons-${++tables}`;
+  await createTable(aws.dynamoEndpoint, tableName);
+  return createDynamoCouponStore({ client: client(), tableName });
+});
+
+describe('dynamodb coupon store: item layout', () => {
+  it('keys a coupon by its code, indexes it by campaign and expiry day, and expires it a year after', async () => {
+    const store = createDynamoCouponStore({ client: client(), tableName: aws.tableName });
+    const spec = CouponSpec.parse({ value: { type: 'freeShipping' }, validDays: 10 });
+    const coupon = await issueCoupon({ store }, { campaignId: 'bday', occurrenceId: 'bday:birthday:2026', customerId: 'c1', spec, at: new Date('2026-05-04T09:00:00Z') });
+    const { Item } = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: `COUPON#${coupon.code}`, sk: 'COUPON' } }));
+    expect(Item).toMatchObject({
+      entity: 'coupon',
+      validUntil: '2026-05-14T09:00:00.000Z',
+      gsi1pk: 'COUPONS#bday',
+      gsi1sk: `2026-05-04T09:00:00.000Z#${coupon.code}`,
+      gsi2pk: 'COUPONEXP#2026-05-14',
+      expiresAt: Math.floor(Date.parse('2027-05-14T09:00:00Z') / 1000),
+    });
+  });
+});

@@ -6,7 +6,11 @@
 import { DateTime } from 'luxon';
 import type { CustomerRegistered, CustomerUpdated, NpsSubmitted, OrderItem, OrderPlaced, OrderRefunded, ShopDetailType } from '#core/events';
 import { SHOP_EVENT_SOURCE } from '#core/events';
+import { createHash } from 'node:crypto';
 import { referralCodeCandidate } from '#core/referral';
+
+/** The shop's hash of a customer's shipping address (the demo's addresses are one per customer). */
+const addressHash = (customerId: string): string => createHash('sha256').update(`demo-address:${customerId}`).digest('hex');
 
 /** mulberry32: a tiny, fast 32-bit PRNG; good enough for demo data, fully reproducible. */
 export const mulberry32 = (seed: number): (() => number) => {
@@ -241,7 +245,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
   const push = <T extends DemoEvent['detail-type']>(type: T, at: DateTime, detail: Extract<DemoEvent, { 'detail-type': T }>['detail']): void => {
     events.push({ id: `demo-${seed}-${pad(eventSeq++, 8)}`, source: SHOP_EVENT_SOURCE, 'detail-type': type, time: iso(at), detail } as DemoEvent);
   };
-  const referralCodes: string[] = [];
+  /** Customers who share their referral code (after their first order), with the code. */
+  const sharers: { code: string; customerId: string }[] = [];
   let buyers = 0;
   let repeatBuyers = 0;
   let withConsent = 0;
@@ -353,7 +358,11 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       ['repeat', 23],
       ['loyal', 7],
     ]);
-    if (kind === 'browser') continue;
+    if (kind === 'browser') {
+      // Shares a code the engine never made (no order, so no invitation): its friends' orders are `unknownCode`.
+      if (referralCode) sharers.push({ code: referralCode, customerId });
+      continue;
+    }
     const favourite = random.weighted(CATEGORIES.map((cat) => [cat, CATEGORY_WEIGHTS[cat] ?? 1] as const));
     const meanGapDays = kind === 'loyal' ? 24 : kind === 'repeat' ? 75 : Infinity;
     const maxOrders = kind === 'loyal' ? random.int(6, 16) : kind === 'repeat' ? random.int(2, 4) : 1;
@@ -384,10 +393,14 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       const shipping = goods >= FREE_SHIPPING_FROM_CENTS ? 0 : SHIPPING_CENTS;
       const orderId = `o-${pad(++orderSeq, idWidth + 1)}`;
       // Referrals: genuine (a new customer's first order with a sharer's code), self-referrals
-      // (every eleventh sharer tries their own code) and customers who had ordered before.
-      const usesReferral = placed === 0 && referralCodes.length > 0 && random.chance(0.04);
-      const selfReferral = placed === 0 && !usesReferral && referralCode !== undefined && c % 11 === 0;
-      const lateReferral = placed === 1 && referralCodes.length > 0 && c % 13 === 0;
+      // (every ninth new customer lives with a sharer: the same shipping address) and customers
+      // who had ordered before (every thirteenth, on the second order). The last two are picked
+      // by number, not by the random stream, so the rest of the demo stays as it was.
+      const usesReferral = placed === 0 && sharers.length > 0 && random.chance(0.04);
+      const picked = usesReferral ? random.pick(sharers) : undefined;
+      const household = placed === 0 && !usesReferral && sharers.length > 0 && c % 9 === 0 ? sharers[c % sharers.length] : undefined;
+      const late = placed === 1 && sharers.length > 0 && c % 13 === 0 ? sharers[c % sharers.length] : undefined;
+      const referred = picked ?? household ?? late;
       const order: OrderPlaced = {
         orderId,
         customerId,
@@ -396,9 +409,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
         currency: 'EUR',
         items,
         ...(coupon ? { couponCode: coupon.code } : {}),
-        ...(usesReferral ? { referralCode: random.pick(referralCodes) } : {}),
-        ...(selfReferral ? { referralCode } : {}),
-        ...(lateReferral ? { referralCode: referralCodes[c % referralCodes.length]! } : {}),
+        ...(referred ? { referralCode: referred.code } : {}),
+        shippingAddressHash: addressHash(household?.customerId ?? customerId),
       };
       push('OrderPlaced', placedAt, order);
       placed++;
@@ -424,7 +436,7 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
     }
     if (placed > 0) buyers++;
     if (placed > 1) repeatBuyers++;
-    if (referralCode) referralCodes.push(referralCode);
+    if (referralCode) sharers.push({ code: referralCode, customerId });
   }
 
   events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -112,7 +112,7 @@ const t = {
   errorTitle: same('Fehler', 'Error'),
   error: same('Etwas ist schiefgegangen. Es wurde nichts geändert. Bitte versuchen Sie es später noch einmal.', 'Something went wrong. Nothing was changed. Please try again later.'),
   imprint: same('Impressum', 'Legal notice'),
-  rewardTitle: same('Ihr Dankeschön', 'Your thank-you'),
+  rewardTitle: de('Ihr Dankeschön', 'Dein Dankeschön', 'Your thank-you'),
   rewardQuestion: de(
     'Danke für Ihre Empfehlung! Möchten Sie „{reward}“ als Dankeschön wählen?',
     'Danke für deine Empfehlung! Möchtest du „{reward}“ als Dankeschön wählen?',
@@ -120,9 +120,9 @@ const t = {
   ),
   rewardButton: same('Diese Prämie wählen', 'Choose this reward'),
   rewardChosen: de(
-    'Sie haben „{reward}“ gewählt. Wir schicken es Ihnen gleich.',
-    'Du hast „{reward}“ gewählt. Wir schicken es dir gleich.',
-    'You chose “{reward}”. It is on its way.',
+    'Sie haben „{reward}“ gewählt. Sie erhalten es gleich per E-Mail.',
+    'Du hast „{reward}“ gewählt. Du bekommst es gleich per E-Mail.',
+    'You chose “{reward}”. You will get it by email shortly.',
   ),
   rewardAlready: de(
     'Ihre Prämie steht schon fest: „{reward}“.',

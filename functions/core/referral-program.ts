@@ -17,7 +17,7 @@ import type { DeliveryStore, DueDelivery, PublishedCampaign } from '#core/delive
 import type { ShopEvent } from '#core/events';
 import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
-import { RewardCatalog, type Reward } from '#core/rewards';
+import { RewardCatalog, currentReward, type Reward } from '#core/rewards';
 import type { CustomerStore } from '#core/store';
 import type { ReferralStore } from '#core/referral-store';
 import { plannedDeliveries } from '#core/triggers';
@@ -37,6 +37,7 @@ import {
   type IssuedReward,
   type Referral,
   type RejectionReason,
+  type ReferralStats,
 } from '#core/referral';
 
 /** The built-in mails of the program (published like the double opt-in mail; ids no slug can have). */
@@ -453,3 +454,28 @@ export const choiceOptions = (catalog: RewardCatalog, referral: Referral): Rewar
 /** Days left to choose, for the mail (at least 0). */
 export const daysToChoose = (referral: Referral, at: Date): number =>
   referral.choiceDueAt ? Math.max(0, Math.ceil((Date.parse(referral.choiceDueAt) - at.getTime()) / DAY_MS)) : 0;
+
+// --- stats ---------------------------------------------------------------------------------
+
+/**
+ * The program's stats per reward of one referral campaign: the store's counters (clicks,
+ * conversions, issued, redeemed, revoked, rejections by reason) plus the invitations sent, read
+ * from the campaign's occurrences (their `sent` outcome) and put under the reward that was current
+ * at each occurrence's scheduled time ("-" for a selectable catalog). Counting sends from the
+ * occurrences keeps the send path free of another write per mail.
+ */
+export const referralStats = async (
+  deps: { referrals: Pick<ReferralStore, 'stats'>; deliveries: Pick<DeliveryStore, 'listOccurrences'> },
+  campaignId: string,
+  catalog: RewardCatalog | undefined,
+): Promise<ReferralStats> => {
+  const stats = await deps.referrals.stats(campaignId);
+  for (const occurrence of await deps.deliveries.listOccurrences(campaignId)) {
+    const sent = occurrence.stats.sent ?? 0;
+    if (sent === 0) continue;
+    const rewardId = (catalog && currentReward(catalog, Date.parse(occurrence.scheduledAt))?.id) ?? NO_REWARD;
+    const row = (stats[rewardId] ??= {});
+    row.invitations = (row.invitations ?? 0) + sent;
+  }
+  return stats;
+};

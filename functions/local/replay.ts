@@ -26,7 +26,7 @@ import { loadShopInfo } from '../compile/compile-template';
 import { preparePublish } from '../compile/publish-set';
 import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
-import type { ReferralStore } from '#core/referral-store';
+import { referralStats } from '#core/referral-program';
 import { rejectionReasons, type RejectionReason } from '#core/referral';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
@@ -121,16 +121,20 @@ export type ReplayResult =
 
 /** Conversions, rewards and rejected conversions by reason, summed over the referral campaigns. */
 export interface ReferralSummary {
+  invitations: number;
+  clicks: number;
   conversions: number;
   issued: number;
   revoked: number;
   rejected: Partial<Record<RejectionReason, number>>;
 }
 
-const summarizeReferrals = async (store: ReferralStore, campaignIds: readonly string[]): Promise<ReferralSummary> => {
-  const summary: ReferralSummary = { conversions: 0, issued: 0, revoked: 0, rejected: {} };
+const summarizeReferrals = async (runtime: Runtime, campaignIds: readonly string[]): Promise<ReferralSummary> => {
+  const summary: ReferralSummary = { invitations: 0, clicks: 0, conversions: 0, issued: 0, revoked: 0, rejected: {} };
   for (const campaignId of campaignIds) {
-    for (const counts of Object.values(await store.stats(campaignId))) {
+    for (const counts of Object.values(await referralStats({ referrals: runtime.referrals, deliveries: runtime.delivery }, campaignId, undefined))) {
+      summary.invitations += counts.invitations ?? 0;
+      summary.clicks += counts.clicks ?? 0;
       summary.conversions += counts.conversions ?? 0;
       summary.issued += counts.issued ?? 0;
       summary.revoked += counts.revoked ?? 0;
@@ -432,7 +436,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
       seconds: (performance.now() - started) / 1000,
-      referrals: await summarizeReferrals(runtime.referrals, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
+      referrals: await summarizeReferrals(runtime, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
     };
   } finally {
     bar?.stop();
@@ -463,7 +467,7 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
   const rejected = Object.entries(r.rejected).sort(([a], [b]) => (a < b ? -1 : 1));
   if (r.conversions + rejected.length > 0) {
     lines.push(
-      `referrals: ${r.conversions} conversions, ${r.issued} rewards issued, ${r.revoked} revoked; rejected: ` +
+      `referrals: ${r.invitations} invitations, ${r.conversions} conversions, ${r.issued} rewards issued, ${r.revoked} revoked; rejected: ` +
         (rejected.length > 0 ? rejected.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'),
     );
   }

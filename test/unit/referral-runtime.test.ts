@@ -105,6 +105,10 @@ describe('referral program on the runtime', () => {
       expect(reward.map((s) => [s.customerId, s.mail.subject])).toEqual([['anna', 'Ihr Dankeschön: 100 Treuepunkte']]);
       expect(reward[0]!.mail.tags).toContainEqual({ name: 'reward', value: 'hundred-points' });
       expect((await h.runtime.customers.getProfile('anna'))!.points).toBe(100);
+      const { referralStats } = await import('#core/referral-program');
+      expect(await referralStats({ referrals: h.runtime.referrals, deliveries: h.runtime.delivery }, 'referral-friends', catalogFile())).toEqual({
+        'hundred-points': { invitations: 1, conversions: 1, issued: 1 },
+      });
     } finally {
       await h.runtime.stop();
     }

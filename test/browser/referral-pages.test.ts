@@ -7,7 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { createTrackApp } from '../../functions/track/app';
 import { createMemoryStore } from '#adapters/memory-store';
 import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
@@ -74,10 +75,7 @@ beforeAll(async () => {
     customers, campaigns: createMemoryDeliveryStore(), clicks: createMemoryClickStore(), keys: () => ({ current: key, accepted: [key] }),
     clock: deps.clock, shop: { ...(await exampleShop()), url: `${base}/home`, referral: { landingUrl: `${base}/landing`, parameter: 'ref' } }, referrals: deps,
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -129,7 +127,7 @@ describe.each(LANGUAGES)('reward choice page in a browser ($lang)', ({ lang, ref
     await page.close();
   });
 
-  it('refuses a reward link signed for another customer\'s referral', async () => {
+  it('rejects a reward link signed for another customer\'s referral', async () => {
     const other = LANGUAGES.find((l) => l.lang !== lang)!;
     const page = await browser.newPage();
     const response = await page.goto(rewardLink(referrerId, other.friendId, 'p100'));

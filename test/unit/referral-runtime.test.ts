@@ -55,7 +55,18 @@ const start = async (catalog: RewardCatalog) => {
     while ((await runtime.tick()).backlog) await runtime.settle();
     await runtime.settle();
   };
-  return { clock, sent, runtime, register, order, tickAt };
+  /** Anna (consent confirmed) gets Monday's invitation; ben registers and first orders with her code. */
+  const friendOrders = async (): Promise<string> => {
+    await register('anna', '2026-03-01T10:00:00Z');
+    await runtime.confirmConsent('anna');
+    await tickAt('2026-03-02T08:00:00Z');
+    const code = linkIn(sent[0]!.mail.text, 'r').split('/').pop()!;
+    await register('ben', '2026-03-03T10:00:00Z');
+    await order('ben', 'b1', '2026-03-03T11:00:00Z', { referralCode: code });
+    await tickAt('2026-03-03T11:01:00Z');
+    return code;
+  };
+  return { clock, sent, runtime, register, order, tickAt, friendOrders };
 };
 
 const linkIn = (text: string, path: string): string => {
@@ -94,13 +105,7 @@ describe('referral program on the runtime', () => {
   it('mails the referrer the reward issued when the friend first orders with the code', async () => {
     const h = await start(catalogFile());
     try {
-      await h.register('anna', '2026-03-01T10:00:00Z');
-      await h.runtime.confirmConsent('anna');
-      await h.tickAt('2026-03-02T08:00:00Z');
-      const code = linkIn(h.sent[0]!.mail.text, 'r').split('/').pop()!;
-      await h.register('ben', '2026-03-03T10:00:00Z');
-      await h.order('ben', 'b1', '2026-03-03T11:00:00Z', { referralCode: code });
-      await h.tickAt('2026-03-03T11:01:00Z');
+      await h.friendOrders();
       const reward = h.sent.filter((s) => s.campaignId === 'system_referral-reward');
       expect(reward.map((s) => [s.customerId, s.mail.subject])).toEqual([['anna', 'Ihr Dankeschön: 100 Treuepunkte']]);
       expect(reward[0]!.mail.tags).toContainEqual({ name: 'reward', value: 'hundred-points' });
@@ -120,13 +125,7 @@ describe('referral program on the runtime', () => {
       { id: 'p300', label: { de: '300 Punkte' }, value: { type: 'points', points: 300 } },
     ] }));
     try {
-      await h.register('anna', '2026-03-01T10:00:00Z');
-      await h.runtime.confirmConsent('anna');
-      await h.tickAt('2026-03-02T08:00:00Z');
-      const code = linkIn(h.sent[0]!.mail.text, 'r').split('/').pop()!;
-      await h.register('ben', '2026-03-03T10:00:00Z');
-      await h.order('ben', 'b1', '2026-03-03T11:00:00Z', { referralCode: code });
-      await h.tickAt('2026-03-03T11:01:00Z');
+      await h.friendOrders();
       const choice = h.sent.find((s) => s.campaignId === 'system_referral-choice')!;
       expect(choice.mail.text).toContain('100 Punkte');
       expect(choice.mail.text).toContain('300 Punkte');
@@ -157,13 +156,7 @@ describe('referral program on the runtime', () => {
       { id: 'p300', label: { de: '300 Punkte' }, value: { type: 'points', points: 300 } },
     ] }));
     try {
-      await h.register('anna', '2026-03-01T10:00:00Z');
-      await h.runtime.confirmConsent('anna');
-      await h.tickAt('2026-03-02T08:00:00Z');
-      const code = linkIn(h.sent[0]!.mail.text, 'r').split('/').pop()!;
-      await h.register('ben', '2026-03-03T10:00:00Z');
-      await h.order('ben', 'b1', '2026-03-03T11:00:00Z', { referralCode: code });
-      await h.tickAt('2026-03-03T11:01:00Z');
+      await h.friendOrders();
       expect(h.sent.filter((s) => s.campaignId === 'system_referral-reward')).toEqual([]);
       await h.tickAt('2026-03-10T11:00:00Z');
       const rewards = h.sent.filter((s) => s.campaignId === 'system_referral-reward');

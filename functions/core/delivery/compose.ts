@@ -49,7 +49,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     text: rendered.text,
     headers,
     ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
-    ...(coupon ? { couponCode: coupon.code } : {}),
+    ...(coupon ? { couponCode: coupon.code } : offer?.coupon ? { couponCode: offer.coupon.code } : {}),
     tags: [
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },

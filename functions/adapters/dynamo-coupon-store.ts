@@ -4,8 +4,7 @@
 // | entity          | pk                                       | sk         | how it is read / written                                          |
 // |-----------------|------------------------------------------|------------|-------------------------------------------------------------------|
 // | coupon          | COUPON#<code>                            | COUPON     | UpdateItem if_not_exists, condition "free, or held by this (occurrence, customer)" (issue, 1 write); Get (redeem) |
-// |   by campaign   | gsi1pk COUPONS#<campaignId>              | gsi1sk <issuedAt>#<code> | Query (coupons export)                                |
-// |   by expiry day | gsi2pk COUPONEXP#<YYYY-MM-DD UTC>        | gsi2sk <code> | Query (CouponExpiring, once per day)                            |
+// |   by campaign   | gsi1pk COUPONS#<campaignId>              | gsi1sk <expiresAt>#<code> | Query (coupons export); begins_with <day> (CouponExpiring, once a day per campaign) |
 // | code secret     | COUPONS                                  | SECRET     | Put attribute_not_exists once (32 random bytes); Get              |
 // | pool counters   | POOL#<pool>                              | META       | UpdateItem ADD next :1 (draw); SET last, ADD imported (import)    |
 // | pool entry      | POOL#<pool>                              | N#<index, 10 digits> | Put (import); Get (draw)                                |
@@ -17,7 +16,8 @@
 //
 // A coupon item keeps `validUntil` (ISO) for the coupon's expiry and the table's TTL attribute
 // `expiresAt` one year after it (stats and export outlive redemption; then the item goes).
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page } from '#core/store';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, StoredCoupon } from '#core/coupons';
@@ -35,12 +35,14 @@ const poolEntryKey = (pool: string, index: number) => ({ pk: `POOL#${pool}`, sk:
 const claimKey = (occurrenceId: string, customerId: string) => ({ pk: `COUPONFOR#${occurrenceId}#${customerId}`, sk: 'POOLCLAIM' });
 const SECRET_KEY = { pk: 'COUPONS', sk: 'SECRET' };
 
-/** The index keys a coupon item carries: by campaign (export) and by expiry day (reminders). */
-export const couponIndexKeys = (coupon: Pick<IssuedCoupon, 'campaignId' | 'issuedAt' | 'code' | 'expiresAt'>) => ({
+/**
+ * The one index key a coupon item carries: by campaign, sorted by expiry (export; the coupons
+ * expiring on a day for CouponExpiring). One GSI only: each one more would cost every issuing
+ * write another write unit.
+ */
+export const couponIndexKeys = (coupon: Pick<IssuedCoupon, 'campaignId' | 'code' | 'expiresAt'>) => ({
   gsi1pk: `COUPONS#${coupon.campaignId}`,
-  gsi1sk: `${coupon.issuedAt}#${coupon.code}`,
-  gsi2pk: `COUPONEXP#${coupon.expiresAt.slice(0, 10)}`,
-  gsi2sk: coupon.code,
+  gsi1sk: `${coupon.expiresAt}#${coupon.code}`,
 });
 
 const COUPON_FIELDS = ['code', 'campaignId', 'occurrenceId', 'customerId', 'value', 'minimumOrderCents', 'issuedAt', 'source', 'pool', 'rewardId'] as const;
@@ -186,6 +188,21 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
       if (outcome !== 'redeemed' && Item?.[`refused_${outcome}`] !== undefined) refused[outcome] = Number(Item[`refused_${outcome}`]);
     }
     return { campaignId, redeemed: Number(Item?.redeemed ?? 0), revenueCents: Number(Item?.revenueCents ?? 0), refused };
+  }
+
+  async listCoupons(campaignId: string, options: { cursor?: string; limit?: number; expiringOn?: string } = {}): Promise<Page<StoredCoupon>> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: options.expiringOn === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :day)',
+        ExpressionAttributeValues: { ':pk': `COUPONS#${campaignId}`, ...(options.expiringOn === undefined ? {} : { ':day': options.expiringOn }) },
+        Limit: options.limit ?? 1000,
+        ...(options.cursor ? { ExclusiveStartKey: JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as Record<string, unknown> } : {}),
+      }),
+    );
+    const items = (Items ?? []).map((item) => couponFromItem(item)).filter((c): c is StoredCoupon => c !== undefined);
+    return { items, ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}) };
   }
 
   async getCoupon(code: string): Promise<StoredCoupon | undefined> {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CouponStore, IssuedCoupon, PoolState, StoredCoupon } from '#core/coupons';
 import type { CouponStats, RedemptionResult, RedemptionStore } from '#core/coupon-redemption';
+import type { Page } from '#core/store';
 
 export interface MemoryCouponStore extends CouponStore, RedemptionStore {
   /** Refused uses as recorded (reason, order, customer). */
@@ -15,7 +16,16 @@ export interface MemoryCouponStore extends CouponStore, RedemptionStore {
   all(): StoredCoupon[];
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
+/** Coupons are flat but for `value`: two spreads copy them (structuredClone costs more than issuing). */
+const copy = <T extends StoredCoupon | (RedemptionResult & object) | CouponStats>(item: T): T => {
+  if ('value' in item) return { ...item, value: { ...item.value } };
+  if ('refused' in item) return { ...item, refused: { ...item.refused } };
+  return { ...item };
+};
+const page = (items: StoredCoupon[], { cursor, limit = 1000 }: { cursor?: string; limit?: number }): Page<StoredCoupon> => {
+  const start = cursor ? Number(cursor) : 0;
+  return { items: items.slice(start, start + limit).map(copy), ...(start + limit < items.length ? { cursor: String(start + limit) } : {}) };
+};
 
 export const createMemoryCouponStore = (): MemoryCouponStore => {
   const coupons = new Map<string, StoredCoupon>();
@@ -129,6 +139,12 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
     },
     async couponStats(campaignId) {
       return copy(statsOf(campaignId));
+    },
+    async listCoupons(campaignId, options = {}) {
+      const mine = [...coupons.values()]
+        .filter((c) => c.campaignId === campaignId && (options.expiringOn === undefined || c.expiresAt.startsWith(options.expiringOn)))
+        .sort((a, b) => (`${a.expiresAt}#${a.code}` < `${b.expiresAt}#${b.code}` ? -1 : 1));
+      return page(mine, options);
     },
     refusedUses: () => [...refused.values()].map(copy),
     writes: () => writes,

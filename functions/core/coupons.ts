@@ -49,6 +49,7 @@
 // code. A crash between 3 and 4 is healed by the redelivery (step 1 then 4).
 import { createHmac } from 'node:crypto';
 import type { CouponSpec } from '#core/campaign';
+import type { Page } from '#core/store';
 
 export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 export const MIN_CODE_LENGTH = 8;
@@ -162,6 +163,11 @@ export interface CouponStore {
   drawPoolCode(pool: string): Promise<string | undefined>;
   /** Claims `code` for (occurrence, customer) unless a claim exists: answers the claim's code (ours or the earlier one). */
   putPoolClaim(occurrenceId: string, customerId: string, code: string): Promise<string>;
+  /**
+   * A campaign's issued coupons by expiry (then code), a page at a time (export); `expiringOn` a
+   * UTC day ("YYYY-MM-DD"): only those expiring that day (CouponExpiring).
+   */
+  listCoupons(campaignId: string, options?: { cursor?: string; limit?: number; expiringOn?: string }): Promise<Page<StoredCoupon>>;
 }
 
 export interface CouponDeps {

@@ -245,10 +245,11 @@ export const issuedCouponVariables = (
   locale: string,
   currency = 'EUR',
 ): CouponVariables => {
-  const money = (cents: number, cur: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: cur }).format(cents / 100);
+  // Formatters are cached per locale (the money filter's cache): building one costs more than the rest of the coupon.
+  const money = (cents: number, cur: string) => cachedFormatter(`m|${locale}|${cur}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: cur })).format(cents / 100);
   const value =
     coupon.value.type === 'percent'
-      ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(coupon.value.percent / 100)
+      ? cachedFormatter(`p|${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 })).format(coupon.value.percent / 100)
       : coupon.value.type === 'amount'
         ? money(coupon.value.amountCents, coupon.value.currency)
         : isGerman(locale)
@@ -340,7 +341,13 @@ export interface RenderedMail {
  * that carries state between islands (assign, capture, increment, whitespace control, raw,
  * comment, ...) are rendered by liquidjs as a whole instead.
  */
-type Part = string | { island: LiquidTemplate[]; path?: string[] };
+type Part =
+  | string
+  | { island: LiquidTemplate[]; path?: string[]; filter?: NativeFilter }
+  /** `{% if path %}…{% endif %}` without else: its inside as parts, `island` when the value is not a plain one. */
+  | { island: LiquidTemplate[]; when: string[]; parts: Part[] };
+/** Filters rendered without liquidjs for a plain string value (the coupon block's date and link). */
+type NativeFilter = { name: 'uri_component' } | { name: 'localdate'; style: string };
 type Prepared = { parts: Part[] } | { whole: LiquidTemplate[] };
 
 interface PreparedTemplate {
@@ -355,6 +362,19 @@ const BLOCK_OPEN = /^\{%\s*(if|unless|case|for|tablerow)\b/;
 const BLOCK_CLOSE = /^\{%\s*end(if|unless|case|for|tablerow)\s*%\}$/;
 const BLOCK_INNER = /^\{%\s*(else|elsif|when|break|continue)\b/;
 const BARE_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}$/;
+const FILTERED_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\|\s*(uri_component|localdate)(?:\s*:\s*"(short|long|datetime)")?\s*\}\}$/;
+const SIMPLE_IF = /^\{%\s*if\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*%\}$/;
+
+const outputPart = (engine: Liquid, tag: string): Part => {
+  const bare = BARE_OUTPUT.exec(tag);
+  if (bare) return { island: engine.parse(tag), path: (bare[1] as string).split('.') };
+  const filtered = FILTERED_OUTPUT.exec(tag);
+  if (filtered) {
+    const filter: NativeFilter = filtered[2] === 'uri_component' ? { name: 'uri_component' } : { name: 'localdate', style: filtered[3] ?? 'long' };
+    return { island: engine.parse(tag), path: (filtered[1] as string).split('.'), filter };
+  }
+  return { island: engine.parse(tag) };
+};
 
 const split = (engine: Liquid, source: string): Prepared => {
   const whole = (): Prepared => ({ whole: engine.parse(source) });
@@ -364,6 +384,8 @@ const split = (engine: Liquid, source: string): Prepared => {
   let depth = 0;
   let islandStart = 0;
   let last = 0;
+  /** The open island is `{% if path %}` with no else/elsif of its own: its path and where its inside starts. */
+  let simpleIf: { path: string[]; inner: number } | undefined;
   for (const match of source.matchAll(TAG)) {
     const tag = match[0];
     const at = match.index;
@@ -372,22 +394,26 @@ const split = (engine: Liquid, source: string): Prepared => {
     if (depth === 0) {
       if (at > last) parts.push(source.slice(last, at));
       if (isOutput) {
-        const bare = BARE_OUTPUT.exec(tag);
-        parts.push(bare ? { island: engine.parse(tag), path: (bare[1] as string).split('.') } : { island: engine.parse(tag) });
+        parts.push(outputPart(engine, tag));
         last = at + tag.length;
         continue;
       }
       if (!BLOCK_OPEN.test(tag)) return whole(); // a stray else/end: let liquidjs report it
       islandStart = at;
       depth = 1;
+      const ifPath = SIMPLE_IF.exec(tag);
+      simpleIf = ifPath ? { path: (ifPath[1] as string).split('.'), inner: at + tag.length } : undefined;
       continue;
     }
+    if (depth === 1 && BLOCK_INNER.test(tag)) simpleIf = undefined;
     if (BLOCK_OPEN.test(tag)) depth += 1;
     else if (BLOCK_CLOSE.test(tag)) {
       depth -= 1;
       if (depth === 0) {
         last = at + tag.length;
-        parts.push({ island: engine.parse(source.slice(islandStart, last)) });
+        const island = engine.parse(source.slice(islandStart, last));
+        const inside = simpleIf && /^\{%\s*endif\s*%\}$/.test(tag) ? split(engine, source.slice(simpleIf.inner, at)) : undefined;
+        parts.push(simpleIf && inside && 'parts' in inside ? { island, when: simpleIf.path, parts: inside.parts } : { island });
       }
     }
   }
@@ -409,22 +435,44 @@ const lookup = (scope: Record<string, unknown>, path: readonly string[]): unknow
   return value;
 };
 
-const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string, unknown>, html: boolean): string => {
-  if ('whole' in prepared) return engine.renderSync(prepared.whole, scope) as string;
+/** The filters' own code (createLiquid) for a plain string value, so a recipient costs no liquidjs render for them. */
+const nativeFilter = (filter: NativeFilter, value: string, scope: Record<string, unknown>): string => {
+  if (filter.name === 'uri_component') return encodeURIComponent(value);
+  if (value === '') return '';
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) return '';
+  const text = (name: string, fallback: string) => {
+    const v = lookup(scope, [name]);
+    return typeof v === 'string' && v ? v : fallback;
+  };
+  const locale = text('locale', 'en');
+  const timeZone = text('timeZone', 'UTC');
+  return cachedFormatter(`d|${locale}|${timeZone}|${filter.style}`, () => new Intl.DateTimeFormat(locale, { ...dateStyles[filter.style], timeZone })).format(time);
+};
+
+const renderParts = (engine: Liquid, parts: readonly Part[], scope: Record<string, unknown>, html: boolean): string => {
   let out = '';
-  for (const part of prepared.parts) {
+  for (const part of parts) {
     if (typeof part === 'string') {
       out += part;
       continue;
     }
-    if (part.path) {
+    if ('when' in part) {
+      // Liquid's truthiness: only false and nil are falsy. Missing values and specials (`list.size`) go to liquidjs.
+      const value = lookup(scope, part.when);
+      if (value !== undefined) {
+        if (value !== null && value !== false) out += renderParts(engine, part.parts, scope, html);
+        continue;
+      }
+    } else if (part.path) {
       // Missing values and specials such as `name.size` or `list.first` go to liquidjs below.
       const value = lookup(scope, part.path);
       if (typeof value === 'string') {
-        out += html ? escapeHtml(value) : value;
+        const shown = part.filter ? nativeFilter(part.filter, value, scope) : value;
+        out += html ? escapeHtml(shown) : shown;
         continue;
       }
-      if (typeof value === 'number' || typeof value === 'boolean') {
+      if (!part.filter && (typeof value === 'number' || typeof value === 'boolean')) {
         out += String(value);
         continue;
       }
@@ -433,6 +481,9 @@ const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string
   }
   return out;
 };
+
+const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string, unknown>, html: boolean): string =>
+  'whole' in prepared ? (engine.renderSync(prepared.whole, scope) as string) : renderParts(engine, prepared.parts, scope, html);
 
 /** One header line: no CR/LF, runs of whitespace collapsed. */
 const oneLine = (value: string): string => value.replace(/\s+/g, ' ').trim();

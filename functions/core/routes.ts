@@ -10,8 +10,8 @@ import { SHOP_EVENT_SOURCE, shopDetailTypes } from './events';
 
 /** The Source of our own events on the shop bus (adapters/event-bus.ts puts them). */
 export const OWN_EVENT_SOURCE = 'stammkunde';
-/** Own events routed back to ingest to start triggered campaigns: those the customer endpoint makes. */
-export const ROUTED_OWN_EVENTS = ['ConsentConfirmed'] as const;
+/** Own events routed back to ingest to start triggered campaigns: those made outside ingest (customer endpoint, tick). */
+export const ROUTED_OWN_EVENTS = ['ConsentConfirmed', 'CouponExpiring'] as const;
 
 /** An EventBridge event pattern restricted to exact-value matching. */
 export interface EventPattern {

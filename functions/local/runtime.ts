@@ -375,7 +375,11 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
   // local adapters instead of the ones they build from their environment.
   const tickHandler = createTickHandler(
-    { store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery, breakerReleases: () => breakerReleases(breaker, breakerConfig, clock.now()) },
+    {
+      store: delivery, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, ...options.tick }, shop: shopDelivery, breakerReleases: () => breakerReleases(breaker, breakerConfig, clock.now()),
+      // CouponExpiring on the in-process shop bus, which routes it back to ingest (triggered reminders).
+      couponReminders: { coupons, events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
+    },
     { now: () => clock.now(), logger: logger('tick') },
   );
   const audienceHandler = createAudienceHandler(

@@ -31,6 +31,9 @@ import { cachedBreaker, parseBreakerConfig } from '#core/delivery/breaker';
 import { createDynamoBreakerStore } from '#adapters/dynamo-feedback-store';
 import { readSendConfig } from './config';
 
+/** EMF metric (namespace Stammkunde) counted once per send message that found a coupon pool empty: the stack alarms on it. */
+export const COUPON_POOL_EXHAUSTED_METRIC = 'CouponPoolExhausted';
+
 export type SendHandler = (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
 /** Outcome counts of one invocation as EMF metrics (namespace Stammkunde, one metric per outcome). */
@@ -46,6 +49,7 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
   return async (event, context) => {
     const deadline: Deadline = context ? { remainingMs: () => context.getRemainingTimeInMillis() } : NO_DEADLINE;
     const tally: Tally = {};
+    let poolsRanDry = 0;
     const { batchItemFailures, failures } = await processRecords(
       event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
       SendWork,
@@ -55,9 +59,11 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
         logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
         for (const failure of lost) logger.warn('recipient not sent', { occurrenceId: work.occurrenceId, customerId: failure.customerId, reason: failure.reason });
         if (result.paused) logger.warn('occurrence paused', { occurrenceId: work.occurrenceId, reason: result.paused });
+        if (result.pauseCause === 'pool') poolsRanDry++;
       },
     );
     for (const failure of failures) logger.error('send record failed', { messageId: failure.messageId, reason: failure.reason });
+    if (metrics && poolsRanDry > 0) metrics.addMetric(COUPON_POOL_EXHAUSTED_METRIC, MetricUnit.Count, poolsRanDry);
     if (metrics) publishOutcomes(metrics, tally);
     return { batchItemFailures };
   };

@@ -16,6 +16,10 @@ export const TickEnv = z.object({
   SHOP_INFO: envShopInfo().optional(),
   /** The reputation circuit breaker's limits, JSON (core/delivery/breaker.ts); tick resumes what it paused. */
   BREAKER_CONFIG: z.string().optional(),
+  /** The shop bus: CouponExpiring goes there; absent, no coupon reminders are announced. */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** CouponExpiring this many days before an unredeemed coupon expires. */
+  COUPON_EXPIRING_DAYS: envInt(3, 1, 60),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
 });

@@ -1,4 +1,7 @@
 // The tick Lambda (EventBridge Scheduler, every minute): runTick at the scheduled time. Thin.
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
+import { createEventBusPublisher } from '#adapters/event-bus';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createLogger } from '#adapters/logger';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
@@ -51,6 +54,15 @@ export const handler: TickHandler = (event) => {
       sendQueue: new SqsWorkQueue(sqs, config.SEND_QUEUE_URL),
       account: new SesMailer(createSesClient()),
       shop: shopDeliveryOf(config.SHOP_INFO),
+      ...(config.EVENT_BUS_NAME
+        ? {
+            couponReminders: {
+              coupons: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
+              events: createEventBusPublisher({ client: new EventBridgeClient({}), busName: config.EVENT_BUS_NAME }),
+              daysBefore: config.COUPON_EXPIRING_DAYS,
+            },
+          }
+        : {}),
       breakerReleases: ((breaker, breakerConfig) => () => breakerReleases(breaker, breakerConfig, new Date()))(createDynamoBreakerStore({ client, tableName: config.TABLE_NAME }), parseBreakerConfig(config.BREAKER_CONFIG)),
       config: {
         ...DEFAULT_TICK_CONFIG,

@@ -89,8 +89,9 @@ export interface DeliveryPipelineProps {
   readonly tokenKeyId?: string;
   /**
    * The shop bus: send puts a CouponIssued event there for every coupon it issues, so the shop's
-   * checkout knows the code before the mail arrives.
-   * @default - no CouponIssued events (codes reach the shop through `stammkunde coupons export`)
+   * checkout knows the code before the mail arrives; tick puts CouponExpiring N days before an
+   * unredeemed coupon expires.
+   * @default - no coupon events (codes reach the shop through `stammkunde coupons export`)
    */
   readonly eventBus?: events.IEventBus;
 }
@@ -198,6 +199,11 @@ export class DeliveryPipeline extends Construct {
       },
     });
     this.tick = tick.fn;
+    // CouponExpiring (core/coupon-reminders.ts) on the shop bus: the coupons-by-campaign index and PutEvents.
+    if (props.eventBus) {
+      this.tick.addEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
+      props.eventBus.grantPutEventsTo(this.tick);
+    }
 
     this.tickDeadLetters = new DeadLetterQueue(this, 'TickDeadLetters', {
       serviceDeadLetterReason:
@@ -266,6 +272,8 @@ export class DeliveryPipeline extends Construct {
     //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
     grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
+    // Each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, by expiry), for CouponExpiring.
+    if (props.eventBus) grantTableIndexQuery(props.table, this.tick, 'gsi1');
     if (props.audienceSegments === undefined) grantTableDescribe(props.table, this.tick);
     // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan of the sparse
     //   profiles index only: never the table with its events, ledger and rejections).

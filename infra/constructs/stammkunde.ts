@@ -152,6 +152,8 @@ export class Stammkunde extends Construct {
   public readonly alarmTopic: sns.Topic;
   /** Raised when the reputation circuit breaker trips (EMF metric of the feedback function). */
   public readonly breakerAlarm: cloudwatch.Alarm;
+  /** Raised when a coupon pool runs out of codes (EMF metric of the send function). */
+  public readonly couponPoolAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: StammkundeProps) {
     super(scope, id);
@@ -349,6 +351,21 @@ export class Stammkunde extends Construct {
       period: Duration.minutes(5),
     }).createAlarm(this, 'BreakerAlarm', {
       alarmDescription: 'The reputation circuit breaker tripped: marketing mail is paused. See `stammkunde status`; fix the list, then `stammkunde resume --breaker` or wait for the test batch.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // A coupon pool ran dry (send's CouponPoolExhausted, EMF): its occurrence waits for codes and a resume.
+    this.couponPoolAlarm = new cloudwatch.Metric({
+      namespace: 'Stammkunde',
+      metricName: 'CouponPoolExhausted',
+      dimensionsMap: { service: 'send' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'CouponPoolAlarm', {
+      alarmDescription: 'A coupon pool ran out of codes: its occurrence is paused (no mail goes out without a code). See `stammkunde status`; `stammkunde coupons import <pool> <csv>`, then `stammkunde resume <occurrence>`.',
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

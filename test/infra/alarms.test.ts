@@ -39,6 +39,16 @@ describe('infra: alarms', () => {
     });
   });
 
+  it('raises the coupon pool alarm on the send function\'s CouponPoolExhausted metric', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Stammkunde',
+      MetricName: 'CouponPoolExhausted',
+      Dimensions: [{ Name: 'service', Value: 'send' }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
   it('routes the shop\'s GDPR requests on the shop bus to the gdpr function, which may read, query and delete by key only', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['shop'], 'detail-type': ['CustomerExportRequested', 'CustomerErasureRequested'] },

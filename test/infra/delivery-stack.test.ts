@@ -239,7 +239,7 @@ describe('infra: delivery configuration', () => {
     expect(vars.REPLY_TO).toBeUndefined();
   });
 
-  it('grants each delivery function only the table calls its store makes, tick the due-time index, audience a scan of the profiles index only', () => {
+  it('grants each delivery function only the table calls its store makes, tick the due-time and coupon-expiry indexes, audience a scan of the profiles index only', () => {
     const table = arnOf(id('AWS::DynamoDB::Table', 'Data/Table'));
     const tableActions = (rolePath: string) =>
       policyOf(rolePath)
@@ -248,6 +248,8 @@ describe('infra: delivery configuration', () => {
     expect(tableActions('Delivery/Tick/Role')).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi3']] } },
+      // CouponExpiring: each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, sorted by expiry).
+      { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi1']] } },
       { actions: ['dynamodb:DescribeTable'], resource: table },
     ]);
     // Scan on the sparse profiles index, never on the table with its events, ledger and rejections.
@@ -262,6 +264,16 @@ describe('infra: delivery configuration', () => {
         resource: table,
       },
     ]);
+  });
+
+  it('hands send and tick the shop bus for CouponIssued and CouponExpiring, with PutEvents on that bus', () => {
+    const bus = id('AWS::Events::EventBus', 'ShopBus');
+    for (const fn of ['Delivery/Tick/Function', 'Delivery/Send/Worker/Function']) {
+      expect((resource(id('AWS::Lambda::Function', fn)).Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({ EVENT_BUS_NAME: ref(bus) });
+    }
+    for (const role of ['Delivery/Tick/Role', 'Delivery/Send/Worker/Role']) {
+      expect(policyOf(role).filter((st) => actionsOf([st]).includes('events:PutEvents')).map((st) => st.Resource)).toEqual([arnOf(bus)]);
+    }
   });
 
   it('hands tick both queue URLs and audience the send queue URL', () => {

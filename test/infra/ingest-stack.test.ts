@@ -73,12 +73,12 @@ describe('infra: shop events into ingest', () => {
     expect(routes.shopEvents.pattern['detail-type']).toEqual(['CustomerRegistered', 'CustomerUpdated', 'OrderPlaced', 'OrderRefunded', 'NpsSubmitted']);
   });
 
-  it('routes the endpoint\'s ConsentConfirmed (source stammkunde) back to the events queue, no other own event', () => {
+  it('routes the endpoint\'s ConsentConfirmed and tick\'s CouponExpiring (source stammkunde) back to the events queue, no other own event', () => {
     const bus = logicalIdAt(s.stack, s.template, 'AWS::Events::EventBus', 'ShopBus');
     const queue = logicalIdAt(s.stack, s.template, 'AWS::SQS::Queue', 'Ingest/Work/Queue');
     s.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: ref(bus),
-      EventPattern: { source: ['stammkunde'], 'detail-type': ['ConsentConfirmed'] },
+      EventPattern: { source: ['stammkunde'], 'detail-type': ['ConsentConfirmed', 'CouponExpiring'] },
       Targets: [Match.objectLike({ Arn: arnOf(queue) })],
     });
   });

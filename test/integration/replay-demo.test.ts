@@ -63,6 +63,23 @@ describe('demo', () => {
     }
   });
 
+  it('sends the weekly win-back discount and coupons on birthday, win-back and gold-tier mails, each code once on its outbox line', () => {
+    const discount = outbox.filter((l) => l.campaignId === 'winback-discount');
+    expect(discount.length).toBeGreaterThan(0);
+    expect(result.report).toMatch(/winback-discount\s+discount\s+\d+\s+\d+/);
+    for (const id of ['winback-discount', 'birthday', 'winback-120-days']) {
+      const lines = outbox.filter((l) => l.campaignId === id);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(line.couponCode).toMatch(/^[A-Z]+-[2-9A-HJKMNP-Z]{8}$/);
+        expect(line.text).toContain(line.couponCode);
+      }
+    }
+    const codes = outbox.flatMap((l) => (l.couponCode ? [l.couponCode] : []));
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(outbox.filter((l) => l.campaignId === 'newsletter-monthly').every((l) => l.couponCode === undefined)).toBe(true);
+  });
+
   it('lists every mail on the index page with a link to the viewer', async () => {
     const index = await readFile(join(dir, 'index.html'), 'utf8');
     expect(index.match(/<a href="view\.html\?n=\d+">/g)).toHaveLength(outbox.length);

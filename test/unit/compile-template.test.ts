@@ -126,6 +126,11 @@ describe('compile: rejects', () => {
     expect(error.issues).toEqual([{ path: 'template.content.de.blocks[1].url', message: 'link scheme "javascript:" is not allowed; use https, http or mailto' }]);
   });
 
+  it('rejects a coupon block whose text prints the code the block shows anyway (the win-back showed it twice)', async () => {
+    const error = await compileError(compileTemplate(campaignWith([{ type: 'text', text: 'x' }, { type: 'coupon', text: 'Ihr Code: {{coupon.code}}' }]), 'de'));
+    expect(error.issues).toEqual([{ path: 'template.content.de.blocks[1].text', message: 'shows {{ coupon.code }}, which the coupon block prints itself: leave it out of the text (it would appear twice)' }]);
+  });
+
   it('rejects a data: link inside text and an ftp: image link', async () => {
     const error = await compileError(
       compileTemplate(

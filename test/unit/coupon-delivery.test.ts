@@ -1,6 +1,10 @@
 // Coupons in the send path: one code per recipient and occurrence in the mail, the same on a
 // redelivery, CouponIssued before the mail, and a pool that runs dry pausing the occurrence.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSEvent } from 'aws-lambda';
+import { createSendHandler } from '../../functions/send/handler';
 import { OutboxMailer } from '#adapters/outbox-mailer';
 import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
@@ -120,5 +124,23 @@ describe('coupons: discount campaigns in the send path', () => {
     await p.drain();
     expect(mailer.sent.map((m) => m.couponCode).sort()).toEqual(['SHOP-0001', 'SHOP-0002', 'SHOP-0003', 'SHOP-0004', 'SHOP-0005']);
     expect(new Set(mailer.sent.map((m) => m.to)).size).toBe(5);
+  });
+
+  it('counts a send message that found the pool empty as CouponPoolExhausted, the metric the stack alarms on', async () => {
+    const { p, store } = await setup([lapsed(1), lapsed(2)], true);
+    await store.addPoolCodes('shop-codes', ['SHOP-0001']);
+    await p.tick();
+    const metrics = new Metrics({ namespace: 'Stammkunde', serviceName: 'send' });
+    const published: Record<string, unknown>[] = [];
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
+      published.push(metrics.serializeMetrics());
+      metrics.clearMetrics();
+      return metrics;
+    });
+    const handler = createSendHandler(p.senderDeps, new Logger({ serviceName: 'send', logLevel: 'SILENT' }), metrics);
+    const body = JSON.stringify({ occurrenceId, campaignId: 'winback-discount', customerIds: ['c00001', 'c00002'] });
+    await handler({ Records: [{ messageId: 'm1', body }] } as unknown as SQSEvent);
+    // The recipient that got the last code is held with the rest (the occurrence paused meanwhile); it keeps that code on resume.
+    expect(published).toEqual([expect.objectContaining({ CouponPoolExhausted: 1, held: 2, service: 'send' })]);
   });
 });

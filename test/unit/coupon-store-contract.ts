@@ -145,6 +145,20 @@ export const couponStoreContract = (name: string, createStore: () => Promise<Cou
       });
     });
 
+    it('lists a campaign\'s coupons by expiry, all or those expiring on a day, in pages', async () => {
+      const store = await createStore();
+      const issued = [];
+      for (let i = 0; i < 5; i++) issued.push(await issueCoupon({ store }, input(`c${i}`, { at: new Date(AT.getTime() + i * 1000) })));
+      await issueCoupon({ store }, input('c9', { campaignId: 'other', occurrenceId: 'other:x' }));
+      const first = await store.listCoupons('winback', { limit: 3 });
+      const second = await store.listCoupons('winback', { limit: 3, ...(first.cursor ? { cursor: first.cursor } : {}) });
+      expect([...first.items, ...second.items].map((c) => c.customerId)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      expect(second.cursor).toBeUndefined();
+      const expiring = await store.listCoupons('winback', { expiringOn: '2026-06-03' });
+      expect(expiring.items.map((c) => c.customerId)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      expect((await store.listCoupons('winback', { expiringOn: '2026-06-04' })).items).toEqual([]);
+    });
+
     describe('redemption', () => {
       const order = (code: string, patch: Record<string, unknown> = {}) => ({ couponCode: code, customerId: 'c1', orderId: 'o-1', at: '2026-05-10T12:00:00+02:00', totalCents: 4590, ...patch });
 

@@ -83,7 +83,7 @@ import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
 import { runTick, DEFAULT_TICK_CONFIG } from '#core/delivery/tick';
 import { createAudienceWorker, DEFAULT_AUDIENCE_CONFIG } from '#core/delivery/audience';
-import { createSender, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
+import { createSender, DEFAULT_SEND_CONFIG, type SendConfig, type SendDeps } from '#core/delivery/send';
 import { createRateLimiter } from '#core/delivery/pacing';
 import { createPool } from '#core/delivery/pool';
 import { compilePublishedAudience } from '#core/delivery/seams';
@@ -125,7 +125,7 @@ export const createPipeline = async (options: PipelineOptions) => {
   const tickDeps = { store, audienceQueue, sendQueue, config: { ...DEFAULT_TICK_CONFIG, totalSegments: options.totalSegments ?? 4 }, ...(options.breakerReleases ? { breakerReleases: options.breakerReleases } : {}) };
   const audience = createAudienceWorker({ store, scanner: people, sendQueue, audienceQueue, compileAudience: compilePublishedAudience, config: DEFAULT_AUDIENCE_CONFIG });
   let owners = 0;
-  const sender = createSender({
+  const senderDeps: SendDeps = {
     store: options.wrapStore ? options.wrapStore(store) : store,
     ...(options.account ? { account: options.account } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
@@ -142,7 +142,8 @@ export const createPipeline = async (options: PipelineOptions) => {
     random: () => 0.5,
     newOwner: () => `owner-${++owners}`,
     config: { ...DEFAULT_SEND_CONFIG, from: 'Shop <news@shop.example>', configurationSet: 'stammkunde', ...options.send },
-  });
+  };
+  const sender = createSender(senderDeps);
   let messageKeys = 0;
   /** Plays up to `turns` rounds of both queues (message delays are not waited for). */
   const drain = async (turns = 50) => {
@@ -160,6 +161,8 @@ export const createPipeline = async (options: PipelineOptions) => {
     audienceQueue,
     sendQueue,
     sender,
+    /** The sender's deps (to build the send handler around the same stores). */
+    senderDeps,
     advance: (ms: number) => (nowMs += ms),
     clock,
     tick: () => runTick(tickDeps, clock.now()),

@@ -12,6 +12,7 @@ import { register as pauseResumeArchive } from '#cli/commands/pause';
 import { register as importCustomers } from '#cli/commands/import';
 import { register as status } from '#cli/commands/status';
 import { register as gdpr } from '#cli/commands/gdpr';
+import { register as coupons } from '#cli/commands/coupons';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   status,
   gdpr,
   importCustomers,
+  coupons,
 ];

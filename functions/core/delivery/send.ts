@@ -93,6 +93,8 @@ export interface SendWorkResult {
   tally: Tally;
   /** The occurrence was found paused or SES paused sending: the work was parked. */
   paused?: string;
+  /** Who paused it in this message ("pool": a coupon pool ran dry; absent: the account). */
+  pauseCause?: PauseCause;
   /** Recipients re-queued (throttled, claimed by a live sender, or errored). */
   requeued: number;
   /** Recipients handed back unstarted because the invocation's time ran out. */
@@ -230,7 +232,7 @@ export const createSender = (deps: SendDeps) => {
       // SQS redelivers the message and finally moves it to the DLQ: nothing is silently dropped.
       throw new Error(`occurrence ${work.occurrenceId}: ${retry.length} recipients still throttled, claimed or failing after ${work.hop} hops`);
     }
-    return { tally, requeued: retry.length, deferred: deferred.length, failures, ...(pausedReason ? { paused: pausedReason } : {}) };
+    return { tally, requeued: retry.length, deferred: deferred.length, failures, ...(pausedReason ? { paused: pausedReason, ...(pauseCause ? { pauseCause } : {}) } : {}) };
   };
 };
 

@@ -15,6 +15,7 @@ import { RECIPIENTS_PER_MESSAGE, chunk, type AudienceShard, type SendWorkInput }
 import { audienceShardsFor } from './audience';
 import { seasonalDueTimes } from './seasonal';
 import { DEFAULT_SHOP_DELIVERY, type ShopDeliverySettings } from './local-time';
+import { remindExpiringCoupons, type CouponReminderDeps } from '#core/coupon-reminders';
 
 export interface TickConfig {
   /** Audience shards per occurrence (DynamoDB parallel scan segments) when no profile counter is given. */
@@ -55,6 +56,8 @@ export interface TickDeps {
   shop?: ShopDeliverySettings;
   /** Whether the reputation circuit breaker lets its paused occurrences run again (breaker.ts breakerReleases). */
   breakerReleases?: () => Promise<boolean>;
+  /** CouponExpiring for the unredeemed coupons N days before their expiry, once per UTC day crossed (core/coupon-reminders.ts). */
+  couponReminders?: CouponReminderDeps;
 }
 
 export interface TickResult {
@@ -70,6 +73,8 @@ export interface TickResult {
   backlog: boolean;
   /** Occurrences resumed because the account can send again. */
   resumed?: string[];
+  /** CouponExpiring events put for the days this tick crossed. */
+  couponsExpiring?: number;
   /** Campaigns whose schedule could not be evaluated (bad cron): logged, others go on. */
   errors: { campaignId: string; message: string }[];
 }
@@ -224,6 +229,7 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
   if (releaseCapped) watermark = releaseStart + MAX_RELEASE_WINDOW_MS;
   result.deliveriesReleased = await releaseDueDeliveries(deps, new Date(releaseFrom), new Date(watermark));
   result.resumed = (await resumePausedOccurrences(deps)).resumed;
+  if (deps.couponReminders) result.couponsExpiring = await remindExpiringCoupons(deps.couponReminders, from, new Date(watermark), async () => (await deps.store.listCampaigns()).map((c) => c.campaignId));
   if (watermark > from.getTime()) await deps.store.advanceTickWatermark(new Date(watermark));
   result.watermark = new Date(Math.max(watermark, from.getTime())).toISOString();
   result.backlog = until < now.getTime() || releaseCapped;

@@ -119,6 +119,25 @@ describe('referral program on the runtime', () => {
     }
   });
 
+  it('mails a coupon reward with its code, value and expiry, and carries the code and reward on the mail', async () => {
+    const h = await start(catalogFile({ rewards: [{ id: 'ten-percent', label: { de: '10 % Rabatt' }, value: { type: 'percent', percent: 10 }, validDays: 30 }] }));
+    try {
+      await h.friendOrders();
+      const reward = h.sent.find((s) => s.campaignId === 'system_referral-reward')!;
+      const referral = (await h.runtime.referrals.getReferral('ben'))!;
+      const code = referral.issued?.kind === 'coupon' ? referral.issued.code : 'none';
+      expect(code).toMatch(/^REF-/);
+      expect(reward.mail.subject).toBe('Ihr Dankeschön: 10 % Rabatt');
+      expect(reward.mail.text).toContain(code);
+      expect(reward.mail.text).toContain('10 %');
+      expect(reward.mail.couponCode).toBe(code);
+      expect(reward.mail.tags).toContainEqual({ name: 'reward', value: 'ten-percent' });
+      expect(await h.runtime.coupons.getCoupon(code)).toMatchObject({ customerId: 'anna', campaignId: 'referral-friends' });
+    } finally {
+      await h.runtime.stop();
+    }
+  });
+
   it('lets the referrer choose from the mail\'s links, first click wins, and sends the reward mail once', async () => {
     const h = await start(catalogFile({ mode: 'selectable', rotateEvery: undefined, program: { choiceDays: 7 }, rewards: [
       { id: 'p100', label: { de: '100 Punkte' }, value: { type: 'points', points: 100 } },

@@ -167,7 +167,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now())) await deps.deliveries.putDueDelivery(due);
     }
     // The referral program (core/referral-program.ts): conversion, redemption, revocation.
-    if (deps.referralProgram && outcome.status !== 'unchanged') await referralStep(deps.referralProgram, event, outcome.profile, ownEvents);
+    const referral = deps.referralProgram && outcome.status !== 'unchanged' ? await referralStep(deps.referralProgram, event, outcome.profile, ownEvents) : undefined;
     // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
     // events) puts them again; the shop's listeners see each own event at least once.
     if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);
@@ -179,6 +179,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       ...(outcome.status === 'applied' ? { attempts: outcome.attempts, tier: outcome.profile.tier } : {}),
       ownEvents: ownEvents.map((own) => own.type),
       ...(redemption ? { coupon: { outcome: redemption.outcome, campaignId: redemption.campaignId, reason: redemption.reason } } : {}),
+      ...(referral && referral.kind !== 'none' ? { referral: referral.kind === 'rejected' ? `rejected: ${referral.reason}` : referral.kind } : {}),
     });
   };
 

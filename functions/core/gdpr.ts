@@ -1,7 +1,8 @@
 // GDPR operations on one customer (pure: stores, clock and hashing come in as ports).
 // - exportCustomer (Art. 15/20): the profile, the consent with its proofs and history, every event,
 //   the mails sent (occurrence, campaign, state, dates, SES message id) and the clicks, as one JSON
-//   document (machine-readable, schema version 1). Coupons and referrals join once they exist.
+//   document (machine-readable, schema version 1). Coupons join once they exist; referrals: the
+//   customer's code and the referral that brought them.
 // - eraseCustomer (Art. 17): deletes everything that names the customer or holds their data:
 //   the customer partition (profile, event history, dedup markers, soft-bounce run), the send
 //   ledger entries, frequency-cap slots, clicks and opens, pending due deliveries of every kind
@@ -19,6 +20,8 @@
 // per-customer reference putDueDelivery writes (a Query in the customer's partition); held work per
 // paused occurrence (pause markers) and per occurrence of the lookback (a Query each); rejections
 // by day within their 90-day retention. All bounded by the number of campaigns, occurrences and days.
+import type { Referral } from '#core/referral';
+import type { ReferralStore } from '#core/referral-store';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { LedgerEntry } from '#core/delivery/ledger';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
@@ -92,6 +95,8 @@ export interface GdprDeps {
   personal: PersonalDataStore;
   /** sha256(salt + lower-case email) as hex (node:crypto in the adapters). */
   hashEmail: (salt: string, email: string) => string;
+  /** The referral program's store: the export names the customer's code and referral. */
+  referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral'>;
 }
 
 export interface CustomerExport {
@@ -104,8 +109,19 @@ export interface CustomerExport {
   mails: { occurrenceId: string; campaignId: string; state: string; claimedAt: string; updatedAt: string; messageId?: string; reason?: string }[];
   clicks: ClickRecord[];
   coupons: never[];
-  referrals: never[];
+  /** The customer's referral code, and the referral that brought them (with its reward). */
+  referrals: ReferralRecordExport[];
 }
+
+export type ReferralRecordExport = { kind: 'code'; code: string } | { kind: 'referredBy'; referral: Referral };
+
+/** What the referral program holds on the customer (nothing without the store). */
+const referralRecordsOf = async (store: GdprDeps['referrals'], customerId: string): Promise<ReferralRecordExport[]> => {
+  if (!store) return [];
+  const code = await store.codeOf(customerId);
+  const referral = await store.getReferral(customerId);
+  return [...(code ? [{ kind: 'code' as const, code }] : []), ...(referral ? [{ kind: 'referredBy' as const, referral }] : [])];
+};
 
 const allEvents = async (customers: GdprDeps['customers'], customerId: string): Promise<CustomerEventRecord[]> => {
   const out: CustomerEventRecord[] = [];
@@ -165,7 +181,7 @@ export const exportCustomer = async (deps: GdprDeps, customerId: string, now: Da
     mails: entries.filter((e): e is LedgerEntry => e !== undefined).map(mailOf).sort((a, b) => a.claimedAt.localeCompare(b.claimedAt)),
     clicks: await deps.personal.clicksOf(customerId, occurrenceIds),
     coupons: [],
-    referrals: [],
+    referrals: await referralRecordsOf(deps.referrals, customerId),
   };
 };
 

@@ -81,7 +81,6 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
     const values: Record<string, unknown> = {
       ...Object.fromEntries(COUPON_FIELDS.filter((f) => coupon[f] !== undefined).map((f) => [f, coupon[f]])),
       validUntil: coupon.expiresAt,
-      entity: 'coupon',
       expiresAt: Math.floor((Date.parse(coupon.expiresAt) + COUPON_RETENTION_MS) / 1000),
       ...couponIndexKeys(coupon),
     };
@@ -94,6 +93,9 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
       attributeValues[`:a${i}`] = value;
       return `#a${i} = if_not_exists(#a${i}, :a${i})`;
     });
+    // A pooled code's item ('pooledCode') becomes a coupon; a repeat writes the same value.
+    sets.push('entity = :entity');
+    attributeValues[':entity'] = 'coupon';
     let free = 'attribute_not_exists(#pool)';
     if (coupon.pool !== undefined) {
       attributeValues[':pool'] = coupon.pool;

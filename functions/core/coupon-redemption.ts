@@ -97,3 +97,11 @@ export const redeemCoupon = async (store: RedemptionStore, order: Omit<CouponUse
   if (await store.recordRefusedUse(use, result)) await store.countRedemption(coupon?.campaignId ?? NO_CAMPAIGN, refused.outcome, 0);
   return result;
 };
+
+/** One line per campaign: redeemed, revenue, refused uses by reason (`coupons stats`, replay's summary). */
+export const formatCouponStats = (stats: readonly CouponStats[]): string[] =>
+  stats.map((s) => {
+    const refused = REDEMPTION_OUTCOMES.filter((o): o is Exclude<RedemptionOutcome, 'redeemed'> => o !== 'redeemed').map((o) => `${o} ${s.refused[o] ?? 0}`);
+    const name = s.campaignId === NO_CAMPAIGN ? '(unknown codes)' : s.campaignId;
+    return `${name}: redeemed ${s.redeemed}, revenue ${(s.revenueCents / 100).toFixed(2)}; refused: ${refused.join(', ')}`;
+  });

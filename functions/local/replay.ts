@@ -30,6 +30,8 @@ import { referralStats } from '#core/referral-program';
 import { rejectionReasons, type RejectionReason } from '#core/referral';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
+import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
+import { couponSpecOf } from '#core/delivery/coupon-step';
 
 export interface ReplayOptions {
   campaigns: string;
@@ -114,6 +116,8 @@ export type ReplayResult =
       events: { read: number; fed: number; afterWindow: number };
       ticks: number;
       deadLettered: { events: number; audience: number; send: number };
+      /** Coupon redemptions per campaign with a coupon, then unknown codes (core/coupon-redemption.ts). */
+      coupons: CouponStats[];
       seconds: number;
       /** The referral program over the replay (core/referral-program.ts). */
       referrals: ReferralSummary;
@@ -435,6 +439,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
       ticks,
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
+      coupons: await replayCouponStats(runtime, published),
       seconds: (performance.now() - started) / 1000,
       referrals: await summarizeReferrals(runtime, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
     };
@@ -442,6 +447,12 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     bar?.stop();
     await runtime.stop();
   }
+};
+
+/** Redemptions of the campaigns with a coupon, and the orders whose code nobody issued. */
+const replayCouponStats = async (runtime: Runtime, published: readonly PublishedCampaign[]): Promise<CouponStats[]> => {
+  const ids = published.filter((p) => couponSpecOf(p.campaign) !== undefined).map((p) => p.campaign.id);
+  return Promise.all([...ids, NO_CAMPAIGN].map((id) => runtime.coupons.couponStats(id)));
 };
 
 /** The summary the CLI prints (campaign and customer ids only, never addresses). */
@@ -462,6 +473,10 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
     lines.push(`${result.badLines.length} bad input lines skipped:`);
     for (const b of result.badLines.slice(0, 20)) lines.push(`  ${b.file}:${b.line}: ${b.reason}`);
     if (result.badLines.length > 20) lines.push(`  ... and ${result.badLines.length - 20} more`);
+  }
+  if (result.coupons.length > 1 || result.coupons.some((s) => s.redeemed + Object.values(s.refused).reduce((a, b) => a + (b ?? 0), 0) > 0)) {
+    lines.push('coupons:');
+    for (const line of formatCouponStats(result.coupons)) lines.push(`  ${line}`);
   }
   const r = result.referrals;
   const rejected = Object.entries(r.rejected).sort(([a], [b]) => (a < b ? -1 : 1));

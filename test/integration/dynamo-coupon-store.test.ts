@@ -37,4 +37,13 @@ describe('dynamodb coupon store: item layout', () => {
     });
     expect(Item?.gsi2pk).toBeUndefined();
   });
+
+  it('turns a pooled code\'s item into a coupon when it is handed out', async () => {
+    const store = createDynamoCouponStore({ client: client(), tableName: aws.tableName });
+    await store.addPoolCodes('layout-pool', ['LAYOUT-1']);
+    const spec = CouponSpec.parse({ value: { type: 'freeShipping' }, validDays: 10, pool: 'layout-pool' });
+    await issueCoupon({ store }, { campaignId: 'bday', occurrenceId: 'bday:birthday:2026', customerId: 'c2', spec, at: new Date('2026-05-04T09:00:00Z') });
+    const { Item } = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: 'COUPON#LAYOUT-1', sk: 'COUPON' } }));
+    expect(Item).toMatchObject({ entity: 'coupon', pool: 'layout-pool', customerId: 'c2', gsi1pk: 'COUPONS#bday' });
+  });
 });

@@ -9,6 +9,7 @@ import { OutboxMailer } from '#adapters/outbox-mailer';
 import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { SendWork } from '#core/delivery/messages';
+import { capSlotValue } from '#core/delivery/frequency-cap';
 import { resumeOccurrence, resumePausedOccurrences } from '#core/delivery/resume';
 import { CODE_ALPHABET, hmacKeyedRandom, issueCoupon } from '#core/coupons';
 import type { ShopInfo } from '#core/render';
@@ -93,6 +94,20 @@ describe('coupons: discount campaigns in the send path', () => {
     const again = await p.sender(SendWork.parse({ occurrenceId, campaignId: 'winback-discount', customerIds: ['c00001'] }), 'redelivered');
     expect(again.tally).toEqual({ alreadySent: 1 });
     expect(store.all()).toHaveLength(1);
+  });
+
+  it('issues no coupon to a recipient a gate stops: the frequency cap, a suppression, the topic switched off', async () => {
+    const profiles = [lapsed(1), lapsed(2, { suppression: { reason: 'bounce', at: '2026-11-01T00:00:00Z' } }), lapsed(3, { topics: { offers: false } }), lapsed(4)];
+    const published = await publishExample('winback-discount.json');
+    const store = createMemoryCouponStore();
+    const mailer = new OutboxMailer();
+    const p = await createPipeline({ profiles, mailer, published, shop, now: due, send: { frequencyCap: 1 }, coupons: { store, random: hmacKeyedRandom('test') } });
+    await p.store.takeCapSlot('c00004', 0, undefined, capSlotValue(due.getTime() - 86_400_000, 'newsletter-monthly:2026-11-30T08:00Z'));
+    await p.tick();
+    await p.drain();
+    expect(mailer.sent.map((m) => m.to)).toEqual(['customer1@example.com']);
+    expect(store.all().map((c) => c.customerId)).toEqual(['c00001']);
+    expect((await p.store.getOccurrence(occurrenceId))?.stats).toMatchObject({ sent: 1, capped: 1, suppressed: 1 });
   });
 
   it('fails a recipient instead of sending the mail without a code when the sender has no coupon store', async () => {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { Slug } from '#core/campaign';
 import { normalizeCode, type CouponStore, type StoredCoupon } from '#core/coupons';
-import { NO_CAMPAIGN, REDEMPTION_OUTCOMES, type CouponStats, type RedemptionStore } from '#core/coupon-redemption';
+import { NO_CAMPAIGN, formatCouponStats, type RedemptionStore } from '#core/coupon-redemption';
 import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
 
@@ -124,14 +124,6 @@ export const runCouponsExport = async (flags: TargetFlags & { campaign?: string;
     target.close();
   }
 };
-
-/** One line per campaign: redeemed, revenue, refused uses by reason. */
-export const formatCouponStats = (stats: readonly CouponStats[]): string[] =>
-  stats.map((s) => {
-    const refused = REDEMPTION_OUTCOMES.filter((o) => o !== 'redeemed').map((o) => `${o} ${s.refused[o as Exclude<typeof o, 'redeemed'>] ?? 0}`);
-    const name = s.campaignId === NO_CAMPAIGN ? '(unknown codes)' : s.campaignId;
-    return `${name}: redeemed ${s.redeemed}, revenue ${(s.revenueCents / 100).toFixed(2)}; refused: ${refused.join(', ')}`;
-  });
 
 export const runCouponsStats = async (flags: TargetFlags & { campaign?: string }, clients: AwsClients = {}): Promise<string[]> => {
   const target = await resolveTarget(flags, clients);

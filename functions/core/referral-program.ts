@@ -22,6 +22,7 @@ import type { CustomerStore } from '#core/store';
 import type { ReferralStore } from '#core/referral-store';
 import { plannedDeliveries } from '#core/triggers';
 import {
+  DEFAULT_PROGRAM_RULES,
   NO_REWARD,
   REFERRAL_CODE_ATTEMPTS,
   applyChoice,
@@ -361,7 +362,7 @@ const revoke = async (deps: ReferralDeps, event: Extract<ShopEvent, { type: 'Ord
   const order = profile.orderHistory.find((o) => o.orderId === d.orderId);
   const full = order !== undefined && order.refundedCents >= order.totalCents;
   const program = await deps.program();
-  const rules = programRules(program?.catalog ?? ({} as RewardCatalog));
+  const rules = program ? programRules(program.catalog) : DEFAULT_PROGRAM_RULES;
   if (!revokesReward(referral, d.refundedAt, full, rules)) return { kind: 'none' };
   const at = new Date(d.refundedAt).toISOString();
   const next: Referral = { ...referral, state: 'revoked', revokedAt: at, revokeReason: 'friend\'s order fully refunded' };

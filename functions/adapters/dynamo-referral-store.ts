@@ -11,8 +11,12 @@
 // | reward coupon    | REFCOUPON#<code>                   | REFCOUPON       | Put; GetItem on an order's coupon code (redemption)                 |
 // | stats            | REFSTATS#<campaignId>              | REWARD#<rewardId> | Update ADD counters; Query per campaign                           |
 //
+// GDPR erase: Get of the customer's code and referral, a filtered Query of the rejections, then
+// BatchWriteItem deletes (the GDPR function's grants: GetItem, Query, BatchWriteItem).
+//
 // The customer's code lives in the customer's partition, so a GDPR erase finds it with the rest.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '#core/delivery/messages';
 import type { Referral, ReferralStats, StatCounter } from '#core/referral';
 import { ADDRESS_CUSTOMERS_LIMIT, type ReferralRejection, type ReferralStore } from '#core/referral-store';
 
@@ -144,6 +148,51 @@ export const createDynamoReferralStore = ({ client, tableName }: DynamoReferralS
         const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
         return rest as ReferralRejection;
       });
+    },
+    async eraseCustomer(customerId) {
+      // Deleted with BatchWriteItem (what the GDPR function may do), so only items read to exist count.
+      const keys: { pk: string; sk: string }[] = [];
+      let n = 0;
+      const code = (await get(`CUST#${customerId}`, 'REFERRALCODE'))?.code;
+      if (typeof code === 'string') {
+        keys.push({ pk: `CUST#${customerId}`, sk: 'REFERRALCODE' });
+        n++;
+        if ((await get(`REFCODE#${code}`, 'REFCODE'))?.customerId === customerId) {
+          keys.push({ pk: `REFCODE#${code}`, sk: 'REFCODE' });
+          n++;
+        }
+      }
+      if (await get(`REFERRAL#${customerId}`, 'REFERRAL')) {
+        keys.push({ pk: `REFERRAL#${customerId}`, sk: 'REFERRAL' });
+        n++;
+      }
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: 'friendId = :id OR referrerId = :id',
+            ExpressionAttributeValues: { ':pk': REJECTION_PK, ':id': customerId },
+            ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          keys.push({ pk: item.pk as string, sk: item.sk as string }, { pk: `REFREJECT#${item.friendId as string}#${item.orderId as string}`, sk: 'MARKER' });
+          n++;
+        }
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      for (const part of chunk(keys, 25)) {
+        let pending: Record<string, unknown>[] = part.map((Key) => ({ DeleteRequest: { Key } }));
+        for (let round = 0; pending.length > 0; round++) {
+          if (round > 8) throw new Error(`referral store: ${pending.length} deletes still unprocessed by BatchWriteItem`);
+          if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+          const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
+          pending = (out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined) ?? [];
+        }
+      }
+      return n;
     },
     async linkCoupon(code, friendId) {
       await client.send(new PutCommand({ TableName: tableName, Item: { pk: `REFCOUPON#${code}`, sk: 'REFCOUPON', entity: 'referralCoupon', friendId } }));

@@ -67,6 +67,15 @@ export const createMemoryReferralStore = (): ReferralStore => {
       return true;
     },
     listRejections: async (options = {}) => [...rejections.values()].slice(0, options.limit ?? 1000).map((r) => ({ ...r })),
+    async eraseCustomer(customerId) {
+      let n = 0;
+      const code = ownCodes.get(customerId);
+      if (code !== undefined && ownCodes.delete(customerId)) n++;
+      if (code !== undefined && codes.get(code) === customerId && codes.delete(code)) n++;
+      if (referrals.delete(customerId)) n++;
+      for (const [key, r] of [...rejections]) if ((r.friendId === customerId || r.referrerId === customerId) && rejections.delete(key)) n++;
+      return n;
+    },
     async linkCoupon(code, friendId) {
       coupons.set(code, friendId);
     },

@@ -96,7 +96,7 @@ export interface GdprDeps {
   /** sha256(salt + lower-case email) as hex (node:crypto in the adapters). */
   hashEmail: (salt: string, email: string) => string;
   /** The referral program's store: the export names the customer's code and referral. */
-  referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral'>;
+  referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral' | 'eraseCustomer'>;
 }
 
 export interface CustomerExport {
@@ -238,7 +238,9 @@ export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Dat
   }
   const heldWorkChanged = await eraseFromHeldWork(deps, customerId, occurrenceIds);
   const dueDeliveryIds = new Set([...occurrenceIds.filter((id) => id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`)), ...(await deps.delivery.dueDeliveryIdsOf(customerId))]);
-  const deleted = await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]);
+  // The referral items first: the customer's code is read from their partition, erased next.
+  const referralItems = deps.referrals ? await deps.referrals.eraseCustomer(customerId) : 0;
+  const deleted = referralItems + (await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]));
   const days = Array.from({ length: REJECTION_LOOKBACK_DAYS }, (_, i) => new Date(now.getTime() - i * DAY_MS).toISOString().slice(0, 10));
   const needles = [JSON.stringify(customerId).slice(1, -1), ...(profile?.email ? [profile.email] : [])];
   const rejectionsDeleted = await deps.personal.eraseRejections(days, needles);

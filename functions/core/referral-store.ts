@@ -55,6 +55,13 @@ export interface ReferralStore {
   linkCoupon(code: string, friendId: string): Promise<void>;
   referralOfCoupon(code: string): Promise<string | undefined>;
 
+  /**
+   * GDPR erase: the customer's code (both directions), the referral that brought them, and the
+   * rejections naming them as friend or referrer. Referrals they made stay (they are the friends'),
+   * as do the counters (no customer in them). Answers how many items went.
+   */
+  eraseCustomer(customerId: string): Promise<number>;
+
   /** Atomic ADD of counters under (campaign, reward). */
   addStats(campaignId: string, rewardId: string, counts: Partial<Record<StatCounter, number>>): Promise<void>;
   stats(campaignId: string): Promise<ReferralStats>;

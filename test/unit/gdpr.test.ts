@@ -64,6 +64,9 @@ describe('gdpr on the memory twins', () => {
     await referrals.createReferral(referral);
     const data = (await exportCustomer({ ...t.deps, referrals }, 'c-9', now))!;
     expect(data.referrals).toEqual([{ kind: 'code', code: 'ABCD2345' }, { kind: 'referredBy', referral }]);
+    await eraseCustomer({ ...t.deps, referrals }, 'c-9', now);
+    expect((await exportCustomer({ ...t.deps, referrals }, 'c-9', now))?.referrals ?? []).toEqual([]);
+    expect(await referrals.getReferral('c-9')).toBeUndefined();
   });
 
   it('erases profile, history, ledger, cap slots, clicks, soft-bounce run, rejections, held work and due deliveries, keeping a hashed record after a complaint', async () => {

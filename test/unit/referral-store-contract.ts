@@ -86,6 +86,24 @@ export const referralStoreContract = (name: string, make: () => Promise<Referral
       expect(await store.listRejections()).toEqual([rejection]);
     });
 
+    it('erases a customer\'s code, the referral that brought them and the rejections naming them', async () => {
+      const store = await make();
+      await store.claimCode('ABCD2345', 'anna');
+      await store.setCodeOf('anna', 'ABCD2345');
+      await store.createReferral(referral('anna', { referrerId: 'carl' }));
+      await store.createReferral(referral('ben', { referrerId: 'anna' }));
+      const rejection = { orderId: 'o1', code: 'ABCD2345', campaignId: 'referral-friends', reason: 'selfReferral' as const, detail: 'same customer id', at: '2026-03-02T10:00:00.000Z' };
+      await store.putRejection({ ...rejection, friendId: 'anna', referrerId: 'anna' });
+      await store.putRejection({ ...rejection, friendId: 'dora', referrerId: 'eve', orderId: 'o2' });
+      expect(await store.eraseCustomer('anna')).toBe(4);
+      expect(await store.codeOf('anna')).toBeUndefined();
+      expect(await store.referrerOf('ABCD2345')).toBeUndefined();
+      expect(await store.getReferral('anna')).toBeUndefined();
+      expect((await store.getReferral('ben'))?.referrerId).toBe('anna');
+      expect((await store.listRejections()).map((r) => r.friendId)).toEqual(['dora']);
+      expect(await store.putRejection({ ...rejection, friendId: 'anna', referrerId: 'anna' })).toBe(true);
+    });
+
     it('finds the referral of a reward coupon', async () => {
       const store = await make();
       await store.linkCoupon('REF-7KQ2', 'f1');

@@ -49,7 +49,7 @@ export interface CompileOptions {
 }
 
 /** Variables a URL may consist of alone (links that are not written into the campaign). */
-const LINK_VARIABLES = new Set(['links.unsubscribe', 'links.preferences', 'links.confirm', 'reward.link', 'shop.url']);
+const LINK_VARIABLES = new Set(['links.unsubscribe', 'links.preferences', 'links.confirm', 'reward.link', 'choice.link', 'shop.url']);
 const ALLOWED_SCHEME = /^(https?:\/\/|mailto:)/i;
 const LIQUID = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
@@ -306,7 +306,16 @@ const blockMjml = (block: Block, ctx: BlockContext): string => {
       const box =
         `<div class="sk-box"><strong>${t(ctx, 'reward.title')}</strong><br />${ctx.shield.protect('{{ reward.label }}')}<br />` +
         `<a href="${ctx.shield.protect('{{ reward.link }}')}">${t(ctx, 'reward.cta')}</a></div>`;
-      return section(`<mj-text>${text}${ctx.shield.protect('{% if reward %}')}${box}${ctx.shield.protect('{% endif %}')}</mj-text>`);
+      // The "choose your reward" mail: one signed link per reward instead of the share link.
+      const choices =
+        `<div class="sk-box"><strong>${t(ctx, 'reward.chooseTitle')}</strong>` +
+        ctx.shield.protect('{% for choice in reward.choices %}') +
+        `<br /><a href="${ctx.shield.protect('{{ choice.link }}')}">${ctx.shield.protect('{{ choice.label }}')}</a>` +
+        ctx.shield.protect('{% endfor %}') +
+        `</div>`;
+      return section(
+        `<mj-text>${text}${ctx.shield.protect('{% if reward.choices %}')}${choices}${ctx.shield.protect('{% elsif reward %}')}${box}${ctx.shield.protect('{% endif %}')}</mj-text>`,
+      );
     }
   }
 };

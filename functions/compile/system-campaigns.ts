@@ -9,6 +9,7 @@ import type { Campaign } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import { CONFIRMATION_CAMPAIGN_ID, CONFIRMATION_TOPIC, TRANSACTIONAL_LAYOUT } from '#core/consent';
 import { compileCampaignTemplates, type CompileOptions } from './compile-template';
+import { rewardChoiceCampaign, rewardIssuedCampaign } from './referral-campaigns';
 
 const informal = (du: string, sie: string) => `{% if customer.formality == "informal" %}${du}{% else %}${sie}{% endif %}`;
 
@@ -50,7 +51,10 @@ export const confirmationCampaign = (): Campaign => ({
 
 /** The built-in campaigns with their compiled templates, as publish writes them. */
 export const prepareSystemCampaigns = async (options: CompileOptions & { publishedAt: Date }): Promise<PublishedCampaign[]> => {
-  const campaign = confirmationCampaign();
-  const template = await compileCampaignTemplates(campaign, options);
-  return [{ campaign, segments: {}, template, publishedAt: options.publishedAt.toISOString() }];
+  const published: PublishedCampaign[] = [];
+  // The referral program's mails (referral-campaigns.ts) beside the double opt-in mail.
+  for (const campaign of [confirmationCampaign(), rewardChoiceCampaign(), rewardIssuedCampaign()]) {
+    published.push({ campaign, segments: {}, template: await compileCampaignTemplates(campaign, options), publishedAt: options.publishedAt.toISOString() });
+  }
+  return published;
 };

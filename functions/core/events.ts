@@ -126,6 +126,12 @@ export const OrderPlaced = z.object({
   items: z.array(OrderItem).max(1000),
   couponCode: z.string().min(1).max(64).optional(),
   referralCode: z.string().min(1).max(64).optional(),
+  /**
+   * The shop's hash of the normalized shipping address (e.g. sha256 hex of lower-case street,
+   * number, postcode, country): the referral program's self-referral check compares it, never
+   * the address itself.
+   */
+  shippingAddressHash: z.string().regex(/^[A-Za-z0-9+/=_-]{16,128}$/, 'must be a hash of 16 to 128 hex or base64 characters').optional(),
 });
 export type OrderPlaced = z.infer<typeof OrderPlaced>;
 

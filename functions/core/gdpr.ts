@@ -1,7 +1,8 @@
 // GDPR operations on one customer (pure: stores, clock and hashing come in as ports).
 // - exportCustomer (Art. 15/20): the profile, the consent with its proofs and history, every event,
 //   the mails sent (occurrence, campaign, state, dates, SES message id) and the clicks, as one JSON
-//   document (machine-readable, schema version 1). Coupons and referrals join once they exist.
+//   document (machine-readable, schema version 1). Coupons join once they exist; referrals: the
+//   customer's code and the referral that brought them.
 // - eraseCustomer (Art. 17): deletes everything that names the customer or holds their data:
 //   the customer partition (profile, event history, dedup markers, soft-bounce run), the send
 //   ledger entries, frequency-cap slots, clicks and opens, pending due deliveries of every kind
@@ -19,6 +20,8 @@
 // per-customer reference putDueDelivery writes (a Query in the customer's partition); held work per
 // paused occurrence (pause markers) and per occurrence of the lookback (a Query each); rejections
 // by day within their 90-day retention. All bounded by the number of campaigns, occurrences and days.
+import type { Referral } from '#core/referral';
+import type { ReferralStore } from '#core/referral-store';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { LedgerEntry } from '#core/delivery/ledger';
 import type { CustomerEventRecord, CustomerStore } from '#core/store';
@@ -92,6 +95,8 @@ export interface GdprDeps {
   personal: PersonalDataStore;
   /** sha256(salt + lower-case email) as hex (node:crypto in the adapters). */
   hashEmail: (salt: string, email: string) => string;
+  /** The referral program's store: the export names the customer's code and referral. */
+  referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral' | 'eraseCustomer'>;
 }
 
 export interface CustomerExport {
@@ -104,8 +109,19 @@ export interface CustomerExport {
   mails: { occurrenceId: string; campaignId: string; state: string; claimedAt: string; updatedAt: string; messageId?: string; reason?: string }[];
   clicks: ClickRecord[];
   coupons: never[];
-  referrals: never[];
+  /** The customer's referral code, and the referral that brought them (with its reward). */
+  referrals: ReferralRecordExport[];
 }
+
+export type ReferralRecordExport = { kind: 'code'; code: string } | { kind: 'referredBy'; referral: Referral };
+
+/** What the referral program holds on the customer (nothing without the store). */
+const referralRecordsOf = async (store: GdprDeps['referrals'], customerId: string): Promise<ReferralRecordExport[]> => {
+  if (!store) return [];
+  const code = await store.codeOf(customerId);
+  const referral = await store.getReferral(customerId);
+  return [...(code ? [{ kind: 'code' as const, code }] : []), ...(referral ? [{ kind: 'referredBy' as const, referral }] : [])];
+};
 
 const allEvents = async (customers: GdprDeps['customers'], customerId: string): Promise<CustomerEventRecord[]> => {
   const out: CustomerEventRecord[] = [];
@@ -165,7 +181,7 @@ export const exportCustomer = async (deps: GdprDeps, customerId: string, now: Da
     mails: entries.filter((e): e is LedgerEntry => e !== undefined).map(mailOf).sort((a, b) => a.claimedAt.localeCompare(b.claimedAt)),
     clicks: await deps.personal.clicksOf(customerId, occurrenceIds),
     coupons: [],
-    referrals: [],
+    referrals: await referralRecordsOf(deps.referrals, customerId),
   };
 };
 
@@ -222,7 +238,9 @@ export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Dat
   }
   const heldWorkChanged = await eraseFromHeldWork(deps, customerId, occurrenceIds);
   const dueDeliveryIds = new Set([...occurrenceIds.filter((id) => id.startsWith(`${CONFIRMATION_CAMPAIGN_ID}:`)), ...(await deps.delivery.dueDeliveryIdsOf(customerId))]);
-  const deleted = await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]);
+  // The referral items first: the customer's code is read from their partition, erased next.
+  const referralItems = deps.referrals ? await deps.referrals.eraseCustomer(customerId) : 0;
+  const deleted = referralItems + (await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]));
   const days = Array.from({ length: REJECTION_LOOKBACK_DAYS }, (_, i) => new Date(now.getTime() - i * DAY_MS).toISOString().slice(0, 10));
   const needles = [JSON.stringify(customerId).slice(1, -1), ...(profile?.email ? [profile.email] : [])];
   const rejectionsDeleted = await deps.personal.eraseRejections(days, needles);

@@ -28,6 +28,7 @@ import type { LoyaltyConfig } from '#core/loyalty';
 import { minusMonths, pointsAfterRefund, pointsFor, tierFor } from '#core/loyalty';
 import { orderCounts, type Consent, type OrderSummary, type Profile, type Tier } from '#core/profile';
 import { importedConsent, isProvenConfirmation, predatesWithdrawal } from '#core/consent';
+import type { RewardValue } from '#core/rewards';
 import type { CouponExpiringEvent, CouponIssuedEvent } from '#core/coupon-events';
 import { withRetentionFacts } from '#core/kpis';
 
@@ -48,6 +49,10 @@ export type OwnEvent =
   | { type: 'ConsentConfirmed'; id: string; customerId: string; at: string; source: string; causeEventId: string }
   /** The customer's first order arrived (orders.count went from 0 to 1); `at` is its placedAt. */
   | { type: 'FirstOrderPlaced'; id: string; customerId: string; orderId: string; at: string; causeEventId: string }
+  /** Referral program (core/referral-conversion.ts): customerId is the referrer (ReferralCompleted) or the reward's holder. */
+  | { type: 'ReferralCompleted'; id: string; customerId: string; friendId: string; code: string; orderId: string; rewardId?: string; at: string; causeEventId: string }
+  | { type: 'RewardIssued'; id: string; customerId: string; rewardId: string; referralOf: string; value: RewardValue; couponCode?: string; expiresAt?: string; at: string; causeEventId: string }
+  | { type: 'RewardRevoked'; id: string; customerId: string; rewardId: string; referralOf: string; couponCode?: string; reason: string; at: string; causeEventId: string }
   /** A coupon was issued for a mail (core/coupon-events.ts): the shop's checkout learns the code; cause = the occurrence. */
   | CouponIssuedEvent
   /** An unredeemed coupon expires in N days (tick, once a day); cause = the coupon's occurrence. */

@@ -88,6 +88,14 @@ export const ShopInfo = z.object({
     .optional(),
   /** Attribution (core/attribution.ts): days after a click, or a mail, that an order counts for it. Default 5. */
   attribution: z.object({ windowDays: z.number().int().min(1).max(90) }).strict().optional(),
+  /** Referral program: where `/r/<code>` lands (default: `url`) and the query parameter carrying the code (default "ref"). */
+  referral: z
+    .object({
+      landingUrl: z.url({ protocol: /^https?$/ }).optional(),
+      parameter: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be a query parameter name such as "ref"').optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type ShopInfo = z.infer<typeof ShopInfo>;
 
@@ -103,6 +111,8 @@ export interface CouponVariables {
 export interface RewardVariables {
   label: string;
   link: string;
+  /** The "choose your reward" mail: one signed link per reward the referrer may choose. */
+  choices?: { label: string; link: string }[];
 }
 
 export interface RenderVariables {
@@ -180,7 +190,7 @@ export const TEMPLATE_VARIABLES: VariableTree = {
   shop: { name: true, url: true, imprint: true, address: true, email: true },
   links: { unsubscribe: true, preferences: true, confirm: true },
   coupon: { code: true, value: true, expiresAt: true, minimumOrder: true },
-  reward: { label: true, link: true },
+  reward: { label: true, link: true, choices: 'any' },
   occasion: 'any',
   now: true,
   locale: true,

@@ -18,6 +18,8 @@ export const RewardValue = z.discriminatedUnion('type', [
   z.object({ type: z.literal('freeShipping') }).strict(),
   /** A free product, added to the next order. */
   z.object({ type: z.literal('gift'), sku: z.string().min(1).max(128) }).strict(),
+  /** Loyalty points added to the customer's profile. */
+  z.object({ type: z.literal('points'), points: z.number().int().min(1).max(1_000_000) }).strict(),
 ]);
 export type RewardValue = z.infer<typeof RewardValue>;
 
@@ -69,11 +71,29 @@ export const RewardCatalog = z
     /** The label used when a reward has none for the customer's locale or language. */
     defaultLocale: z.string().min(2),
     rewards: z.array(Reward).min(1).max(200),
+    /** Selectable catalogs: the reward issued when the referrer has not chosen within `program.choiceDays` (default: the first valid one). */
+    defaultReward: Slug.optional(),
+    /** The referral program's limits (core/referral.ts DEFAULT_PROGRAM_RULES for what is left out). */
+    program: z
+      .object({
+        /** Conversions one referrer may earn per period (in the catalog's zone); more are rejected as "referrerCap". */
+        referrerCap: z.object({ count: z.number().int().min(1).max(10_000), per: z.enum(['day', 'week', 'month', 'year']) }).strict().optional(),
+        /** A full refund of the friend's first order within this many days revokes a reward not yet redeemed. */
+        refundWindowDays: z.number().int().min(0).max(366).optional(),
+        /** Selectable catalogs: days the referrer has to choose before the default is issued. */
+        choiceDays: z.number().int().min(1).max(90).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.mode === 'rotate' && c.rotateEvery === undefined) ctx.addIssue({ code: 'custom', path: ['rotateEvery'], message: 'is required with mode "rotate"' });
     if (c.mode === 'selectable' && c.rotateEvery !== undefined) ctx.addIssue({ code: 'custom', path: ['rotateEvery'], message: 'is only allowed with mode "rotate"' });
+    if (c.defaultReward !== undefined && c.mode !== 'selectable') ctx.addIssue({ code: 'custom', path: ['defaultReward'], message: 'is only allowed with mode "selectable"' });
+    if (c.defaultReward !== undefined && !c.rewards.some((r) => r.id === c.defaultReward)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultReward'], message: `"${c.defaultReward}" is not a reward of this catalog` });
+    }
     const seen = new Set<string>();
     c.rewards.forEach((reward, i) => {
       if (seen.has(reward.id)) ctx.addIssue({ code: 'custom', path: ['rewards', i, 'id'], message: `duplicate reward id "${reward.id}"` });

@@ -6,7 +6,7 @@
 // Format: `<keyId>.<base64url(JSON payload)>.<base64url(HMAC-SHA256(keyId + "." + payload))>`
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'click' | 'open' | 'reward';
 
 export interface TokenPayload {
   purpose: TokenPurpose;
@@ -24,6 +24,9 @@ export interface TokenPayload {
   locale?: string;
   /** click: the recipient's A/B arm (core/experiments.ts), so clicks count per variant. */
   variant?: string;
+  /** reward: the referral (its friend's customer id) and the reward this link chooses. */
+  referralOf?: string;
+  rewardId?: string;
 }
 
 export interface SigningKey {
@@ -48,7 +51,7 @@ export type VerifyResult =
   | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-purpose' };
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open'];
+const PURPOSES: readonly TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm', 'click', 'open', 'reward'];
 
 // A string secret as a KeyObject, made once per key: createHmac converts a string secret on every
 // call, and a send signs two to five links per mail. (Byte secrets go as they are: they may change.)
@@ -92,6 +95,8 @@ const isPayload = (value: unknown): value is TokenPayload => {
     optionalString('requestAt') &&
     optionalString('locale') &&
     optionalString('variant') &&
+    optionalString('referralOf') &&
+    optionalString('rewardId') &&
     (v.link === undefined || (Number.isInteger(v.link) && (v.link as number) >= 0))
   );
 };

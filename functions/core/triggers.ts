@@ -28,6 +28,12 @@ import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { OWN_EVENT_SOURCE, ROUTED_OWN_EVENTS } from '#core/routes';
 
 export const STALE_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * The built-in campaigns (double opt-in, the referral program's choice and reward mails): ingest
+ * and the customer endpoint ask for each of their mails themselves; no trigger fans them out.
+ */
+const isSystemCampaign = (campaignId: string): boolean => campaignId === CONFIRMATION_CAMPAIGN_ID || campaignId.startsWith('system_');
 const DAY_MS = 86_400_000;
 
 /** An event a trigger can wait for: the shop's or one of ours, with its time and order (if any). */
@@ -120,7 +126,7 @@ export const plannedDeliveries = (
   for (const published of campaigns) {
     const campaign = published.campaign;
     // The double opt-in mail is asked for per consent request (core/consent.ts), not here.
-    if (campaign.kind !== 'triggered' || campaign.status !== 'active' || campaign.id === CONFIRMATION_CAMPAIGN_ID) continue;
+    if (campaign.kind !== 'triggered' || campaign.status !== 'active' || isSystemCampaign(campaign.id)) continue;
     for (const cause of causes) {
       if (!matches(campaign.trigger, cause)) continue;
       const key = reentryKey(campaign, cause);
@@ -152,7 +158,7 @@ export type Cancellation = 'whenFailed' | 'notInAudience' | 'orderRefunded' | 'n
  */
 export const stillHolds = (published: PublishedCampaign, profile: Profile, occurrenceId: string, now: Date): Cancellation | undefined => {
   const campaign = published.campaign;
-  if (campaign.kind !== 'triggered' || campaign.id === CONFIRMATION_CAMPAIGN_ID) return undefined;
+  if (campaign.kind !== 'triggered' || isSystemCampaign(campaign.id)) return undefined;
   const prefix = `${campaign.id}:${profile.customerId}:`;
   const key = occurrenceId.startsWith(prefix) ? occurrenceId.slice(prefix.length) : '';
   if (key.startsWith('o.')) {
@@ -181,7 +187,7 @@ export const triggeredCampaignSource = (
   return async () => {
     const nowMs = clock.now().getTime();
     if (cached && nowMs - cached.atMs < ttlMs) return cached.campaigns;
-    const summaries = (await store.listCampaigns()).filter((s) => s.kind === 'triggered' && s.status === 'active' && s.campaignId !== CONFIRMATION_CAMPAIGN_ID);
+    const summaries = (await store.listCampaigns()).filter((s) => s.kind === 'triggered' && s.status === 'active' && !isSystemCampaign(s.campaignId));
     const campaigns: PublishedCampaign[] = [];
     for (const summary of summaries) {
       const have = held.get(summary.campaignId);

@@ -17,6 +17,7 @@ import { createS3ExportWriter } from '#adapters/s3-export-writer';
 import { envInt } from '#core/delivery/env';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
+import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { parseEnv } from '#core/delivery/env';
@@ -94,6 +95,7 @@ export const handler: GdprHandler = (event) => {
       delivery: createDynamoDeliveryStore({ client, tableName: config.TABLE_NAME }),
       personal: createDynamoPersonalData({ client, tableName: config.TABLE_NAME }),
       hashEmail,
+      referrals: createDynamoReferralStore({ client, tableName: config.TABLE_NAME }),
       exports: createS3ExportWriter({ client: new S3Client({}), bucket: config.EXPORT_BUCKET, linkSeconds: config.EXPORT_LINK_SECONDS, ...(config.EXPORT_KMS_KEY_ID ? { kmsKeyId: config.EXPORT_KMS_KEY_ID } : {}) }),
     });
   }

@@ -34,6 +34,8 @@ import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { withoutErasedConsent, type ErasureRecord, type PersonalDataStore } from '#core/gdpr';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { readIngestConfig } from './config';
+import { referralStep, type ReferralDeps } from '#core/referral-program';
+import { createDynamoReferralDeps } from '#adapters/referral-deps';
 import { redeemCoupon, type RedemptionStore } from '#core/coupon-redemption';
 import { attributeShopEvent, couponAttribution } from '#core/attribution';
 import type { FunnelStore } from '#core/funnel-store';
@@ -77,6 +79,8 @@ export interface IngestDeps {
    * predates the erasure (an old list imported again) is applied without that consent.
    */
   erasures?: (email: string) => Promise<ErasureRecord | undefined>;
+  /** The referral program's ports; without it referral codes in orders are not evaluated. */
+  referralProgram?: ReferralDeps;
   /** Issued coupons: an order's `couponCode` is redeemed (or refused with its reason) there (core/coupon-redemption.ts). */
   coupons?: RedemptionStore;
   /** Attribution and conversions (core/attribution.ts); without it orders are not attributed. */
@@ -190,6 +194,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       const causes = causesOf(event, occurredAt(event), ownEvents);
       for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now())) await deps.deliveries.putDueDelivery(due);
     }
+    // The referral program (core/referral-program.ts): conversion, redemption, revocation.
+    const referral = deps.referralProgram && outcome.status !== 'unchanged' ? await referralStep(deps.referralProgram, event, outcome.profile, ownEvents) : undefined;
     // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
     // events) puts them again; the shop's listeners see each own event at least once.
     if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);
@@ -201,6 +207,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       ...(outcome.status === 'applied' ? { attempts: outcome.attempts, tier: outcome.profile.tier } : {}),
       ownEvents: ownEvents.map((own) => own.type),
       ...(redemption ? { coupon: { outcome: redemption.outcome, campaignId: redemption.campaignId, reason: redemption.reason } } : {}),
+      ...(referral && referral.kind !== 'none' ? { referral: referral.kind === 'rejected' ? `rejected: ${referral.reason}` : referral.kind } : {}),
     });
   };
 
@@ -247,6 +254,7 @@ export const handler: IngestHandler = (event, context) => {
       funnels: createDynamoFunnelStore({ client, tableName: config.tableName }),
       ...(config.attributionDays ? { attributionDays: config.attributionDays } : {}),
       kpis: { store: createDynamoKpiStore({ client, tableName: config.tableName }), calendar: new MonthCalendar(config.reportTimeZone, config.reportActiveDays) },
+      referralProgram: createDynamoReferralDeps({ client, tableName: config.tableName, eventBusName: config.eventBusName, clock: systemClock }),
     });
   }
   return deployed(event, context);

@@ -6,6 +6,11 @@
 import { DateTime } from 'luxon';
 import type { CustomerRegistered, CustomerUpdated, NpsSubmitted, OrderItem, OrderPlaced, OrderRefunded, ShopDetailType } from '#core/events';
 import { SHOP_EVENT_SOURCE } from '#core/events';
+import { createHash } from 'node:crypto';
+import { referralCodeCandidate } from '#core/referral';
+
+/** The shop's hash of a customer's shipping address (the demo's addresses are one per customer). */
+const addressHash = (customerId: string): string => createHash('sha256').update(`demo-address:${customerId}`).digest('hex');
 
 /** mulberry32: a tiny, fast 32-bit PRNG; good enough for demo data, fully reproducible. */
 export const mulberry32 = (seed: number): (() => number) => {
@@ -240,7 +245,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
   const push = <T extends DemoEvent['detail-type']>(type: T, at: DateTime, detail: Extract<DemoEvent, { 'detail-type': T }>['detail']): void => {
     events.push({ id: `demo-${seed}-${pad(eventSeq++, 8)}`, source: SHOP_EVENT_SOURCE, 'detail-type': type, time: iso(at), detail } as DemoEvent);
   };
-  const referralCodes: string[] = [];
+  /** Customers who share their referral code (after their first order), with the code. */
+  const sharers: { code: string; customerId: string }[] = [];
   let buyers = 0;
   let repeatBuyers = 0;
   let withConsent = 0;
@@ -305,7 +311,9 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
           };
     if (consentGiven) withConsent++;
 
-    const referralCode = random.chance(0.3) ? `REF-${ascii(firstName).toUpperCase().slice(0, 6)}-${pad(c, idWidth)}` : undefined;
+    // A third of the customers share their referral code once they have ordered (the engine
+    // makes it on their first invitation: attempt 0 of core/referral.ts, so the shop knows it).
+    const referralCode = random.chance(0.3) ? referralCodeCandidate(customerId, 0) : undefined;
     const registeredDetail: CustomerRegistered = {
       customerId,
       email,
@@ -317,7 +325,6 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       timeZone,
       ...(birthday ? { birthday } : {}),
       ...(consent ? { consent } : {}),
-      ...(referralCode ? { referralCode } : {}),
       attributes: { signupChannel: random.pick(['web', 'web', 'web', 'app']) },
     };
     push('CustomerRegistered', registered, registeredDetail);
@@ -352,7 +359,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       ['loyal', 7],
     ]);
     if (kind === 'browser') {
-      if (referralCode) referralCodes.push(referralCode);
+      // Shares a code the engine never made (no order, so no invitation): its friends' orders are `unknownCode`.
+      if (referralCode) sharers.push({ code: referralCode, customerId });
       continue;
     }
     const favourite = random.weighted(CATEGORIES.map((cat) => [cat, CATEGORY_WEIGHTS[cat] ?? 1] as const));
@@ -384,7 +392,15 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
       const discount = coupon ? Math.round((goods * coupon.percent) / 100) : 0;
       const shipping = goods >= FREE_SHIPPING_FROM_CENTS ? 0 : SHIPPING_CENTS;
       const orderId = `o-${pad(++orderSeq, idWidth + 1)}`;
-      const usesReferral = placed === 0 && referralCodes.length > 0 && random.chance(0.04);
+      // Referrals: genuine (a new customer's first order with a sharer's code), self-referrals
+      // (every ninth new customer lives with a sharer: the same shipping address) and customers
+      // who had ordered before (every thirteenth, on the second order). The last two are picked
+      // by number, not by the random stream, so the rest of the demo stays as it was.
+      const usesReferral = placed === 0 && sharers.length > 0 && random.chance(0.04);
+      const picked = usesReferral ? random.pick(sharers) : undefined;
+      const household = placed === 0 && !usesReferral && sharers.length > 0 && c % 9 === 0 ? sharers[c % sharers.length] : undefined;
+      const late = placed === 1 && sharers.length > 0 && c % 13 === 0 ? sharers[c % sharers.length] : undefined;
+      const referred = picked ?? household ?? late;
       const order: OrderPlaced = {
         orderId,
         customerId,
@@ -393,7 +409,8 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
         currency: 'EUR',
         items,
         ...(coupon ? { couponCode: coupon.code } : {}),
-        ...(usesReferral ? { referralCode: random.pick(referralCodes) } : {}),
+        ...(referred ? { referralCode: referred.code } : {}),
+        shippingAddressHash: addressHash(household?.customerId ?? customerId),
       };
       push('OrderPlaced', placedAt, order);
       placed++;
@@ -419,7 +436,7 @@ export const generateDemoShop = (options: DemoShopOptions = {}): DemoShop => {
     }
     if (placed > 0) buyers++;
     if (placed > 1) repeatBuyers++;
-    if (referralCode) referralCodes.push(referralCode);
+    if (referralCode) sharers.push({ code: referralCode, customerId });
   }
 
   events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

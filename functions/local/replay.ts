@@ -26,6 +26,8 @@ import { loadShopInfo } from '../compile/compile-template';
 import { preparePublish } from '../compile/publish-set';
 import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
+import { referralStats } from '#core/referral-program';
+import { rejectionReasons, type RejectionReason } from '#core/referral';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
 import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
@@ -119,7 +121,37 @@ export type ReplayResult =
       /** Coupon redemptions per campaign with a coupon, then unknown codes (core/coupon-redemption.ts). */
       coupons: CouponStats[];
       seconds: number;
+      /** The referral program over the replay (core/referral-program.ts). */
+      referrals: ReferralSummary;
     };
+
+/** Conversions, rewards and rejected conversions by reason, summed over the referral campaigns. */
+export interface ReferralSummary {
+  invitations: number;
+  clicks: number;
+  conversions: number;
+  issued: number;
+  revoked: number;
+  rejected: Partial<Record<RejectionReason, number>>;
+}
+
+const summarizeReferrals = async (runtime: Runtime, campaignIds: readonly string[]): Promise<ReferralSummary> => {
+  const summary: ReferralSummary = { invitations: 0, clicks: 0, conversions: 0, issued: 0, revoked: 0, rejected: {} };
+  for (const campaignId of campaignIds) {
+    for (const counts of Object.values(await referralStats({ referrals: runtime.referrals, deliveries: runtime.delivery }, campaignId, undefined))) {
+      summary.invitations += counts.invitations ?? 0;
+      summary.clicks += counts.clicks ?? 0;
+      summary.conversions += counts.conversions ?? 0;
+      summary.issued += counts.issued ?? 0;
+      summary.revoked += counts.revoked ?? 0;
+      for (const reason of rejectionReasons) {
+        const n = counts[`rejected.${reason}`];
+        if (n) summary.rejected[reason] = (summary.rejected[reason] ?? 0) + n;
+      }
+    }
+  }
+  return summary;
+};
 
 /** A fixed key: replay links must be byte-identical between runs (never used for real mail). */
 const REPLAY_SIGNING_KEY = { id: 'replay', secret: 'stammkunde-replay-signing-key-not-for-production' };
@@ -198,8 +230,15 @@ const toOutboxLine = (sent: SentMail): OutboxLine => ({
   subject: sent.mail.subject,
   headers: headerObject(sent.mail.headers),
   text: sent.mail.text,
+  ...rewardOf(sent),
   ...(sent.mail.couponCode ? { couponCode: sent.mail.couponCode } : {}),
 });
+
+/** The reward a mail shows (the send path's SES tag `reward`), for the outbox line. */
+const rewardOf = (sent: SentMail): { rewardId?: string } => {
+  const tag = sent.mail.tags.find((t) => t.name === 'reward');
+  return tag ? { rewardId: tag.value } : {};
+};
 
 export type PreparedCampaigns =
   | { ok: false; problems: string[] }
@@ -405,6 +444,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
       coupons: await replayCouponStats(runtime, published),
       seconds: (performance.now() - started) / 1000,
+      referrals: await summarizeReferrals(runtime, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
     };
   } finally {
     bar?.stop();
@@ -440,6 +480,14 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
   if (result.coupons.length > 1 || result.coupons.some((s) => s.redeemed + Object.values(s.refused).reduce((a, b) => a + (b ?? 0), 0) > 0)) {
     lines.push('coupons:');
     for (const line of formatCouponStats(result.coupons)) lines.push(`  ${line}`);
+  }
+  const r = result.referrals;
+  const rejected = Object.entries(r.rejected).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (r.conversions + rejected.length > 0) {
+    lines.push(
+      `referrals: ${r.invitations} invitations, ${r.conversions} conversions, ${r.issued} rewards issued, ${r.revoked} revoked; rejected: ` +
+        (rejected.length > 0 ? rejected.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'),
+    );
   }
   const dl = result.deadLettered;
   if (dl.events + dl.audience + dl.send > 0) lines.push(`dead-lettered: events ${dl.events}, audience ${dl.audience}, send ${dl.send}`);

@@ -63,6 +63,12 @@ import type { CustomerStore } from '#core/store';
 import type { SigningKeyRing } from '#core/tokens';
 import { createAudienceHandler } from '../audience/handler';
 import { createIngestHandler } from '../ingest/handler';
+import { createMemoryReferralStore } from '#adapters/memory-referral-store';
+import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
+import type { ReferralStore } from '#core/referral-store';
+import { referralProgramSource, rewardCouponIssuer, type ReferralDeps } from '#core/referral-program';
+import { createReferralOffers } from '#core/delivery/referral-offer';
+import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { createPutEventsPublisher } from '#adapters/event-bus';
 import { triggeredCampaignSource } from '#core/triggers';
 import { createSendHandler } from '../send/handler';
@@ -77,7 +83,7 @@ import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
  * Campaign kinds whose occurrences the delivery path makes today (core/delivery/tick.ts
  * SCHEDULED_KINDS). Other kinds are published but produce no mail; replay lists them as skipped.
  */
-export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'discount'];
+export const DELIVERED_KINDS: readonly CampaignKind[] = ['newsletter', 'seasonal', 'triggered', 'discount', 'referral'];
 
 export type Backend = 'local-aws' | 'memory';
 
@@ -188,6 +194,8 @@ export interface Runtime {
   readonly track: Hono;
   /** Our own events the track app emitted (ConsentConfirmed, ConsentWithdrawn), in order. */
   readonly ownEvents: readonly OwnEvent[];
+  /** The referral program's store (codes, referrals, rejections, stats). */
+  readonly referrals: ReferralStore;
   /** Publishes a prepared folder with the very code `stammkunde publish` runs on AWS (core/publish.ts). */
   publish(set: PublishSet): Promise<PublishPlan>;
   /**
@@ -348,6 +356,18 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     },
     { busName: 'shop' },
   );
+  // The referral program's ports, shared by ingest (conversion), track (/r, /reward) and send (offers).
+  const referralStore: ReferralStore = aws && documentClient ? createDynamoReferralStore({ client: documentClient, tableName: aws.tableName }) : createMemoryReferralStore();
+  const referralDeps: ReferralDeps = {
+    referrals: referralStore,
+    customers,
+    program: referralProgramSource(delivery, clock),
+    deliveries: delivery,
+    triggeredCampaigns: triggeredCampaignSource(delivery, clock),
+    events: ownEventBus,
+    clock,
+    issueCoupon: rewardCouponIssuer({ store: coupons, random: hmacKeyedRandom(`coupons:${options.keyRing.current.secret}`) }),
+  };
   queues.events.setConsumer(
     observe(
       'ingest',
@@ -361,6 +381,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         // Cached for a minute of the runtime's clock, as a warm Lambda container holds it.
         triggeredCampaigns: triggeredCampaignSource(delivery, clock),
         ownEventBus,
+        referralProgram: referralDeps,
         coupons,
         funnels,
         ...(attributionDays ? { attributionDays } : {}),
@@ -415,6 +436,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     requestsPerMinute: 1_000_000,
     ...(options.clientIp ? { clientIp: options.clientIp } : {}),
     logger: logger('track'),
+    referrals: referralDeps,
   });
   const sendHandler = createSendHandler({
     store: delivery,
@@ -431,6 +453,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     random: () => 0.5,
     newOwner: owners,
     breaker: cachedBreaker(breaker, breakerConfig, () => clock.now()),
+    offers: createReferralOffers({ referrals: referralDeps, baseUrl: options.unsubscribeBaseUrl, rewardUrl: links.rewardUrl }),
     // Codes keyed by the link signing key: the same inputs give the same codes (replay's outbox
     // is the same bytes on both backends); CouponIssued goes on the shop bus like every own event.
     coupons: { store: coupons, random: hmacKeyedRandom(`coupons:${ring.current.secret}`), events: { publish: async (events) => { await ownEvents.publish(events); await ownEventBus.publish(events); } } },
@@ -447,7 +470,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   queues.send.setConsumer(observe('send', sendHandler), { batchSize: 10, concurrency: 4, functionName: 'send' });
 
   // The double opt-in needs the built-in confirmation campaign (publish writes it with every folder).
-  if (doubleOptIn) await publishSet(delivery, { campaigns: await systemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() }), segments: [], rewardCatalogs: [] });
+  // The referral program's mails (choice, reward) are published always: ingest may ask for them.
+  const system = await systemCampaigns({ ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}), publishedAt: clock.now() });
+  await publishSet(delivery, { campaigns: system.filter((s) => doubleOptIn || s.campaign.id !== CONFIRMATION_CAMPAIGN_ID), segments: [], rewardCatalogs: [] });
 
   let tickTimer: TimerHandle | undefined;
   let live = false;
@@ -471,6 +496,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     ...(aws ? { aws } : {}),
     track,
     ownEvents: ownEvents.published,
+    referrals: referralStore,
     publish: (set) => publishSet(delivery, set),
     async confirmConsent(customerId) {
       const profile = await customers.getProfile(customerId);

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createSender, DEFAULT_SEND_CONFIG, type SendDeps } from '#core/delivery/send';
+import { createReferralOffers } from '#core/delivery/referral-offer';
+import { createDynamoReferralDeps } from '#adapters/referral-deps';
 import { SendWork } from '#core/delivery/messages';
 import { processRecords } from '#core/delivery/batch';
 import { mergeTally, type Tally } from '#core/delivery/outcomes';
@@ -99,6 +101,12 @@ export const createSendDepsFromEnv = async (env: Record<string, string | undefin
     // A/B arms' counters and memberships (core/delivery/experiment.ts), window from the shop's settings.
     funnels: createDynamoFunnelStore({ client, tableName: config.TABLE_NAME }),
     ...(config.SHOP_INFO.attribution ? { attributionDays: config.SHOP_INFO.attribution.windowDays } : {}),
+    // The referral link and reward of invitations, the choice and reward mails (referral-offer.ts).
+    offers: createReferralOffers({
+      referrals: createDynamoReferralDeps({ client, tableName: config.TABLE_NAME, eventBusName: config.EVENT_BUS_NAME, clock: { now: () => new Date() } }),
+      baseUrl: config.UNSUBSCRIBE_BASE_URL,
+      rewardUrl: links.rewardUrl,
+    }),
     limiter: createRateLimiter({
       ratePerSecond: rate,
       now: () => performance.now(),

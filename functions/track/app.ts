@@ -8,6 +8,7 @@
 //   POST     /confirm/:token  confirms, records the proof, emits ConsentConfirmed
 //   GET      /c/:token        click: 302 to the URL stored in the campaign's link table, first click counted
 //   GET      /o/:token        open pixel, only when switched on (Apple Mail Privacy Protection makes opens unreliable)
+//   GET      /r/:code, GET|POST /reward/:token   the referral program (referral-routes.ts)
 // Every token is verified (HMAC, purpose, expiry) before anything is read, so forged links cost
 // no database call; a per-address limit stops a scanner from running up the bill. Errors are
 // short pages, never stack traces.
@@ -24,6 +25,8 @@ import { signToken, tokenId, verifyToken, type SigningKeyRing, type TokenPayload
 import { CompiledTemplate } from '#core/render';
 import { recordCampaignClick } from '#core/attribution';
 import type { FunnelStore } from '#core/funnel-store';
+import type { ReferralDeps } from '#core/referral-program';
+import { registerReferralRoutes } from './referral-routes';
 import { escapeHtml, formatDate, languageFromHeader, maskEmail, page, pageLanguage, text, topicLabel, type PageLanguage, type TextKey } from './pages';
 
 /** First click per (mail, link): the funnel's click count (adapters/click-store.ts and its twin). */
@@ -69,6 +72,8 @@ export interface TrackDeps {
   /** How long a published campaign's link table is cached. @default 60 s */
   campaignCacheMs?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The referral program (`/r/<code>`, `/reward/<token>`); without it both answer 404. */
+  referrals?: ReferralDeps;
 }
 
 type Verified = { ok: true; payload: TokenPayload; token: string } | { ok: false; status: 400 | 404; key: TextKey };
@@ -357,6 +362,11 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     const headers = { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' };
     return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(PIXEL, 200, headers);
   });
+
+  // --- referral program (referral-routes.ts) ------------------------------------------------------
+  if (deps.referrals) {
+    registerReferralRoutes(app, { shop, referrals: deps.referrals, html, verify, refuse, neutral, langOf, getProfile: (id) => deps.customers.getProfile(id), ...(log ? { log } : {}) });
+  }
 
   app.notFound((c) => short(c, 404, browserLang(c), 'notFoundTitle', 'notFound'));
   app.onError((error, c) => {

@@ -12,6 +12,7 @@ import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { createEventBusPublisher } from '#adapters/event-bus';
 import type { SigningKeyRing } from '#core/tokens';
 import { keySourceFromEnv, liveKeyRing } from '#adapters/token-keys';
+import { createDynamoReferralDeps } from '#adapters/referral-deps';
 import { createTrackApp } from './app';
 import { readTrackConfig, type TrackEnv } from './config';
 
@@ -46,6 +47,7 @@ export const createTrackHandler = (config: TrackEnv, keys: () => SigningKeyRing 
     requestsPerMinute: config.REQUESTS_PER_MINUTE,
     openPixel: config.OPEN_PIXEL,
     logger: createLogger('track'),
+    referrals: createDynamoReferralDeps({ client, tableName: config.TABLE_NAME, eventBusName: config.EVENT_BUS_NAME, clock: { now: () => new Date() } }),
   });
   return handle(app);
 };

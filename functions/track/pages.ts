@@ -112,6 +112,33 @@ const t = {
   errorTitle: same('Fehler', 'Error'),
   error: same('Etwas ist schiefgegangen. Es wurde nichts geändert. Bitte versuchen Sie es später noch einmal.', 'Something went wrong. Nothing was changed. Please try again later.'),
   imprint: same('Impressum', 'Legal notice'),
+  rewardTitle: de('Ihr Dankeschön', 'Dein Dankeschön', 'Your thank-you'),
+  rewardQuestion: de(
+    'Danke für Ihre Empfehlung! Möchten Sie „{reward}“ als Dankeschön wählen?',
+    'Danke für deine Empfehlung! Möchtest du „{reward}“ als Dankeschön wählen?',
+    'Thank you for your referral! Do you want “{reward}” as your thank-you?',
+  ),
+  rewardButton: same('Diese Prämie wählen', 'Choose this reward'),
+  rewardChosen: de(
+    'Sie haben „{reward}“ gewählt. Sie erhalten es gleich per E-Mail.',
+    'Du hast „{reward}“ gewählt. Du bekommst es gleich per E-Mail.',
+    'You chose “{reward}”. You will get it by email shortly.',
+  ),
+  rewardAlready: de(
+    'Ihre Prämie steht schon fest: „{reward}“.',
+    'Deine Prämie steht schon fest: „{reward}“.',
+    'Your reward is already set: “{reward}”.',
+  ),
+  rewardGone: de(
+    'Diese Empfehlung hat keine Prämie mehr (die Bestellung wurde erstattet).',
+    'Diese Empfehlung hat keine Prämie mehr (die Bestellung wurde erstattet).',
+    'This referral no longer has a reward (the order was refunded).',
+  ),
+  rewardInvalid: de(
+    'Diese Prämie steht nicht zur Wahl. Es wurde nichts geändert.',
+    'Diese Prämie steht nicht zur Wahl. Es wurde nichts geändert.',
+    'This reward is not one of your choices. Nothing was changed.',
+  ),
 };
 
 export type TextKey = keyof typeof t;

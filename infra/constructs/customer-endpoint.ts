@@ -101,9 +101,12 @@ export class CustomerEndpoint extends Construct {
     const fn = this.function.fn;
     (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = props.reservedConcurrency ?? 10;
     // Profiles (BatchGet of profile + dedup marker, conditional Put), history (Put), published
-    // campaigns (Get), first clicks (conditional Put) and their counters (Update). No Query, Scan,
-    // Delete or index access. The token keys: GetSecretValue on that one secret.
-    grantTableActions(props.table, fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem');
+    // campaigns (Get), first clicks (conditional Put) and their counters (Update). The referral
+    // program (/r, /reward): codes and referrals (Get, conditional Put), stats (Update), the reward's
+    // coupon and mail (Put), and the program in force: the campaign catalog and reward catalogs
+    // (Query of their partitions). No Scan, Delete or index access. The token keys: GetSecretValue
+    // on that one secret.
+    grantTableActions(props.table, fn, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query');
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [props.tokenSecret.secretArn] });
     props.eventBus?.grantPutEventsTo(fn);
 

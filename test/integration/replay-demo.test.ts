@@ -28,7 +28,16 @@ describe('demo', () => {
     // Twelve occurrences; on 1 January nobody has registered yet, so mails come from eleven.
     expect(new Set(outbox.filter((l) => l.campaignId === 'newsletter-monthly').map((l) => l.occurrenceId)).size).toBe(11);
     expect(result.report).toMatch(/newsletter-monthly\s+newsletter\s+12\s+\d+\s+\d+/);
-    expect(result.report).toContain('skipped referral-friends (referral)');
+    expect(result.report).not.toContain('skipped');
+  });
+
+  it('sends referral invitations with the current reward and prints conversions and rejections by reason', () => {
+    const invitations = outbox.filter((l) => l.campaignId === 'referral-friends');
+    expect(invitations.length).toBeGreaterThan(0);
+    expect(invitations.every((l) => l.rewardId !== undefined && /\/r\/[2-9A-HJKMNP-Z]{8}\b/.test(l.text))).toBe(true);
+    expect(result.report).toMatch(/referral-friends\s+referral\s+12\s+\d+/);
+    expect(result.report).toMatch(/referrals: [1-9]\d* invitations, \d+ conversions, \d+ rewards issued, \d+ revoked; rejected: .*selfReferral \d+/);
+    expect(result.report).toMatch(/rejected: .*alreadyCustomer \d+/);
   });
 
   it('sends birthday, Easter and Advent greetings, one per recipient and occasion-year, with a summary row each', () => {

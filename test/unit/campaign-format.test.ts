@@ -65,10 +65,12 @@ describe('campaigns: reward catalogs', () => {
   });
 
   it('rotates weekly by weight, starting each week on Monday in the catalog time zone', () => {
+    // The example rotates monthly; the same rewards weekly.
+    const weekly = { ...catalog, rotateEvery: 'week' as const };
     const monday = at('2026-06-01T00:30:00+02:00');
     const sunday = at('2026-05-31T23:30:00+02:00');
-    expect(rotationPeriod(catalog, monday)).toBe(rotationPeriod(catalog, sunday) + 1);
-    const weeks = [0, 1, 2, 3, 4, 5].map((w) => currentReward(catalog, monday + w * 7 * 86_400_000)?.id);
+    expect(rotationPeriod(weekly, monday)).toBe(rotationPeriod(weekly, sunday) + 1);
+    const weeks = [0, 1, 2, 3, 4, 5].map((w) => currentReward(weekly, monday + w * 7 * 86_400_000)?.id);
     // ten-percent has weight 2, five-euro weight 1: a cycle of three weeks.
     expect(weeks.filter((id) => id === 'ten-percent')).toHaveLength(4);
     expect(weeks.filter((id) => id === 'five-euro')).toHaveLength(2);

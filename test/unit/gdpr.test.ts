@@ -6,6 +6,7 @@ import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { createMemoryClickStore } from '#adapters/memory-click-store';
 import { createMemoryFeedbackStore } from '#adapters/memory-feedback-store';
 import { createMemoryPersonalData } from '#adapters/memory-personal-data';
+import { createMemoryReferralStore } from '#adapters/memory-referral-store';
 import { hashEmail } from '#adapters/dynamo-personal-data';
 import { suppressionsFrom } from '#core/delivery/feedback';
 import { eraseCustomer, exportCustomer, type GdprDeps } from '#core/gdpr';
@@ -52,6 +53,20 @@ describe('gdpr on the memory twins', () => {
     expect(data.events.map((e) => e.type)).toEqual(['OrderPlaced', 'ConsentWithdrawn']);
     expect(data.mails).toEqual([{ occurrenceId, campaignId: 'newsletter-monthly', state: 'sent', claimedAt: '2026-12-01T08:00:01.000Z', updatedAt: '2026-12-01T08:00:02.000Z', messageId: 'ses-9' }]);
     expect(data.clicks).toEqual([{ occurrenceId, kind: 'click', link: 2, at: '2026-12-01T09:00:00.000Z' }]);
+    expect(data.referrals).toEqual([]);
+  });
+
+  it('exports the customer\'s referral code and the referral that brought them', async () => {
+    const t = await setup(false);
+    const referrals = createMemoryReferralStore();
+    await referrals.setCodeOf('c-9', 'ABCD2345');
+    const referral = { friendId: 'c-9', referrerId: 'c-1', code: 'WXYZ2345', orderId: 'o1', orderAt: '2026-11-01T00:00:00.000Z', campaignId: 'referral-friends', catalogId: 'r', state: 'issued' as const, rewardId: 'p', issued: { kind: 'points' as const, rewardId: 'p', points: 100 } };
+    await referrals.createReferral(referral);
+    const data = (await exportCustomer({ ...t.deps, referrals }, 'c-9', now))!;
+    expect(data.referrals).toEqual([{ kind: 'code', code: 'ABCD2345' }, { kind: 'referredBy', referral }]);
+    await eraseCustomer({ ...t.deps, referrals }, 'c-9', now);
+    expect((await exportCustomer({ ...t.deps, referrals }, 'c-9', now))?.referrals ?? []).toEqual([]);
+    expect(await referrals.getReferral('c-9')).toBeUndefined();
   });
 
   it('erases profile, history, ledger, cap slots, clicks, soft-bounce run, rejections, held work and due deliveries, keeping a hashed record after a complaint', async () => {

@@ -39,7 +39,10 @@ describe('workspace: shipped examples', () => {
     const at = Date.parse('2026-11-23T12:00:00Z');
     const matches = [...workspace.campaigns.values()].filter(({ value }) => compileAudience(workspace, value)(lapsed, at)).map(({ value }) => value.id);
     expect(matches).toContain('winback-discount');
-    expect(matches).not.toContain('referral-friends');
+    // The referral invitation goes to newsletter readers who ordered, never to someone who has not.
+    expect(matches).toContain('referral-friends');
+    const referral = workspace.campaigns.get('referral-friends')!.value;
+    expect(compileAudience(workspace, referral)(aProfile({}), at)).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { eraseCustomer, exportCustomer, type GdprDeps } from '#core/gdpr';
 import { createDynamoStore } from '#adapters/dynamo-store';
+import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { addTargetOptions, resolveTarget, type AwsClients, type Target, type TargetFlags } from '#cli/aws-target';
 
@@ -14,6 +15,7 @@ const gdprDeps = (target: Target): GdprDeps => ({
   delivery: target.store,
   personal: createDynamoPersonalData({ client: target.client, tableName: target.tableName }),
   hashEmail,
+  referrals: createDynamoReferralStore({ client: target.client, tableName: target.tableName }),
 });
 
 const checkId = (customerId: string): void => {

@@ -3,7 +3,7 @@
 import type { Clock } from '#core/clock';
 import type { LedgerKey, PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
-import type { MailRenderer, OutgoingMail, UnsubscribeLinks } from './ports';
+import type { MailOffer, MailRenderer, OutgoingMail, UnsubscribeLinks } from './ports';
 import type { CapClass } from './gates';
 import type { IssuedCoupon } from '#core/coupons';
 
@@ -31,14 +31,15 @@ export interface ComposeDeps {
   configurationSet?: string;
 }
 
-/** What one recipient's mail carries beyond the template: their coupon, their A/B arm. */
+/** What one recipient's mail carries beyond the template: their coupon, their A/B arm, their referral offer. */
 export interface MailExtras {
   coupon?: IssuedCoupon | undefined;
   arm?: string | undefined;
+  offer?: MailOffer | undefined;
 }
 
 export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, profile: Profile, key: LedgerKey, capClass: CapClass, extras: MailExtras = {}): OutgoingMail => {
-  const { coupon, arm } = extras;
+  const { coupon, arm, offer } = extras;
   const { campaign } = published;
   const headers: OutgoingMail['headers'] = [];
   let unsubscribeUrl = '';
@@ -54,6 +55,7 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     unsubscribeUrl,
     ...(coupon ? { coupon } : {}),
     ...(arm !== undefined ? { arm } : {}),
+    ...(offer ? { offer } : {}),
   });
   return {
     from: deps.from,
@@ -64,13 +66,14 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     text: rendered.text,
     headers,
     ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
-    ...(coupon ? { couponCode: coupon.code } : {}),
+    ...(coupon ? { couponCode: coupon.code } : offer?.coupon ? { couponCode: offer.coupon.code } : {}),
     tags: [
       { name: 'campaign', value: tagSafe(campaign.id) },
       { name: 'occurrence', value: tagSafe(key.occurrenceId) },
       { name: 'ledger', value: encodeLedgerTag(key) },
       // The A/B arm (core/experiments.ts), so feedback and clicks can be counted per variant.
       ...(arm !== undefined ? [{ name: 'variant', value: tagSafe(arm) }] : []),
+      ...(offer?.rewardId ? [{ name: 'reward', value: tagSafe(offer.rewardId) }] : []),
     ],
   };
 };

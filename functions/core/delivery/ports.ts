@@ -4,6 +4,7 @@ import type { Profile } from '#core/profile';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { IssuedCoupon } from '#core/coupons';
 import type { AudienceShard, SendWork, SendWorkInput } from './messages';
+import type { CouponVariables, RewardVariables } from '#core/render';
 
 export interface MailHeader {
   name: string;
@@ -128,11 +129,28 @@ export interface RenderInput {
   occurrenceId: string;
   at: Date;
   unsubscribeUrl: string;
+  /** What the offer step prepared for this recipient (referral reward and link). */
+  offer?: MailOffer;
   /** The recipient's coupon (core/delivery/coupon-step.ts), shown by the coupon block. */
   coupon?: IssuedCoupon;
   /** The recipient's A/B arm (core/experiments.ts): a variant renders its own compiled templates. */
   arm?: string;
 }
+
+/**
+ * Step "offer" of the send path: what a recipient's mail carries beyond the template (the
+ * referral link and reward, a reward's coupon), or a reason the mail is no longer wanted.
+ */
+export interface MailOffer {
+  reward?: RewardVariables;
+  coupon?: CouponVariables;
+  /** The reward the mail shows (outbox `rewardId`, SES tag `reward`). */
+  rewardId?: string;
+  /** The mail is no longer wanted (a choice made meanwhile): outcome `cancelled`. */
+  cancelled?: string;
+}
+
+export type OfferStep = (published: PublishedCampaign, profile: Profile, occurrenceId: string, at: Date) => Promise<MailOffer | undefined>;
 
 /** The send-path renderer over the campaign's precompiled template (D's render.ts behind it). */
 export interface MailRenderer {

@@ -201,9 +201,12 @@ export const sendRecipient = async (run: MessageRun, customerId: string, profile
 const sendMail = async (run: MessageRun, key: LedgerKey, profile: Profile, slots: CapSlots, capClass: CapClass, extras: { coupon: IssuedCoupon | undefined; arm: Arm | undefined }): Promise<RecipientResult> => {
   const { deps } = run;
   const { customerId } = key;
+  // Step "offer": the referral link and reward (core/delivery/referral-offer.ts), before render.
+  const offer = deps.offers ? await deps.offers(run.published, profile, run.occurrenceId, deps.clock.now()) : undefined;
+  if (offer?.cancelled) return { outcome: 'cancelled' };
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, extras);
+    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, { ...extras, offer });
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

@@ -2,7 +2,7 @@
 // publish can use them without pulling tick's calendar (and date-holidays' data) into every bundle.
 
 /** Campaign kinds whose occurrences tick makes from a schedule (others: later issues). */
-export const SCHEDULED_KINDS = new Set(['newsletter', 'seasonal', 'discount']);
+export const SCHEDULED_KINDS = new Set(['newsletter', 'seasonal', 'discount', 'referral']);
 
 const DAY_MS = 86_400_000;
 /** 0000-01-01T00:00Z and 10000-01-01T00:00Z: toISOString writes four-digit years in between. */

@@ -38,6 +38,8 @@ export interface RecipientLinks {
   clickUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string; locale: string; link: number; variant?: string }) => string;
   /** The open pixel's URL; absent (the default) = no pixel in mail. */
   openPixelUrl?: (input: { customerId: string; campaignId: string; occurrenceId: string }) => string;
+  /** The referrer's choice of one reward of one referral (`/reward/<token>`, no expiry: a late click shows the choice made). */
+  rewardUrl?: (input: { customerId: string; referralOf: string; rewardId: string }) => string;
 }
 
 const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -45,7 +47,7 @@ const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, 
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
-    render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon, arm }) {
+    render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon, arm, offer }) {
       // An A/B variant with its own content renders its own compiled templates (core/experiments.ts).
       const { templates, keyOf } = templatesOfArm(compiledTemplates(published), arm);
       const locale = pickContentLocale(Object.keys(templates), published.campaign.template.defaultLocale, profile.locale);
@@ -60,8 +62,8 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
       if (campaign.id === CONFIRMATION_CAMPAIGN_ID && options.confirmUrl && requestAt) {
         links.confirm = options.confirmUrl({ customerId: profile.customerId, requestAt, at });
       }
-      const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : {};
-      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown }));
+      const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : offer?.coupon ? { coupon: offer.coupon } : {};
+      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }));
       let html = mail.html;
       if (options.clickUrl && campaign.capClass === 'marketing') {
         // Static web links of the stored table go through /c/<token>; the redirect reads the
@@ -121,6 +123,7 @@ export const createSignedLinks = (options: {
       `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, current())}`,
     clickUrl: ({ customerId, campaignId, occurrenceId, locale, link, variant }) =>
       `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link, ...(variant !== undefined ? { variant } : {}) }, current())}`,
+    rewardUrl: ({ customerId, referralOf, rewardId }) => `${base}/reward/${signToken({ purpose: 'reward', customerId, referralOf, rewardId }, current())}`,
     ...(options.openPixel
       ? { openPixelUrl: ({ customerId, campaignId, occurrenceId }: { customerId: string; campaignId: string; occurrenceId: string }) => `${base}/o/${signToken({ purpose: 'open', customerId, campaignId, occurrenceId }, current())}` }
       : {}),

@@ -8,7 +8,7 @@
 // ledger-writes.ts for how a lost write response is resolved.
 import type { Clock } from '#core/clock';
 import { readOccurrenceCampaign, type CampaignHold, type DeliveryStore, type PauseCause, type PublishedCampaign } from '#core/delivery-store';
-import type { AccountStatusReader, Deadline, MailRenderer, Mailer, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
+import type { AccountStatusReader, Deadline, MailRenderer, Mailer, OfferStep, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
 import type { RateLimiter } from './pacing';
 import type { Pool } from './pool';
@@ -84,6 +84,8 @@ export interface SendDeps extends ExperimentDeps {
   account?: AccountStatusReader;
   /** The reputation circuit breaker (cached per container); marketing work waits while it holds. */
   breaker?: BreakerGate;
+  /** Step "offer" (referral link and reward); without it referral mails render without them. */
+  offers?: OfferStep;
   /** Coupon issuance for campaigns with a coupon (core/delivery/coupon-step.ts); without it their mail fails. */
   coupons?: CouponSending;
 }

@@ -34,6 +34,18 @@ interface DueBucket {
   sorted?: string[];
 }
 
+/** The index of the first entry >= `value` in a sorted list (its length when none is). */
+const firstAtOrAfter = (sorted: readonly string[], value: string): number => {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+};
+
 const ledgerId = (key: LedgerKey) => `${key.occurrenceId}\u0000${key.customerId}`;
 const clone = deepCopy;
 
@@ -49,6 +61,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
+  /** The names of the non-empty buckets, sorted (nextDueBucket: a binary search, not a walk over minutes). */
+  private readonly dueBucketOrder: string[] = [];
   /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
   readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
@@ -229,7 +243,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const bucketName = minuteBucket(new Date(delivery.dueAt));
     const sortKey = dueSortKey(delivery);
     let bucket = this.dueBuckets.get(bucketName);
-    if (!bucket) this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
+    if (!bucket) {
+      this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
+      this.dueBucketOrder.splice(firstAtOrAfter(this.dueBucketOrder, bucketName), 0, bucketName);
+    }
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
     this.dueSlots.set(delivery.deliveryId, { bucket: bucketName, sortKey });
@@ -258,6 +275,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     while (i < sorted.length && !bucket.items.has(sorted[i]!)) i++;
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
+  async nextDueBucket(from: string, until: string): Promise<string | undefined> {
+    const next = this.dueBucketOrder[firstAtOrAfter(this.dueBucketOrder, from)];
+    return next !== undefined && next <= until ? next : undefined;
+  }
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
     return [...this.dueRefs.get(customerId) ?? []];
   }
@@ -274,7 +295,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     refs?.delete(deliveryId);
     if (refs?.size === 0) this.dueRefs.delete(customerId!);
     bucket?.items.delete(slot.sortKey);
-    if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
+    if (bucket?.items.size === 0) {
+      this.dueBuckets.delete(slot.bucket);
+      this.dueBucketOrder.splice(firstAtOrAfter(this.dueBucketOrder, slot.bucket), 1);
+    }
   }
 }
 

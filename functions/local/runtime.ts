@@ -44,7 +44,7 @@ import { createMemoryEventBus } from '#adapters/memory-event-bus';
 import { systemCampaigns } from '../compile/publish-set';
 import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
-import { DEFAULT_TICK_CONFIG, minuteBucket, type TickConfig, type TickResult } from '#core/delivery/tick';
+import { DEFAULT_TICK_CONFIG, type TickConfig, type TickResult } from '#core/delivery/tick';
 import { defaultLoyaltyConfig } from '#core/loyalty';
 import type { ShopInfo } from '#core/render';
 import type { CustomerStore } from '#core/store';
@@ -230,19 +230,12 @@ const recording = (mailer: Mailer, clock: SchedulingClock, onSent: ((sent: SentM
 class DueMinutes {
   private readonly minutes: number[] = [];
   private readonly known = new Set<number>();
-  /** Minute buckets ever written: tick's release skips the store for the others. */
-  private readonly buckets = new Set<string>();
   watch(store: DeliveryStore): DeliveryStore {
     const put = store.putDueDelivery.bind(store);
-    const list = store.listDueDeliveries.bind(store);
     store.putDueDelivery = async (delivery) => {
       await put(delivery);
-      this.buckets.add(minuteBucket(new Date(delivery.dueAt)));
       this.add(Math.ceil(Date.parse(delivery.dueAt) / 60_000) * 60_000);
     };
-    // A replay's tick after a day's gap reads 1,440 minute buckets (on AWS a tick reads one);
-    // the runtime is the only writer of its store, so a bucket it never wrote to is empty.
-    store.listDueDeliveries = async (bucket, options) => (this.buckets.has(bucket) ? list(bucket, options) : { items: [] });
     return store;
   }
   private add(minute: number): void {

@@ -46,7 +46,6 @@ const firstAtOrAfter = (sorted: readonly string[], value: string): number => {
   return low;
 };
 
-const ledgerId = (key: LedgerKey) => `${key.occurrenceId}\u0000${key.customerId}`;
 const clone = deepCopy;
 
 export class MemoryDeliveryStore implements DeliveryStore {
@@ -55,7 +54,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   readonly campaignHolds = new Map<string, CampaignHold>();
   readonly definitions = new Map<string, PublishedDefinition>();
   readonly occurrences = new Map<string, Occurrence>();
-  readonly ledger = new Map<string, LedgerEntry>();
+  /** The send ledger by occurrence, then customer: no composite key built and hashed per claim (it was 2 % of a replay). */
+  private readonly ledger = new Map<string, Map<string, LedgerEntry>>();
   readonly capSlots = new Map<string, (string | undefined)[]>();
   readonly held = new Map<string, Map<string, SendWork>>();
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
@@ -179,7 +179,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   }
 
   async claim(key: LedgerKey, owner: string, nowMs: number, leaseMs: number, as: 'claimed' | 'sending' = 'claimed'): Promise<ClaimResult> {
-    const existing = this.ledger.get(ledgerId(key));
+    const existing = this.ledgerEntry(key);
     if (existing && !(existing.state === 'claimed' && existing.leaseUntilMs < nowMs)) return { claimed: false, existing: { ...existing } };
     const entry: LedgerEntry = {
       ...key,
@@ -190,11 +190,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
       updatedAtMs: nowMs,
       claims: (existing?.claims ?? 0) + 1,
     };
-    this.ledger.set(ledgerId(key), entry);
+    let entries = this.ledger.get(key.occurrenceId);
+    if (!entries) this.ledger.set(key.occurrenceId, (entries = new Map()));
+    entries.set(key.customerId, entry);
     return { claimed: true, entry: { ...entry } };
   }
   async transition(key: LedgerKey, condition: LedgerCondition, patch: LedgerPatch): Promise<boolean> {
-    const entry = this.ledger.get(ledgerId(key));
+    const entry = this.ledgerEntry(key);
     if (!entry || !condition.states.includes(entry.state)) return false;
     if (condition.owner !== undefined && entry.owner !== condition.owner) return false;
     if (condition.leaseEndedBeforeMs !== undefined && !(entry.leaseUntilMs < condition.leaseEndedBeforeMs)) return false;
@@ -205,8 +207,19 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (patch.reason !== undefined) entry.reason = patch.reason;
     return true;
   }
+  private ledgerEntry(key: LedgerKey): LedgerEntry | undefined {
+    return this.ledger.get(key.occurrenceId)?.get(key.customerId);
+  }
+  /** Every ledger entry (tests and simulations count states). */
+  ledgerEntries(): LedgerEntry[] {
+    return [...this.ledger.values()].flatMap((entries) => [...entries.values()]);
+  }
+  /** GDPR erase (memory-personal-data.ts): true when there was an entry. */
+  deleteLedger(key: LedgerKey): boolean {
+    return this.ledger.get(key.occurrenceId)?.delete(key.customerId) ?? false;
+  }
   async getLedger(key: LedgerKey): Promise<LedgerEntry | undefined> {
-    const found = this.ledger.get(ledgerId(key));
+    const found = this.ledgerEntry(key);
     return found && clone(found);
   }
 

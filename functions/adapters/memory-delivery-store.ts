@@ -61,8 +61,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Due deliveries by minute bucket, and where each delivery id sits (a put replaces). */
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
-  /** The names of the non-empty buckets, sorted (nextDueBucket: a binary search, not a walk over minutes). */
-  private readonly dueBucketOrder: string[] = [];
+  /**
+   * The bucket names, sorted (nextDueBucket: a binary search, not a walk over minutes). An emptied
+   * bucket's name stays until the next compaction (skipped when read): removing each one at once
+   * moved the whole list every time a minute was released.
+   */
+  private dueBucketOrder: string[] = [];
+  private emptiedInOrder = 0;
   /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
   readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
@@ -258,7 +263,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
     let bucket = this.dueBuckets.get(bucketName);
     if (!bucket) {
       this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
-      this.dueBucketOrder.splice(firstAtOrAfter(this.dueBucketOrder, bucketName), 0, bucketName);
+      const at = firstAtOrAfter(this.dueBucketOrder, bucketName);
+      if (this.dueBucketOrder[at] === bucketName) this.emptiedInOrder--;
+      else this.dueBucketOrder.splice(at, 0, bucketName);
     }
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
@@ -289,7 +296,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
   async nextDueBucket(from: string, until: string): Promise<string | undefined> {
-    const next = this.dueBucketOrder[firstAtOrAfter(this.dueBucketOrder, from)];
+    const order = this.dueBucketOrder;
+    let at = firstAtOrAfter(order, from);
+    while (at < order.length && !this.dueBuckets.has(order[at]!)) at++;
+    const next = order[at];
     return next !== undefined && next <= until ? next : undefined;
   }
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
@@ -310,7 +320,10 @@ export class MemoryDeliveryStore implements DeliveryStore {
     bucket?.items.delete(slot.sortKey);
     if (bucket?.items.size === 0) {
       this.dueBuckets.delete(slot.bucket);
-      this.dueBucketOrder.splice(firstAtOrAfter(this.dueBucketOrder, slot.bucket), 1);
+      if (++this.emptiedInOrder > 1_000 && this.emptiedInOrder * 2 > this.dueBucketOrder.length) {
+        this.dueBucketOrder = this.dueBucketOrder.filter((name) => this.dueBuckets.has(name));
+        this.emptiedInOrder = 0;
+      }
     }
   }
 }

@@ -166,6 +166,8 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-01T23:59')).toBeUndefined();
       await store.putDueDelivery({ ...nextDay, dueAt: '2030-03-01T09:00:00.000Z' });
       expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-02T06:00')).toBe('2030-03-01T09:00');
+      await store.putDueDelivery(d);
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-02T06:00')).toBe('2030-03-01T08:05');
     });
 
     it('names a customer\'s due deliveries by their reference, found without a scan (GDPR erase)', async () => {

@@ -322,7 +322,17 @@ export interface RenderedMail {
  * that carries state between islands (assign, capture, increment, whitespace control, raw,
  * comment, ...) are rendered by liquidjs as a whole instead.
  */
-type Part = string | { island: LiquidTemplate[]; path?: string[] };
+type Part =
+  | string
+  | {
+      island: LiquidTemplate[];
+      /** A bare output's (or `default` filter's) variable path. */
+      path?: string[];
+      /** `{{ path | default: 'literal' }}`: the literal, used when the value is an empty string. */
+      orElse?: string;
+      /** `{% if path == "literal" %}...{% else %}...{% endif %}`: both branches split in turn. */
+      when?: { equals: string; then: Prepared; otherwise: Prepared };
+    };
 type Prepared = { parts: Part[] } | { whole: LiquidTemplate[] };
 
 interface PreparedTemplate {
@@ -337,6 +347,52 @@ const BLOCK_OPEN = /^\{%\s*(if|unless|case|for|tablerow)\b/;
 const BLOCK_CLOSE = /^\{%\s*end(if|unless|case|for|tablerow)\s*%\}$/;
 const BLOCK_INNER = /^\{%\s*(else|elsif|when|break|continue)\b/;
 const BARE_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}$/;
+const DEFAULT_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\|\s*default:\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\}\}$/;
+const IF_EQUALS = /^\{%\s*if\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*==\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*%\}/;
+const ELSE = /^\{%\s*else\s*%\}$/;
+
+/**
+ * An output island: a bare variable, or one with a `default` of a string literal, is looked up
+ * directly (liquidjs renders the island when the value is not a string).
+ */
+const outputPart = (engine: Liquid, tag: string): Part => {
+  const bare = BARE_OUTPUT.exec(tag);
+  if (bare) return { island: engine.parse(tag), path: (bare[1] as string).split('.') };
+  const withDefault = DEFAULT_OUTPUT.exec(tag);
+  if (withDefault) return { island: engine.parse(tag), path: (withDefault[1] as string).split('.'), orElse: withDefault[2] ?? withDefault[3] ?? '' };
+  return { island: engine.parse(tag) };
+};
+
+/**
+ * A block island. `{% if path == "literal" %}A{% else %}B{% endif %}` (the voice switch of most
+ * templates) keeps A and B split as templates of their own, so the branch taken costs what its
+ * own Liquid costs; any other block is rendered by liquidjs.
+ */
+const blockPart = (engine: Liquid, source: string): Part => {
+  const island = engine.parse(source);
+  const open = IF_EQUALS.exec(source);
+  if (!open) return { island };
+  let depth = 1;
+  let elseAt: { start: number; end: number } | undefined;
+  let closeAt = -1;
+  for (const match of source.slice(open[0].length).matchAll(TAG)) {
+    const tag = match[0];
+    const at = open[0].length + match.index;
+    if (BLOCK_OPEN.test(tag)) depth += 1;
+    else if (BLOCK_CLOSE.test(tag)) {
+      depth -= 1;
+      if (depth === 0) closeAt = at;
+    } else if (depth === 1 && !tag.startsWith('{{')) {
+      // The if's own else (once); an elsif (or a second else) goes to liquidjs.
+      if (!ELSE.test(tag) || elseAt) return { island };
+      elseAt = { start: at, end: at + tag.length };
+    }
+  }
+  if (closeAt < 0 || !/^\{%\s*endif\s*%\}$/.test(source.slice(closeAt))) return { island };
+  const then = source.slice(open[0].length, elseAt?.start ?? closeAt);
+  const otherwise = elseAt ? source.slice(elseAt.end, closeAt) : '';
+  return { island, path: (open[1] as string).split('.'), when: { equals: open[2] ?? open[3] ?? '', then: split(engine, then), otherwise: split(engine, otherwise) } };
+};
 
 const split = (engine: Liquid, source: string): Prepared => {
   const whole = (): Prepared => ({ whole: engine.parse(source) });
@@ -354,8 +410,7 @@ const split = (engine: Liquid, source: string): Prepared => {
     if (depth === 0) {
       if (at > last) parts.push(source.slice(last, at));
       if (isOutput) {
-        const bare = BARE_OUTPUT.exec(tag);
-        parts.push(bare ? { island: engine.parse(tag), path: (bare[1] as string).split('.') } : { island: engine.parse(tag) });
+        parts.push(outputPart(engine, tag));
         last = at + tag.length;
         continue;
       }
@@ -369,7 +424,7 @@ const split = (engine: Liquid, source: string): Prepared => {
       depth -= 1;
       if (depth === 0) {
         last = at + tag.length;
-        parts.push({ island: engine.parse(source.slice(islandStart, last)) });
+        parts.push(blockPart(engine, source.slice(islandStart, last)));
       }
     }
   }
@@ -402,8 +457,23 @@ const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string
     if (part.path) {
       // Missing values and specials such as `name.size` or `list.first` go to liquidjs below.
       const value = lookup(scope, part.path);
+      if (part.when && typeof value === 'string') {
+        // liquidjs's `==` on a string and a string literal is ===.
+        out += renderPrepared(engine, value === part.when.equals ? part.when.then : part.when.otherwise, scope, html);
+        continue;
+      }
+      if (part.when) {
+        out += engine.renderSync(part.island, scope) as string;
+        continue;
+      }
       if (typeof value === 'string') {
-        out += html ? escapeHtml(value) : value;
+        // `default` keeps a non-empty string and replaces an empty one.
+        const shown = part.orElse !== undefined && value.length === 0 ? part.orElse : value;
+        out += html ? escapeHtml(shown) : shown;
+        continue;
+      }
+      if (part.orElse !== undefined) {
+        out += engine.renderSync(part.island, scope) as string;
         continue;
       }
       if (typeof value === 'number' || typeof value === 'boolean') {

@@ -62,12 +62,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
   /**
-   * The bucket names, sorted (nextDueBucket: a binary search, not a walk over minutes). An emptied
-   * bucket's name stays until the next compaction (skipped when read): removing each one at once
-   * moved the whole list every time a minute was released.
+   * The bucket names, sorted (nextDueBucket: a binary search, not a walk over minutes). New names
+   * wait in `newDueBuckets` and are merged in by the next nextDueBucket, which also drops the
+   * names of buckets emptied since (until then skipped): inserting or removing each name at once
+   * moved the whole list for every new or released minute.
    */
   private dueBucketOrder: string[] = [];
-  private emptiedInOrder = 0;
+  private newDueBuckets: string[] = [];
   /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
   readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
@@ -263,9 +264,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     let bucket = this.dueBuckets.get(bucketName);
     if (!bucket) {
       this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
-      const at = firstAtOrAfter(this.dueBucketOrder, bucketName);
-      if (this.dueBucketOrder[at] === bucketName) this.emptiedInOrder--;
-      else this.dueBucketOrder.splice(at, 0, bucketName);
+      this.newDueBuckets.push(bucketName);
     }
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
@@ -296,11 +295,24 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
   async nextDueBucket(from: string, until: string): Promise<string | undefined> {
+    if (this.newDueBuckets.length > 0) this.mergeNewDueBuckets();
     const order = this.dueBucketOrder;
     let at = firstAtOrAfter(order, from);
     while (at < order.length && !this.dueBuckets.has(order[at]!)) at++;
     const next = order[at];
     return next !== undefined && next <= until ? next : undefined;
+  }
+  /** One linear merge of the sorted list with the sorted new names, keeping live buckets once each. */
+  private mergeNewDueBuckets(): void {
+    const added = this.newDueBuckets.sort();
+    const order = this.dueBucketOrder;
+    const merged: string[] = [];
+    for (let i = 0, j = 0; i < order.length || j < added.length; ) {
+      const name = j >= added.length || (i < order.length && order[i]! <= added[j]!) ? order[i++]! : added[j++]!;
+      if (this.dueBuckets.has(name) && merged.at(-1) !== name) merged.push(name);
+    }
+    this.dueBucketOrder = merged;
+    this.newDueBuckets = [];
   }
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
     return [...this.dueRefs.get(customerId) ?? []];
@@ -318,13 +330,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     refs?.delete(deliveryId);
     if (refs?.size === 0) this.dueRefs.delete(customerId!);
     bucket?.items.delete(slot.sortKey);
-    if (bucket?.items.size === 0) {
-      this.dueBuckets.delete(slot.bucket);
-      if (++this.emptiedInOrder > 1_000 && this.emptiedInOrder * 2 > this.dueBucketOrder.length) {
-        this.dueBucketOrder = this.dueBucketOrder.filter((name) => this.dueBuckets.has(name));
-        this.emptiedInOrder = 0;
-      }
-    }
+    if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
   }
 }
 

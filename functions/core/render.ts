@@ -189,8 +189,9 @@ export const TEMPLATE_VARIABLES: VariableTree = {
 export const buildRenderVariables = (input: RenderInput): RenderVariables => {
   const { profile } = input;
   const locale = effectiveLocale(input.template.locale, profile.locale);
+  const recipient = { ...profile, locale };
   const variables: RenderVariables = {
-    salutation: salutationFor({ ...profile, locale }, input.template.salutation),
+    salutation: salutationFor(recipient, input.template.salutation),
     customer: {
       id: profile.customerId,
       firstName: profile.firstName?.trim() ?? '',
@@ -200,7 +201,7 @@ export const buildRenderVariables = (input: RenderInput): RenderVariables => {
       points: profile.points,
       orderCount: profile.orders.count,
       attributes: profile.attributes,
-      formality: formalityFor({ ...profile, locale }, input.template.salutation),
+      formality: formalityFor(recipient, input.template.salutation),
     },
     shop: input.shop,
     links: input.links,

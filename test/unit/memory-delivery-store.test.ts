@@ -10,17 +10,23 @@ describe('memory delivery store', () => {
     const at = (minute: number) => new Date(Date.UTC(2030, 0, 1) + minute * 60_000).toISOString();
     const delivery = (minute: number) => ({ deliveryId: `d${minute}`, dueAt: at(minute), occurrenceId: 'flow:1', campaignId: 'flow', customerId: `c${minute}` });
     for (let minute = 0; minute < 3_000; minute++) await store.putDueDelivery(delivery(minute));
-    // Every bucket but the multiples of 7 emptied (the list is compacted on the way), some filled again.
-    await store.removeDueDeliveries(Array.from({ length: 3_000 }, (_, minute) => minute).filter((minute) => minute % 7 !== 0).map(delivery));
+    const all = async () => {
+      const buckets: string[] = [];
+      for (let from = at(0).slice(0, 16); ; ) {
+        const next = await store.nextDueBucket(from, at(3_000).slice(0, 16));
+        if (next === undefined) return buckets;
+        buckets.push(next);
+        from = new Date(Date.parse(`${next}Z`) + 60_000).toISOString().slice(0, 16);
+      }
+    };
+    const minutes = (wanted: (minute: number) => boolean) => Array.from({ length: 3_000 }, (_, minute) => minute).filter(wanted);
+    expect(await all()).toHaveLength(3_000);
+    // Every bucket but the multiples of 7 emptied, two of them filled again before the next question.
+    await store.removeDueDeliveries(minutes((minute) => minute % 7 !== 0).map(delivery));
     for (const minute of [1, 2_001]) await store.putDueDelivery(delivery(minute));
-    const buckets: string[] = [];
-    for (let from = at(0).slice(0, 16); ; ) {
-      const next = await store.nextDueBucket(from, at(3_000).slice(0, 16));
-      if (next === undefined) break;
-      buckets.push(next);
-      from = new Date(Date.parse(`${next}Z`) + 60_000).toISOString().slice(0, 16);
-    }
-    const expected = Array.from({ length: 3_000 }, (_, minute) => minute).filter((minute) => minute % 7 === 0 || minute === 1 || minute === 2_001);
-    expect(buckets).toEqual(expected.map((minute) => at(minute).slice(0, 16)));
+    expect(await all()).toEqual(minutes((minute) => minute % 7 === 0 || minute === 1 || minute === 2_001).map((minute) => at(minute).slice(0, 16)));
+    await store.removeDueDeliveries([delivery(0), delivery(1)]);
+    await store.putDueDelivery(delivery(5));
+    expect(await all()).toEqual(minutes((minute) => (minute % 7 === 0 && minute !== 0) || minute === 5 || minute === 2_001).map((minute) => at(minute).slice(0, 16)));
   });
 });

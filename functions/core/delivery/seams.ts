@@ -3,7 +3,7 @@
 // depends only on its narrow ports (ports.ts).
 import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
 import { TemplateRenderer, buildRenderVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
-import { signToken, type SigningKeyRing } from '#core/tokens';
+import { createTokenCache, signToken, type SigningKeyRing } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
 import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
@@ -111,9 +111,10 @@ export const createSignedLinks = (options: {
   const base = options.baseUrl.replace(/\/+$/, '');
   const current = currentKey(options.ring);
   const ttlMs = (options.confirmTtlDays ?? DEFAULT_CONFIRM_TTL_DAYS) * 24 * 3600 * 1000;
+  const signRepeated = createTokenCache();
   return {
     ...createSignedUnsubscribeLinks(options),
-    preferencesUrl: (customerId) => `${base}/p/${signToken({ purpose: 'preferences', customerId }, current())}`,
+    preferencesUrl: (customerId) => `${base}/p/${signRepeated({ purpose: 'preferences', customerId }, current())}`,
     confirmUrl: ({ customerId, requestAt, at }) =>
       `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, current())}`,
     clickUrl: ({ customerId, campaignId, occurrenceId, locale, link }) =>
@@ -133,8 +134,9 @@ const currentKey = (ring: SigningKeyRing | (() => SigningKeyRing)) => (typeof ri
 export const createSignedUnsubscribeLinks = (options: { baseUrl: string; ring: SigningKeyRing | (() => SigningKeyRing) }): UnsubscribeLinks => {
   const base = options.baseUrl.replace(/\/+$/, '');
   const current = currentKey(options.ring);
+  const signRepeated = createTokenCache();
   return {
-    url: ({ customerId, topic, campaignId }) => `${base}/u/${signToken({ purpose: 'unsubscribe', customerId, topic, campaignId }, current())}`,
+    url: ({ customerId, topic, campaignId }) => `${base}/u/${signRepeated({ purpose: 'unsubscribe', customerId, topic, campaignId }, current())}`,
   };
 };
 

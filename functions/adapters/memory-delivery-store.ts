@@ -62,13 +62,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
   private readonly dueBuckets = new Map<string, DueBucket>();
   private readonly dueSlots = new Map<string, { bucket: string; sortKey: string }>();
   /**
-   * The bucket names, sorted (nextDueBucket: a binary search, not a walk over minutes). New names
-   * wait in `newDueBuckets` and are merged in by the next nextDueBucket, which also drops the
-   * names of buckets emptied since (until then skipped): inserting or removing each name at once
-   * moved the whole list for every new or released minute.
+   * The non-empty buckets' names by day ("YYYY-MM-DD"), each day's list sorted, and the days
+   * sorted: nextDueBucket is two binary searches, not a walk over minutes, and a new or emptied
+   * bucket moves one day's list (at most 1,440 names), not one list of every pending minute.
    */
-  private dueBucketOrder: string[] = [];
-  private newDueBuckets: string[] = [];
+  private readonly dueBucketsByDay = new Map<string, string[]>();
+  private readonly dueDays: string[] = [];
   /** Per customer, the ids of their pending due deliveries (GDPR erase; dueDeliveryIdsOf). */
   readonly dueRefs = new Map<string, Set<string>>();
   private tickWatermarkMs: number | undefined;
@@ -264,7 +263,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
     let bucket = this.dueBuckets.get(bucketName);
     if (!bucket) {
       this.dueBuckets.set(bucketName, (bucket = { items: new Map() }));
-      this.newDueBuckets.push(bucketName);
+      const day = bucketName.slice(0, 10);
+      let names = this.dueBucketsByDay.get(day);
+      if (!names) {
+        this.dueBucketsByDay.set(day, (names = []));
+        this.dueDays.splice(firstAtOrAfter(this.dueDays, day), 0, day);
+      }
+      names.splice(firstAtOrAfter(names, bucketName), 0, bucketName);
     }
     bucket.items.set(sortKey, clone(delivery));
     delete bucket.sorted;
@@ -295,24 +300,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return i < sorted.length && items.length > 0 ? { items, cursor: dueSortKey(items.at(-1)!) } : { items };
   }
   async nextDueBucket(from: string, until: string): Promise<string | undefined> {
-    if (this.newDueBuckets.length > 0) this.mergeNewDueBuckets();
-    const order = this.dueBucketOrder;
-    let at = firstAtOrAfter(order, from);
-    while (at < order.length && !this.dueBuckets.has(order[at]!)) at++;
-    const next = order[at];
-    return next !== undefined && next <= until ? next : undefined;
-  }
-  /** One linear merge of the sorted list with the sorted new names, keeping live buckets once each. */
-  private mergeNewDueBuckets(): void {
-    const added = this.newDueBuckets.sort();
-    const order = this.dueBucketOrder;
-    const merged: string[] = [];
-    for (let i = 0, j = 0; i < order.length || j < added.length; ) {
-      const name = j >= added.length || (i < order.length && order[i]! <= added[j]!) ? order[i++]! : added[j++]!;
-      if (this.dueBuckets.has(name) && merged.at(-1) !== name) merged.push(name);
+    for (let d = firstAtOrAfter(this.dueDays, from.slice(0, 10)); d < this.dueDays.length; d++) {
+      const names = this.dueBucketsByDay.get(this.dueDays[d]!)!;
+      const next = names[firstAtOrAfter(names, from)];
+      if (next !== undefined) return next <= until ? next : undefined;
     }
-    this.dueBucketOrder = merged;
-    this.newDueBuckets = [];
+    return undefined;
   }
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
     return [...this.dueRefs.get(customerId) ?? []];
@@ -330,7 +323,16 @@ export class MemoryDeliveryStore implements DeliveryStore {
     refs?.delete(deliveryId);
     if (refs?.size === 0) this.dueRefs.delete(customerId!);
     bucket?.items.delete(slot.sortKey);
-    if (bucket?.items.size === 0) this.dueBuckets.delete(slot.bucket);
+    if (bucket?.items.size === 0) {
+      this.dueBuckets.delete(slot.bucket);
+      const day = slot.bucket.slice(0, 10);
+      const names = this.dueBucketsByDay.get(day)!;
+      names.splice(firstAtOrAfter(names, slot.bucket), 1);
+      if (names.length === 0) {
+        this.dueBucketsByDay.delete(day);
+        this.dueDays.splice(firstAtOrAfter(this.dueDays, day), 1);
+      }
+    }
   }
 }
 

@@ -3,32 +3,32 @@
 import * as z from 'zod';
 
 /**
- * A check whose answer is remembered per string (at most 1,000, then forgotten): building an
- * Intl.DateTimeFormat, or canonicalizing a locale, costs more than the rest of an event's check.
+ * A function of a string whose answers are remembered (at most 1,000, then forgotten), `failed`
+ * when it throws: building an Intl.DateTimeFormat or an Intl.Locale, or canonicalizing a locale,
+ * costs more than the rest of an event's check.
  */
-const remembered = (check: (value: string) => boolean): ((value: string) => boolean) => {
-  const known = new Map<string, boolean>();
+export const remembered = <T>(compute: (value: string) => T, failed: T): ((value: string) => T) => {
+  const known = new Map<string, T>();
   return (value) => {
-    const answer = known.get(value);
-    if (answer !== undefined) return answer;
-    let valid: boolean;
+    if (known.has(value)) return known.get(value) as T;
+    let answer: T;
     try {
-      valid = check(value);
+      answer = compute(value);
     } catch {
-      valid = false;
+      answer = failed;
     }
     if (known.size >= 1_000) known.clear();
-    known.set(value, valid);
-    return valid;
+    known.set(value, answer);
+    return answer;
   };
 };
 
 export const isIanaTimeZone = remembered((tz) => {
   new Intl.DateTimeFormat('en-US', { timeZone: tz });
   return true;
-});
+}, false);
 
-const isBcp47 = remembered((tag) => Intl.getCanonicalLocales(tag).length === 1);
+const isBcp47 = remembered((tag) => Intl.getCanonicalLocales(tag).length === 1, false);
 
 /** A content key of a marketer's file: a language, optionally with region/script ("de", "de-AT", "zh-Hant"). */
 export const isLocaleKey = (key: string): boolean => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key) && isBcp47(key);

@@ -41,6 +41,27 @@ export interface RecipientLinks {
 
 const attribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
+/**
+ * `html.replace(/href="([^"]*)"/g, ...)` with the value `replacement` gives (the href kept when it
+ * gives undefined), by indexOf: the same matches, without the regex replace's copy of the ~23 KB
+ * of HTML per mail (most of a mail's link work).
+ */
+export const replaceHrefs = (html: string, replacement: (href: string) => string | undefined): string => {
+  let out = '';
+  let copied = 0;
+  for (let at = html.indexOf('href="'); at >= 0; ) {
+    const end = html.indexOf('"', at + 6);
+    if (end < 0) break; // no closing quote: neither here nor further on
+    const replaced = replacement(html.slice(at + 6, end));
+    if (replaced !== undefined) {
+      out += html.slice(copied, at) + `href="${replaced}"`;
+      copied = end + 1;
+    }
+    at = html.indexOf('href="', end + 1);
+  }
+  return copied === 0 ? html : out + html.slice(copied);
+};
+
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
@@ -80,10 +101,7 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
             html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
           }
         } else if (targets.size > 0) {
-          html = html.replace(/href="([^"]*)"/g, (whole, href: string) => {
-            const sign = targets.get(href);
-            return sign ? `href="${sign()}"` : whole;
-          });
+          html = replaceHrefs(html, (href) => targets.get(href)?.());
         }
       }
       if (options.openPixelUrl && campaign.capClass === 'marketing') {

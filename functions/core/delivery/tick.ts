@@ -214,7 +214,8 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
     // and re-fans it once refanAfterMs has passed.
     if (!(await handleDueTime(deps, dueTime, now, result, totalSegments))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
   }
-  // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
+  // Due deliveries: only the non-empty buckets are read (the store names them), at most
+  // MAX_RELEASE_WINDOW_MS of them per tick.
   // The release window reaches RELEASE_OVERLAP_MS behind the watermark: a due delivery whose write
   // landed just after an earlier tick read its minute bucket is still found (releasing removes it,
   // and the ledger drops a second copy, so reading a bucket twice sends nothing twice).

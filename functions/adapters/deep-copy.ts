@@ -20,3 +20,14 @@ const copyValue = (value: unknown): unknown => {
   for (const key of Object.keys(value)) out[key] = copyValue((value as Record<string, unknown>)[key]);
   return out;
 };
+
+/**
+ * Freezes a plain record and everything in it, so that a store can hand the one stored value to
+ * any number of readers without a copy each: a reader that tries to change it gets a TypeError
+ * (modules run in strict mode) instead of changing stored state.
+ */
+export const deepFreeze = <T>(value: T): Readonly<T> => {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+};

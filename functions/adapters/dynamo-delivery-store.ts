@@ -17,6 +17,7 @@
 // | send ledger       | SEND#<occurrenceId>#<cust>| LEDGER                    | Update with condition (claim/transition); TTL expiresAt     |
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
 // | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query pages; BatchWrite deletes (25) |
+// |   + next bucket   |   (same item)             |                           | gsi1pk DUEHOUR#<YYYY-MM-DDTHH>, gsi1sk <YYYY-MM-DDTHH:MM>#<id>: Query sk >= bucket, Limit 1 (tick skips empty minutes) |
 // | due reference     | CUST#<customerId>         | DUEREF#<deliveryId>       | Put before the due delivery; Query begins_with (GDPR erase); TTL expiresAt = due + 7 days |
 //
 // The ledger's partition key spreads writes over the key space (no hot partition per
@@ -495,6 +496,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async putDueDelivery(delivery: DueDelivery): Promise<void> {
+    const bucket = minuteBucket(new Date(delivery.dueAt));
     // The customer's reference first: a crash between the two leaves a reference to nothing, never
     // a delivery erase cannot find. It is not deleted on release; its TTL removes it.
     await this.client.send(
@@ -511,8 +513,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
           sk: 'DUE',
           entity: 'dueDelivery',
           ...delivery,
-          gsi3pk: `DUE#${minuteBucket(new Date(delivery.dueAt))}`,
+          gsi3pk: `DUE#${bucket}`,
           gsi3sk: `${delivery.dueAt}#${delivery.deliveryId}`,
+          // The same item by hour, sorted by bucket: nextDueBucket's Limit-1 Query (no marker to keep in step).
+          gsi1pk: `DUEHOUR#${bucket.slice(0, 13)}`,
+          gsi1sk: `${bucket}#${delivery.deliveryId}`,
         },
       }),
     );
@@ -538,6 +543,27 @@ export class DynamoDeliveryStore implements DeliveryStore {
       customerId: item.customerId as string,
     }));
     return LastEvaluatedKey ? { items, cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : { items };
+  }
+
+  async nextDueBucket(from: string, until: string): Promise<string | undefined> {
+    // One hour partition after the other (a tick's window is at most a few hours); in each, the
+    // first item at or after `from` names the bucket.
+    for (let hour = Date.parse(`${from.slice(0, 13)}:00Z`); ; hour += 3_600_000) {
+      const partition = minuteBucket(new Date(hour)).slice(0, 13);
+      if (!(partition <= until.slice(0, 13))) return undefined;
+      const { Items = [] } = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :h AND gsi1sk >= :from',
+          ExpressionAttributeValues: { ':h': `DUEHOUR#${partition}`, ':from': from },
+          ProjectionExpression: 'gsi1sk',
+          Limit: 1,
+        }),
+      );
+      const found = Items[0] ? String(Items[0].gsi1sk).slice(0, from.length) : undefined;
+      if (found !== undefined) return found <= until ? found : undefined;
+    }
   }
 
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {

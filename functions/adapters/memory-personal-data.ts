@@ -34,7 +34,7 @@ export const createMemoryPersonalData = (stores: MemoryPersonalDataStores): Pers
         n++;
       }
       if (stores.delivery.capSlots.delete(customerId)) n++;
-      for (const occurrenceId of occurrenceIds) if (stores.delivery.ledger.delete(`${occurrenceId}\u0000${customerId}`)) n++;
+      for (const occurrenceId of occurrenceIds) if (stores.delivery.deleteLedger({ occurrenceId, customerId })) n++;
       await stores.delivery.removeDueDeliveries(dueDeliveryIds.map((deliveryId) => ({ deliveryId }) as never));
       // The due references live in the customer's partition on DynamoDB: gone with it.
       if (stores.delivery.dueRefs.delete(customerId)) n++;

@@ -15,7 +15,7 @@ export const PROFILE_INDEX = { indexName: 'profiles', partitionKey: 'profilepk',
 
 /** Global secondary indexes; only those an access pattern needs (DESIGN §4). */
 export const TABLE_INDEXES = [
-  /** email -> customer ("EMAIL#<lower-case email>"). */
+  /** email -> customer ("EMAIL#<lower-case email>"); due deliveries by hour ("DUEHOUR#<YYYY-MM-DDTHH>", tick's next non-empty bucket). */
   { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   /** birthday "BDAY#MM-DD" -> customers. */
   { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },

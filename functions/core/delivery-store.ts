@@ -225,6 +225,14 @@ export interface DeliveryStore {
    * time in due order. Removing listed deliveries between pages skips none of the rest.
    */
   listDueDeliveries(minuteBucket: string, options?: { limit?: number; cursor?: string }): Promise<Page<DueDelivery>>;
+  /**
+   * The first minute bucket in [from, until] ("YYYY-MM-DDTHH:MM", both inclusive) that holds a
+   * pending due delivery, or undefined: tick reads only those buckets instead of every minute.
+   * May name a bucket whose deliveries were just removed (an index that lags); never skips one
+   * that listDueDeliveries would show. (DynamoDB: Query gsi1 `DUEHOUR#<YYYY-MM-DDTHH>`, Limit 1,
+   * one hour partition after the other.)
+   */
+  nextDueBucket(from: string, until: string): Promise<string | undefined>;
   /** Removes released deliveries, many per call (DynamoDB: BatchWriteItem, 25 a call, unprocessed ones retried). */
   removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void>;
   /**

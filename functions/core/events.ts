@@ -2,31 +2,33 @@
 // `detail-type`. Money is in minor units, time zones are IANA names, locales BCP 47 tags.
 import * as z from 'zod';
 
-/** Answers remembered per name: building an Intl.DateTimeFormat costs more than the rest of an event's check. */
-const knownTimeZones = new Map<string, boolean>();
-
-export const isIanaTimeZone = (tz: string): boolean => {
-  const known = knownTimeZones.get(tz);
-  if (known !== undefined) return known;
-  let valid: boolean;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    valid = true;
-  } catch {
-    valid = false;
-  }
-  if (knownTimeZones.size >= 1_000) knownTimeZones.clear();
-  knownTimeZones.set(tz, valid);
-  return valid;
+/**
+ * A function of a string whose answers are remembered (at most 1,000, then forgotten), `failed`
+ * when it throws: building an Intl.DateTimeFormat or an Intl.Locale, or canonicalizing a locale,
+ * costs more than the rest of an event's check.
+ */
+export const remembered = <T>(compute: (value: string) => T, failed: T): ((value: string) => T) => {
+  const known = new Map<string, T>();
+  return (value) => {
+    if (known.has(value)) return known.get(value) as T;
+    let answer: T;
+    try {
+      answer = compute(value);
+    } catch {
+      answer = failed;
+    }
+    if (known.size >= 1_000) known.clear();
+    known.set(value, answer);
+    return answer;
+  };
 };
 
-const isBcp47 = (tag: string): boolean => {
-  try {
-    return Intl.getCanonicalLocales(tag).length === 1;
-  } catch {
-    return false;
-  }
-};
+export const isIanaTimeZone = remembered((tz) => {
+  new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  return true;
+}, false);
+
+const isBcp47 = remembered((tag) => Intl.getCanonicalLocales(tag).length === 1, false);
 
 /** A content key of a marketer's file: a language, optionally with region/script ("de", "de-AT", "zh-Hant"). */
 export const isLocaleKey = (key: string): boolean => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(key) && isBcp47(key);

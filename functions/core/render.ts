@@ -201,8 +201,9 @@ export const TEMPLATE_VARIABLES: VariableTree = {
 export const buildRenderVariables = (input: RenderInput): RenderVariables => {
   const { profile } = input;
   const locale = effectiveLocale(input.template.locale, profile.locale);
+  const recipient = { ...profile, locale };
   const variables: RenderVariables = {
-    salutation: salutationFor({ ...profile, locale }, input.template.salutation),
+    salutation: salutationFor(recipient, input.template.salutation),
     customer: {
       id: profile.customerId,
       firstName: profile.firstName?.trim() ?? '',
@@ -212,7 +213,7 @@ export const buildRenderVariables = (input: RenderInput): RenderVariables => {
       points: profile.points,
       orderCount: profile.orders.count,
       attributes: profile.attributes,
-      formality: formalityFor({ ...profile, locale }, input.template.salutation),
+      formality: formalityFor(recipient, input.template.salutation),
     },
     shop: input.shop,
     links: input.links,
@@ -345,9 +346,19 @@ export interface RenderedMail {
  */
 type Part =
   | string
-  | { island: LiquidTemplate[]; path?: string[]; filter?: NativeFilter }
-  /** `{% if path %}…{% endif %}` without else: its inside as parts, `island` when the value is not a plain one. */
-  | { island: LiquidTemplate[]; when: string[]; parts: Part[] };
+  | {
+      island: LiquidTemplate[];
+      /** A bare output's (or `default` filter's, or native filter's) variable path. */
+      path?: string[];
+      /** `{{ path | default: 'literal' }}`: the literal, used when the value is an empty string. */
+      orElse?: string;
+      /** `{{ path | uri_component }}` / `{{ path | localdate: "short" }}` for a plain string value. */
+      filter?: NativeFilter;
+      /** `{% if path == "literal" %}...{% else %}...{% endif %}`: both branches split in turn. */
+      when?: { equals: string; then: Prepared; otherwise: Prepared };
+      /** `{% if path %}...{% endif %}` without else: its inside, shown when the value is truthy. */
+      truthy?: Part[];
+    };
 /** Filters rendered without liquidjs for a plain string value (the coupon block's date and link). */
 type NativeFilter = { name: 'uri_component' } | { name: 'localdate'; style: string };
 type Prepared = { parts: Part[] } | { whole: LiquidTemplate[] };
@@ -364,18 +375,63 @@ const BLOCK_OPEN = /^\{%\s*(if|unless|case|for|tablerow)\b/;
 const BLOCK_CLOSE = /^\{%\s*end(if|unless|case|for|tablerow)\s*%\}$/;
 const BLOCK_INNER = /^\{%\s*(else|elsif|when|break|continue)\b/;
 const BARE_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}$/;
+const DEFAULT_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\|\s*default:\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\}\}$/;
 const FILTERED_OUTPUT = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\|\s*(uri_component|localdate)(?:\s*:\s*"(short|long|datetime)")?\s*\}\}$/;
-const SIMPLE_IF = /^\{%\s*if\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*%\}$/;
+const IF_EQUALS = /^\{%\s*if\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*==\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*%\}/;
+const SIMPLE_IF = /^\{%\s*if\s+([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*%\}/;
+const ELSE = /^\{%\s*else\s*%\}$/;
 
+/**
+ * An output island: a bare variable, one with a `default` of a string literal, or one through
+ * `uri_component`/`localdate` is looked up directly (liquidjs renders the island when the value is
+ * not a string).
+ */
 const outputPart = (engine: Liquid, tag: string): Part => {
   const bare = BARE_OUTPUT.exec(tag);
   if (bare) return { island: engine.parse(tag), path: (bare[1] as string).split('.') };
+  const withDefault = DEFAULT_OUTPUT.exec(tag);
+  if (withDefault) return { island: engine.parse(tag), path: (withDefault[1] as string).split('.'), orElse: withDefault[2] ?? withDefault[3] ?? '' };
   const filtered = FILTERED_OUTPUT.exec(tag);
   if (filtered) {
     const filter: NativeFilter = filtered[2] === 'uri_component' ? { name: 'uri_component' } : { name: 'localdate', style: filtered[3] ?? 'long' };
     return { island: engine.parse(tag), path: (filtered[1] as string).split('.'), filter };
   }
   return { island: engine.parse(tag) };
+};
+
+/**
+ * A block island. `{% if path == "literal" %}A{% else %}B{% endif %}` (the voice switch of most
+ * templates) keeps A and B split as templates of their own, and `{% if path %}A{% endif %}` (the
+ * coupon block's optional lines) keeps A split, so the branch taken costs what its own Liquid
+ * costs; any other block is rendered by liquidjs.
+ */
+const blockPart = (engine: Liquid, source: string): Part => {
+  const island = engine.parse(source);
+  const equals = IF_EQUALS.exec(source);
+  const open = equals ?? SIMPLE_IF.exec(source);
+  if (!open) return { island };
+  let depth = 1;
+  let elseAt: { start: number; end: number } | undefined;
+  let closeAt = -1;
+  for (const match of source.slice(open[0].length).matchAll(TAG)) {
+    const tag = match[0];
+    const at = open[0].length + match.index;
+    if (BLOCK_OPEN.test(tag)) depth += 1;
+    else if (BLOCK_CLOSE.test(tag)) {
+      depth -= 1;
+      if (depth === 0) closeAt = at;
+    } else if (depth === 1 && !tag.startsWith('{{')) {
+      // The if's own else (once, and only in the == form); an elsif goes to liquidjs.
+      if (!equals || !ELSE.test(tag) || elseAt) return { island };
+      elseAt = { start: at, end: at + tag.length };
+    }
+  }
+  if (closeAt < 0 || !/^\{%\s*endif\s*%\}$/.test(source.slice(closeAt))) return { island };
+  const path = (open[1] as string).split('.');
+  const then = split(engine, source.slice(open[0].length, elseAt?.start ?? closeAt));
+  if (!equals) return 'parts' in then ? { island, path, truthy: then.parts } : { island };
+  const otherwise = elseAt ? source.slice(elseAt.end, closeAt) : '';
+  return { island, path, when: { equals: open[2] ?? open[3] ?? '', then, otherwise: split(engine, otherwise) } };
 };
 
 const split = (engine: Liquid, source: string): Prepared => {
@@ -386,8 +442,6 @@ const split = (engine: Liquid, source: string): Prepared => {
   let depth = 0;
   let islandStart = 0;
   let last = 0;
-  /** The open island is `{% if path %}` with no else/elsif of its own: its path and where its inside starts. */
-  let simpleIf: { path: string[]; inner: number } | undefined;
   for (const match of source.matchAll(TAG)) {
     const tag = match[0];
     const at = match.index;
@@ -403,19 +457,14 @@ const split = (engine: Liquid, source: string): Prepared => {
       if (!BLOCK_OPEN.test(tag)) return whole(); // a stray else/end: let liquidjs report it
       islandStart = at;
       depth = 1;
-      const ifPath = SIMPLE_IF.exec(tag);
-      simpleIf = ifPath ? { path: (ifPath[1] as string).split('.'), inner: at + tag.length } : undefined;
       continue;
     }
-    if (depth === 1 && BLOCK_INNER.test(tag)) simpleIf = undefined;
     if (BLOCK_OPEN.test(tag)) depth += 1;
     else if (BLOCK_CLOSE.test(tag)) {
       depth -= 1;
       if (depth === 0) {
         last = at + tag.length;
-        const island = engine.parse(source.slice(islandStart, last));
-        const inside = simpleIf && /^\{%\s*endif\s*%\}$/.test(tag) ? split(engine, source.slice(simpleIf.inner, at)) : undefined;
-        parts.push(simpleIf && inside && 'parts' in inside ? { island, when: simpleIf.path, parts: inside.parts } : { island });
+        parts.push(blockPart(engine, source.slice(islandStart, last)));
       }
     }
   }
@@ -459,22 +508,27 @@ const renderParts = (engine: Liquid, parts: readonly Part[], scope: Record<strin
       out += part;
       continue;
     }
-    if ('when' in part) {
-      // Liquid's truthiness: only false and nil are falsy. Missing values and specials (`list.size`) go to liquidjs.
-      const value = lookup(scope, part.when);
-      if (value !== undefined) {
-        if (value !== null && value !== false) out += renderParts(engine, part.parts, scope, html);
-        continue;
-      }
-    } else if (part.path) {
+    if (part.path) {
       // Missing values and specials such as `name.size` or `list.first` go to liquidjs below.
       const value = lookup(scope, part.path);
-      if (typeof value === 'string') {
-        const shown = part.filter ? nativeFilter(part.filter, value, scope) : value;
+      if (part.truthy) {
+        // Liquid's truthiness: only false and nil are falsy. A missing value goes to liquidjs.
+        if (value !== undefined) {
+          if (value !== null && value !== false) out += renderParts(engine, part.truthy, scope, html);
+          continue;
+        }
+      } else if (part.when) {
+        // liquidjs's `==` on a string and a string literal is ===.
+        if (typeof value === 'string') {
+          out += renderPrepared(engine, value === part.when.equals ? part.when.then : part.when.otherwise, scope, html);
+          continue;
+        }
+      } else if (typeof value === 'string') {
+        // `default` keeps a non-empty string and replaces an empty one.
+        const shown = part.orElse !== undefined && value.length === 0 ? part.orElse : part.filter ? nativeFilter(part.filter, value, scope) : value;
         out += html ? escapeHtml(shown) : shown;
         continue;
-      }
-      if (!part.filter && (typeof value === 'number' || typeof value === 'boolean')) {
+      } else if (part.orElse === undefined && !part.filter && (typeof value === 'number' || typeof value === 'boolean')) {
         out += String(value);
         continue;
       }

@@ -73,12 +73,36 @@ const checkKey = (key: SigningKey): void => {
   if (length < 32) throw new Error(`signing key "${key.id}" is too short: use at least 32 bytes of secret`);
 };
 
-/** Signs a payload with the given (current) key. */
-export const signToken = (payload: TokenPayload, key: SigningKey): string => {
+const signJson = (json: string, key: SigningKey): string => {
   checkKey(key);
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  const signed = `${key.id}.${body}`;
+  const signed = `${key.id}.${Buffer.from(json).toString('base64url')}`;
   return `${signed}.${mac(key, signed).toString('base64url')}`;
+};
+
+/** Signs a payload with the given (current) key. */
+export const signToken = (payload: TokenPayload, key: SigningKey): string => signJson(JSON.stringify(payload), key);
+
+/**
+ * signToken for payloads that repeat, such as a customer's preference link or their unsubscribe
+ * link of a campaign (each mail of a replay signed them again): a token is a pure function of
+ * payload and key, so a map per key (string secrets; at most `limit` tokens, then started
+ * afresh) answers a repeat without signing. Not for payloads that never repeat (clicks).
+ */
+export const createTokenCache = (limit = 20_000): ((payload: TokenPayload, key: SigningKey) => string) => {
+  const byKey = new WeakMap<SigningKey, { id: string; secret: string; tokens: Map<string, string> }>();
+  return (payload, key) => {
+    const json = JSON.stringify(payload);
+    if (typeof key.secret !== 'string') return signJson(json, key);
+    let held = byKey.get(key);
+    if (!held || held.id !== key.id || held.secret !== key.secret) byKey.set(key, (held = { id: key.id, secret: key.secret, tokens: new Map() }));
+    let token = held.tokens.get(json);
+    if (token === undefined) {
+      token = signJson(json, key);
+      if (held.tokens.size >= limit) held.tokens.clear();
+      held.tokens.set(json, token);
+    }
+    return token;
+  };
 };
 
 const isPayload = (value: unknown): value is TokenPayload => {

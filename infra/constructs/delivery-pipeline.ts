@@ -272,10 +272,12 @@ export class DeliveryPipeline extends Construct {
     // Table calls per function, from the DeliveryStore/CustomerStore methods each one uses
     // (functions/adapters/dynamo-delivery-store.ts, dynamo-store.ts).
     // tick: listCampaigns (Query), createOccurrence (conditional Put), getOccurrence (Get),
-    //   setOccurrenceState (Update), listDueDeliveries (Query gsi3), removeDueDeliveries
+    //   setOccurrenceState (Update), nextDueBucket (Query gsi1 DUEHOUR#), listDueDeliveries
+    //   (Query gsi3), removeDueDeliveries
     //   (BatchWriteItem deletes), the profile count for the shard count (DescribeTable),
     //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
     grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query');
+    grantTableIndexQuery(props.table, this.tick, 'gsi1');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
     // Each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, by expiry), for CouponExpiring.
     if (props.eventBus) grantTableIndexQuery(props.table, this.tick, 'gsi1');

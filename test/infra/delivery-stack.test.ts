@@ -247,6 +247,7 @@ describe('infra: delivery configuration', () => {
         .map((st) => ({ actions: actionsOf([st]), resource: st.Resource }));
     expect(tableActions('Delivery/Tick/Role')).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
+      { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi1']] } },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi3']] } },
       // CouponExpiring: each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, sorted by expiry).
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi1']] } },

@@ -184,7 +184,7 @@ export const createSimSend = async (options: SimSendOptions) => {
   const report = () => {
     const accepted = ses.accepted.map((a) => a.mail.to);
     const unique = new Set(accepted);
-    const uncertain = [...store.ledger.values()].filter((e) => e.state === 'uncertain').length;
+    const uncertain = store.ledgerEntries().filter((e) => e.state === 'uncertain').length;
     return {
       sent: unique.size,
       lost: options.profiles.filter((p) => !unique.has(p.email)).length,

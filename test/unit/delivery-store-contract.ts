@@ -165,6 +165,26 @@ export const deliveryStoreContract = (name: string, createStore: () => Promise<D
       expect((await store.listDueDeliveries('2026-12-01T08:01')).items.map((x) => x.deliveryId)).toEqual(['d2']);
     });
 
+    it('names the next minute bucket holding a due delivery, across hours and days, and no longer one that was emptied', async () => {
+      const store = await createStore();
+      const d = { deliveryId: 'n1', dueAt: '2030-03-01T08:05:59.999Z', occurrenceId: 'flow:1', campaignId: 'flow', customerId: 'c1' };
+      const later = { ...d, deliveryId: 'n2', dueAt: '2030-03-01T10:40:00.000Z' };
+      const nextDay = { ...d, deliveryId: 'n3', dueAt: '2030-03-02T00:00:00.000Z' };
+      for (const delivery of [nextDay, later, d]) await store.putDueDelivery(delivery);
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-01T23:59')).toBe('2030-03-01T08:05');
+      expect(await store.nextDueBucket('2030-03-01T08:05', '2030-03-01T08:05')).toBe('2030-03-01T08:05');
+      expect(await store.nextDueBucket('2030-03-01T08:06', '2030-03-01T23:59')).toBe('2030-03-01T10:40');
+      expect(await store.nextDueBucket('2030-03-01T08:06', '2030-03-01T10:39')).toBeUndefined();
+      expect(await store.nextDueBucket('2030-03-01T10:41', '2030-03-02T06:00')).toBe('2030-03-02T00:00');
+      await store.removeDueDeliveries([d, later]);
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-02T06:00')).toBe('2030-03-02T00:00');
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-01T23:59')).toBeUndefined();
+      await store.putDueDelivery({ ...nextDay, dueAt: '2030-03-01T09:00:00.000Z' });
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-02T06:00')).toBe('2030-03-01T09:00');
+      await store.putDueDelivery(d);
+      expect(await store.nextDueBucket('2030-03-01T07:00', '2030-03-02T06:00')).toBe('2030-03-01T08:05');
+    });
+
     it('names a customer\'s due deliveries by their reference, found without a scan (GDPR erase)', async () => {
       const store = await createStore();
       const d = { deliveryId: 'xmas:2026#ref-c1', dueAt: '2026-12-24T09:00:00.000Z', occurrenceId: 'xmas:2026', campaignId: 'xmas', customerId: 'ref-c1' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSignedLinks, createTemplateMailRenderer } from '#core/delivery/seams';
+import { createSignedLinks, createTemplateMailRenderer, replaceHrefs } from '#core/delivery/seams';
 import type { CompiledTemplate } from '#core/render';
 import { verifyToken } from '#core/tokens';
 import { exampleShop, makeProfile, publishExampleNewsletter, testSigningKey } from './delivery-fixtures';
@@ -53,6 +53,14 @@ describe('mail links', () => {
     expect(new Set(signed).size).toBe(signed.length);
     expect(signed.length).toBeGreaterThan(0);
     expect(mail.html).not.toContain('href="https://kaffee-morgenrot.example/neu?');
+  });
+
+  it('rewrites hrefs exactly where the global href pattern matches: unknown, repeated, quote-looking and unclosed ones included', () => {
+    const html = '<a href="https://a.example/">a</a><a HREF="https://a.example/">b</a><a href="">c</a><a href="href="x">d</a>\n<a href="https://a.example/">e</a><a href="https://b.example/x?y=1&amp;z=2">f</a><a href="https://a.example/';
+    const targets = new Map([['https://a.example/', 'A'], ['https://b.example/x?y=1&amp;z=2', 'B'], ['href=', 'H']]);
+    expect(replaceHrefs(html, (href) => targets.get(href))).toBe(html.replace(/href="([^"]*)"/g, (whole, href: string) => (targets.has(href) ? `href="${targets.get(href)}"` : whole)));
+    expect(replaceHrefs(html, () => undefined)).toBe(html);
+    expect(replaceHrefs('no links', () => 'x')).toBe('no links');
   });
 
   it('puts no open pixel in mail unless switched on', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signToken, verifyToken } from '#core/tokens';
+import { createTokenCache, signToken, verifyToken } from '#core/tokens';
 import type { SigningKey, TokenPayload } from '#core/tokens';
 
 const current: SigningKey = { id: 'k2026b', secret: 'a'.repeat(16) + 'current-secret-bytes-1234567890' };
@@ -60,6 +60,28 @@ describe('tokens: signed unsubscribe tokens', () => {
     for (const bad of ['', 'abc', 'a.b', 'k2026b..', 'k2026b.!!!.???', 'x.y.z.w']) {
       expect(verifyToken(bad, [current], { now }).ok).toBe(false);
     }
+  });
+
+  it('answers a repeated payload from the token cache with the token signToken gives, signing it once per key and secret', () => {
+    const sign = createTokenCache(2);
+    const key: SigningKey = { id: 'k1', secret: 'x'.repeat(40) };
+    const first = sign(payload, key);
+    expect(first).toBe(signToken(payload, key));
+    const signed: string[] = [];
+    const counting: SigningKey = { ...key, get id() { signed.push('read'); return 'k1'; } };
+    sign(payload, counting);
+    const reads = signed.length;
+    expect(sign(payload, counting)).toBe(first);
+    expect(signed.length - reads).toBeLessThan(reads); // a hit reads the id only to compare it
+    // A changed secret, a byte secret and a payload without its topic are signed anew.
+    key.secret = 'y'.repeat(40);
+    expect(sign(payload, key)).toBe(signToken(payload, key));
+    expect(sign(payload, key)).not.toBe(first);
+    expect(sign(payload, { id: 'k1', secret: new TextEncoder().encode('y'.repeat(40)) })).toBe(signToken(payload, key));
+    expect(sign({ ...payload, topic: undefined }, key)).toBe(signToken({ ...payload, topic: undefined }, key));
+    // Past its limit the cache starts afresh and still answers correctly.
+    for (const customerId of ['c-1', 'c-2', 'c-3']) expect(sign({ ...payload, customerId }, key)).toBe(signToken({ ...payload, customerId }, key));
+    expect(() => sign(payload, { id: 'k1', secret: 'short' })).toThrow(/at least 32 bytes/);
   });
 
   it('rejects short secrets and bad key ids when signing', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import mjml2html from 'mjml';
+import { Liquid } from 'liquidjs';
 import { Campaign } from '#core/campaign';
 import {
   TemplateRenderer,
@@ -237,6 +238,39 @@ describe('render: send path', () => {
   it('leaves Liquid specials and missing variables to liquidjs on the fast path', () => {
     const compiled: CompiledTemplate = { ...newsletter.de!, id: 'special-test', html: '{{ customer.firstName.size }}|{{ customer.nothing }}|{{ coupon.code }}|{{ customer.points }}' };
     expect(new TemplateRenderer().render(compiled, vars(compiled, anna)).html).toBe('4|||320');
+  });
+
+  it('renders the voice switch and string defaults without liquidjs, exactly as liquidjs does', () => {
+    const source =
+      '<p>{% if customer.formality == "informal" %}Hallo {{ customer.firstName | default: \'du\' }}, <a href="https://x.example/{{ customer.id }}">dein</a>' +
+      '{% if customer.tier == \'gold\' %} Gold{% endif %}{% else %}Guten Tag {{ customer.lastName | default: "Kundin & Kunde" }}{% endif %}</p>' +
+      '{% if customer.points == "320" %}never{% endif %}{% if customer.formality == "formal" %}A{% elsif customer.tier == "gold" %}B{% else %}C{% endif %}' +
+      '{{ customer.firstName | default: "-" }}';
+    const compiled: CompiledTemplate = { ...newsletter.de!, id: 'voice-test', html: source, text: source };
+    const html = createLiquid('html');
+    const text = createLiquid('text');
+    const profiles: RecipientProfile[] = [
+      anna,
+      { ...anna, formality: 'informal', firstName: '', tier: 'gold' },
+      { ...anna, formality: 'informal', firstName: '<b>"\'', lastName: '' },
+      { ...anna, firstName: undefined, lastName: undefined },
+    ];
+    const renderer = new TemplateRenderer();
+    for (const profile of profiles) {
+      const variables = vars(compiled, profile);
+      const scope = variables as unknown as Record<string, unknown>;
+      const mail = renderer.render(compiled, variables);
+      expect(mail.html).toBe(html.parseAndRenderSync(source, scope));
+      expect(mail.text).toBe(text.parseAndRenderSync(source, scope));
+    }
+    // Only the islands the fast path leaves alone reach liquidjs: the number compared with a
+    // string, the elsif chain and the defaults of a missing name; the informal and formal voices
+    // of a named customer never do.
+    const liquid = vi.spyOn(Liquid.prototype, 'renderSync');
+    renderer.render(compiled, vars(compiled, { ...anna, formality: 'informal', tier: 'gold' }));
+    renderer.render(compiled, vars(compiled, anna));
+    expect(liquid.mock.calls).toHaveLength(2 * 2 * 2);
+    liquid.mockRestore();
   });
 
   it('parses each template once and reuses it for later recipients', () => {

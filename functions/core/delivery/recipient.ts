@@ -10,7 +10,7 @@ import type { Outcome } from './outcomes';
 import { quotaExhausted } from './ports';
 import { gateRecipient, type CapClass } from './gates';
 import { chooseCapSlot, type CapSlots } from './frequency-cap';
-import { composeMail } from './compose';
+import { composeMail, type ComposeDeps } from './compose';
 import { judgeExisting, type LedgerEntry } from './ledger';
 import { claimForSending, transitionSure } from './ledger-writes';
 import { backoffMs } from './pacing';
@@ -48,6 +48,8 @@ export interface MessageRun {
   pausedReason?: string;
   /** GetAccount asked once per message when throttling might be the daily quota. */
   quotaSpent?: Promise<boolean>;
+  /** composeMail's deps, merged once per message (spreading them per recipient was 2 % of a replay). */
+  compose?: ComposeDeps;
 }
 
 const nowMs = (run: MessageRun) => run.deps.clock.now().getTime();
@@ -206,7 +208,7 @@ const sendMail = async (run: MessageRun, key: LedgerKey, profile: Profile, slots
   if (offer?.cancelled) return { outcome: 'cancelled' };
   let mail: OutgoingMail;
   try {
-    mail = composeMail({ ...deps, ...deps.config }, run.published, profile, key, capClass, { ...extras, offer });
+    mail = composeMail((run.compose ??= { ...deps, ...deps.config }), run.published, profile, key, capClass, { ...extras, offer });
   } catch (error) {
     return { outcome: 'failed', failure: `render: ${(error as Error).message}`.slice(0, 500) };
   }

@@ -219,7 +219,8 @@ export const runTick = async (deps: TickDeps, now: Date): Promise<TickResult> =>
     // and re-fans it once refanAfterMs has passed.
     if (!(await handleDueTime(deps, dueTime, now, result, totalSegments))) watermark = Math.min(watermark, dueTime.at.getTime() - 1);
   }
-  // Due deliveries: one bucket query per minute, so at most MAX_RELEASE_WINDOW_MS of them per tick.
+  // Due deliveries: only the non-empty buckets are read (the store names them), at most
+  // MAX_RELEASE_WINDOW_MS of them per tick.
   // The release window reaches RELEASE_OVERLAP_MS behind the watermark: a due delivery whose write
   // landed just after an earlier tick read its minute bucket is still found (releasing removes it,
   // and the ledger drops a second copy, so reading a bucket twice sends nothing twice).
@@ -246,12 +247,16 @@ export const DUE_PAGE_SIZE = 1000;
  */
 export const releaseDueDeliveries = async (deps: TickDeps, since: Date, now: Date): Promise<number> => {
   let released = 0;
-  for (let t = Math.floor(since.getTime() / 60_000) * 60_000; t <= now.getTime(); t += 60_000) {
-    const bucket = minuteBucket(new Date(t));
+  const last = minuteBucket(now);
+  // Only the buckets that hold something: most minutes hold nothing (a replay's tick after a
+  // day's gap covers 1,440 of them), and the store names the next non-empty one directly.
+  for (let from = minuteBucket(since); ; ) {
+    const bucket = await deps.store.nextDueBucket(from, last);
+    if (bucket === undefined) break;
+    from = minuteBucket(new Date(Date.parse(`${bucket}Z`) + 60_000));
     let cursor: string | undefined;
     do {
       const page = await deps.store.listDueDeliveries(bucket, { limit: DUE_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
-      // Most minutes hold nothing (a replay reads every minute of the year): nothing to group.
       if (page.items.length === 0 && !page.cursor) break;
       const due = page.items.filter((delivery) => new Date(delivery.dueAt).getTime() <= now.getTime());
       const byOccurrence = new Map<string, DueDelivery[]>();

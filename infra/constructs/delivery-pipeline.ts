@@ -277,10 +277,10 @@ export class DeliveryPipeline extends Construct {
     //   (BatchWriteItem deletes), the profile count for the shard count (DescribeTable),
     //   resume: pause markers and held work (Query), resumeOccurrence (Update, Delete).
     grantTableActions(props.table, this.tick, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query');
+    // gsi1: the next non-empty due bucket (DUEHOUR#<hour>), and each campaign's coupons expiring
+    // on a day (COUPONS#<campaign>, by expiry) for CouponExpiring.
     grantTableIndexQuery(props.table, this.tick, 'gsi1');
     grantTableIndexQuery(props.table, this.tick, 'gsi3');
-    // Each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, by expiry), for CouponExpiring.
-    if (props.eventBus) grantTableIndexQuery(props.table, this.tick, 'gsi1');
     if (props.audienceSegments === undefined) grantTableDescribe(props.table, this.tick);
     // audience: getCampaign, getOccurrence (Get), scanProfiles (parallel Scan of the sparse
     //   profiles index only: never the table with its events, ledger and rejections).

@@ -249,8 +249,6 @@ describe('infra: delivery configuration', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], resource: table },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi1']] } },
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi3']] } },
-      // CouponExpiring: each campaign's coupons expiring on a day (gsi1 COUPONS#<campaign>, sorted by expiry).
-      { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [table, '/index/gsi1']] } },
       { actions: ['dynamodb:DescribeTable'], resource: table },
     ]);
     // Scan on the sparse profiles index, never on the table with its events, ledger and rejections.

@@ -32,6 +32,7 @@ import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
 import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
 import { couponSpecOf } from '#core/delivery/coupon-step';
+import { createResponder, type ResponseCounts, type ResponseSimulation } from './responses';
 
 export interface ReplayOptions {
   campaigns: string;
@@ -57,6 +58,12 @@ export interface ReplayOptions {
   inspect?: (runtime: Runtime) => Promise<void>;
   /** Show a progress bar on this stream (the CLI passes stdout when it is a TTY). */
   progress?: NodeJS.WriteStream;
+  /**
+   * Simulated customer responses (clicks through the track app, orders after a click, coupon
+   * redemptions; functions/local/responses.ts). The demo's only: a replay of a shop's real history
+   * must not invent behaviour. @default none
+   */
+  respond?: ResponseSimulation;
   /** Keep each mail's HTML for `html` (the demo's pages). Off for a big shop's benchmark: 100k mails of HTML fill the heap. @default true */
   keepHtml?: boolean;
 }
@@ -123,6 +130,8 @@ export type ReplayResult =
       seconds: number;
       /** The referral program over the replay (core/referral-program.ts). */
       referrals: ReferralSummary;
+      /** What the simulated responses did (only with `respond`). */
+      responses?: ResponseCounts;
     };
 
 /** Conversions, rewards and rejected conversions by reason, summed over the referral campaigns. */
@@ -323,6 +332,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
   const outbox: { line: OutboxLine; html: string }[] = [];
   const clock = new SimClock(from);
+  const linkBase = `${shop.url.replace(/\/+$/, '')}/stammkunde`;
   const runtime = await createRuntime({
     clock,
     backend: options.backend ?? 'memory',
@@ -330,13 +340,44 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     idNamespace: 'replay',
     shop,
     from: shop.email ?? 'newsletter@shop.example',
-    unsubscribeBaseUrl: `${shop.url.replace(/\/+$/, '')}/stammkunde`,
+    unsubscribeBaseUrl: linkBase,
     keyRing: { current: REPLAY_SIGNING_KEY, accepted: [REPLAY_SIGNING_KEY] },
     // Replay publishes once, before its first event, so a campaign read once stays current: the
     // default 60 s cache expired between most due minutes and re-read (cloned) the compiled templates.
     send: { campaignCacheMs: Number.POSITIVE_INFINITY },
-    onSent: (sent) => outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html }),
+    onSent: (sent) => {
+      outbox.push({ line: toOutboxLine(sent), html: options.keepHtml === false ? '' : sent.mail.html });
+      responder?.sent(sent);
+    },
   });
+  const responder = options.respond
+    ? createResponder({
+        shares: options.respond,
+        track: runtime.track,
+        linkBase,
+        coupons: new Map(published.flatMap(({ campaign }) => {
+          const spec = couponSpecOf(campaign);
+          return spec ? [[campaign.id, { validDays: spec.validDays, minimumOrderCents: spec.minimumOrderCents }] as const] : [];
+        })),
+        currency: 'EUR',
+        untilMs: to.getTime(),
+      })
+    : undefined;
+  /** Answers the mails just sent: clicks now, orders put into the feed at their time (after `next`). */
+  const respond = async (next: number): Promise<void> => {
+    if (!responder) return;
+    for (const event of await responder.respond()) {
+      const t = timeOf(event);
+      let lo = next;
+      let hi = feed.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (timeOf(feed[mid]!) <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      feed.splice(lo, 0, event);
+    }
+  };
   const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
   try {
     await runtime.publish(set);
@@ -368,6 +409,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         next = end;
         await runtime.settle();
         if (options.confirmConsent ?? true) for (const customerId of [...consenting].sort()) await runtime.confirmConsent(customerId);
+        await respond(next);
         bar?.update(progressed, { day });
       }
       return dueBefore?.() ?? false;
@@ -392,6 +434,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       ticks++;
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
+      await respond(next);
       ticks++;
       last = minute;
       if (minute === tickMinutes[scheduled]) bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
@@ -445,6 +488,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       coupons: await replayCouponStats(runtime, published),
       seconds: (performance.now() - started) / 1000,
       referrals: await summarizeReferrals(runtime, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
+      ...(responder ? { responses: { ...responder.counts } } : {}),
     };
   } finally {
     bar?.stop();
@@ -487,6 +531,13 @@ export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>)
     lines.push(
       `referrals: ${r.invitations} invitations, ${r.conversions} conversions, ${r.issued} rewards issued, ${r.revoked} revoked; rejected: ` +
         (rejected.length > 0 ? rejected.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'),
+    );
+  }
+  const sim = result.responses;
+  if (sim) {
+    lines.push(
+      `simulated responses (demo only): ${sim.clicks} clicks, ${sim.ordersAfterClick} orders after a click, ` +
+        `${sim.couponOrders} orders with a mailed coupon (${sim.lateCouponOrders} after it expired)`,
     );
   }
   const dl = result.deadLettered;

@@ -35,7 +35,9 @@ describe('demo', () => {
     const invitations = outbox.filter((l) => l.campaignId === 'referral-friends');
     expect(invitations.length).toBeGreaterThan(0);
     expect(invitations.every((l) => l.rewardId !== undefined && /\/r\/[2-9A-HJKMNP-Z]{8}\b/.test(l.text))).toBe(true);
-    expect(result.report).toMatch(/referral-friends\s+referral\s+12\s+\d+/);
+    // Quarterly: 15 January, April, July and October.
+    expect(result.report).toMatch(/referral-friends\s+referral\s+4\s+\d+/);
+    expect(new Set(invitations.map((l) => /:\d{4}-(\d\d-\d\d)T/.exec(l.occurrenceId)?.[1]))).toEqual(new Set(['01-15', '04-15', '07-15', '10-15']));
     expect(result.report).toMatch(/referrals: [1-9]\d* invitations, \d+ conversions, \d+ rewards issued, \d+ revoked; rejected: .*selfReferral \d+/);
     expect(result.report).toMatch(/rejected: .*alreadyCustomer \d+/);
   });
@@ -63,10 +65,12 @@ describe('demo', () => {
     }
   });
 
-  it('sends the weekly win-back discount and coupons on birthday, win-back and gold-tier mails, each code once on its outbox line', () => {
+  it('sends the monthly win-back discount and coupons on birthday, win-back and gold-tier mails, each code once on its outbox line', () => {
     const discount = outbox.filter((l) => l.campaignId === 'winback-discount');
     expect(discount.length).toBeGreaterThan(0);
-    expect(result.report).toMatch(/winback-discount\s+discount\s+\d+\s+\d+/);
+    // Monthly on the 8th: twelve occurrences, never one a week.
+    expect(result.report).toMatch(/winback-discount\s+discount\s+12\s+\d+/);
+    expect(new Set(discount.map((l) => /:\d{4}-\d\d-(\d\d)T/.exec(l.occurrenceId)?.[1]))).toEqual(new Set(['08']));
     for (const id of ['winback-discount', 'birthday', 'winback-120-days']) {
       const lines = outbox.filter((l) => l.campaignId === id);
       expect(lines.length).toBeGreaterThan(0);
@@ -78,8 +82,9 @@ describe('demo', () => {
     const codes = outbox.flatMap((l) => (l.couponCode ? [l.couponCode] : []));
     expect(new Set(codes).size).toBe(codes.length);
     expect(outbox.filter((l) => l.campaignId === 'newsletter-monthly').every((l) => l.couponCode === undefined)).toBe(true);
-    // The demo shop's orders use the shop's own codes (WELCOME10, ...): redemption counts them as unknown.
-    expect(result.report).toMatch(/coupons:\n(?: {2}.*\n)* {2}winback-discount: redeemed 0, revenue 0\.00; refused: alreadyRedeemed 0, expired 0, otherCustomer 0, unknown 0\n/);
+    // The demo's simulated customers redeem some mailed codes (demo-responses.test.ts); the demo
+    // shop's own orders use the shop's own codes (WELCOME10, ...): redemption counts them as unknown.
+    expect(result.report).toMatch(/coupons:\n(?: {2}.*\n)* {2}winback-discount: redeemed \d+, revenue [\d.]+; refused: alreadyRedeemed 0, expired \d+, otherCustomer 0, unknown 0\n/);
     expect(result.report).toMatch(/ {2}\(unknown codes\): redeemed 0, revenue 0\.00; refused: alreadyRedeemed 0, expired 0, otherCustomer 0, unknown [1-9]\d*/);
   });
 

@@ -16,9 +16,9 @@ import type { ShopInfo } from '#core/render';
 import type { Profile } from '#core/profile';
 import { createPipeline, exampleShop, makeProfile, publishExample } from './delivery-fixtures';
 
-// winback-discount runs Tuesdays at 10:00 Berlin: 09:00 UTC on 2026-12-01.
-const due = new Date('2026-12-01T09:00:30.000Z');
-const occurrenceId = 'winback-discount:2026-12-01T09:00Z';
+// winback-discount runs on the 8th of each month at 10:00 Berlin: 09:00 UTC on 2026-12-08.
+const due = new Date('2026-12-08T09:00:30.000Z');
+const occurrenceId = 'winback-discount:2026-12-08T09:00Z';
 const lapsed = (i: number, overrides: Partial<Profile> = {}) =>
   makeProfile(i, { topics: { offers: true }, orders: { count: 2, netSpendCents: 5000, refundedCents: 0, averageOrderCents: 2500, firstOrderAt: '2026-01-01T00:00:00.000Z', lastOrderAt: '2026-06-01T00:00:00.000Z', currency: 'EUR' }, ...overrides });
 const codePattern = new RegExp(`WIEDER-[${CODE_ALPHABET}]{8}`, 'g');
@@ -51,11 +51,11 @@ describe('coupons: discount campaigns in the send path', () => {
       expect(mail.html).toContain(mail.couponCode);
     }
     const german = mailer.sent.find((m) => m.to === 'customer1@example.com')!;
-    expect(german.text).toMatch(/Ihr persönlicher Gutschein\nWIEDER-[A-Z2-9]{8}\n15\s% · Gültig bis 15\. Dezember 2026\nMindestbestellwert: 25,00\s€/);
+    expect(german.text).toMatch(/Ihr persönlicher Gutschein\nWIEDER-[A-Z2-9]{8}\n15\s% · Gültig bis 22\. Dezember 2026\nMindestbestellwert: 25,00\s€/);
     const english = mailer.sent.find((m) => m.to === 'customer2@example.com')!;
-    expect(english.text).toMatch(/Your personal coupon\nWIEDER-[A-Z2-9]{8}\n15% · Valid until 15 December 2026\nMinimum order: €25\.00/);
+    expect(english.text).toMatch(/Your personal coupon\nWIEDER-[A-Z2-9]{8}\n15% · Valid until 22 December 2026\nMinimum order: €25\.00/);
     expect(store.all().map((c) => c.customerId).sort()).toEqual(['c00001', 'c00002', 'c00003', 'c00004']);
-    expect(store.all().every((c) => c.occurrenceId === occurrenceId && c.expiresAt === '2026-12-15T09:00:30.000Z')).toBe(true);
+    expect(store.all().every((c) => c.occurrenceId === occurrenceId && c.expiresAt === '2026-12-22T09:00:30.000Z')).toBe(true);
     expect(german.text.match(codePattern)).toHaveLength(2);
   });
 
@@ -69,14 +69,14 @@ describe('coupons: discount campaigns in the send path', () => {
       type: 'CouponIssued',
       id: `CouponIssued#${mailer.sent.find((m) => m.to === 'customer1@example.com')!.couponCode}`,
       customerId: 'c00001',
-      at: '2026-12-01T09:00:30.000Z',
+      at: '2026-12-08T09:00:30.000Z',
       causeEventId: occurrenceId,
       code: mailer.sent.find((m) => m.to === 'customer1@example.com')!.couponCode,
       campaignId: 'winback-discount',
       occurrenceId,
       value: { type: 'percent', percent: 15 },
       minimumOrderCents: 2500,
-      expiresAt: '2026-12-15T09:00:30.000Z',
+      expiresAt: '2026-12-22T09:00:30.000Z',
       source: 'generated',
     });
   });

@@ -25,6 +25,7 @@ import { Queue, queueTarget, type QueueStats } from '#local/queue';
 import { startLocalAws } from '#local/servers';
 import { formatReplaySummary, runReplay, type OutboxLine } from '#local/replay';
 import type { Backend } from '#local/runtime';
+import { DEMO_RESPONSES } from '#local/responses';
 import { SimClock } from '#local/sim-clock';
 import { createIngestHandler } from '../../ingest/handler';
 import { DateTime } from 'luxon';
@@ -306,6 +307,8 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
     ...(options.templatesDir ? { templatesDir: options.templatesDir } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
+    // Simulated clicks, orders and coupon redemptions (functions/local/responses.ts): the demo's only.
+    respond: DEMO_RESPONSES,
     inspect: async (runtime) => {
       profiles = await readAllProfiles(runtime.customers);
       report = await runtimeReport(runtime, { from: new Date(shop.from), to: new Date(shop.to) });

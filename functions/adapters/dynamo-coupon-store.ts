@@ -298,6 +298,24 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
     }
   }
 
+  async renameOccurrence(code: string, from: string, to: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: couponKey(code),
+          UpdateExpression: 'SET occurrenceId = :to',
+          ConditionExpression: 'occurrenceId = :from',
+          ExpressionAttributeValues: { ':from': from, ':to': to },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async eraseRefusedUse(code: string, orderId: string, customerId: string): Promise<boolean> {
     try {
       await this.client.send(

@@ -102,6 +102,13 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
       coupons.set(code, { ...rest, customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER });
       return true;
     },
+    async renameOccurrence(code, from, to) {
+      writes++;
+      const coupon = coupons.get(code);
+      if (coupon?.occurrenceId !== from) return false;
+      coupons.set(code, { ...coupon, occurrenceId: to });
+      return true;
+    },
     async eraseRefusedUse(code, orderId, customerId) {
       writes++;
       const key = JSON.stringify([normalizeCode(code), orderId]);

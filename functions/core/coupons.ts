@@ -177,6 +177,12 @@ export interface CouponStore {
    * (occurrence, customer) is deleted. False when the coupon was not theirs (nothing changed).
    */
   eraseHolder(code: string, occurrenceId: string, customerId: string): Promise<boolean>;
+  /**
+   * GDPR erase of a referred friend: the referrer's reward coupon keeps its holder, but its
+   * occurrence id (`<campaign>:reward.<friendId>`) names the friend; it becomes `to`. Conditional
+   * on the stored occurrence id being `from`; false when it was not.
+   */
+  renameOccurrence(code: string, from: string, to: string): Promise<boolean>;
   /** GDPR erase: deletes the refused use of `code` by the order when `customerId` made it (its count stays). False when there was none of theirs. */
   eraseRefusedUse(code: string, orderId: string, customerId: string): Promise<boolean>;
 }

@@ -26,8 +26,10 @@
 // Erase anonymises a coupon (CouponStore.eraseHolder) instead of deleting it: the code stays known
 // (never issued or imported again) and the per-campaign redemption revenue stays as it was. The
 // customer's refused coupon uses (keyed by code and order) are found from their OrderPlaced events.
+// A referred friend's erase also renames the referrer's reward coupon's occurrence
+// (`<campaign>:reward.<friendId>` -> `<campaign>:reward.erased`); the referrer keeps the coupon.
 import type { Referral } from '#core/referral';
-import type { CouponStore, StoredCoupon } from '#core/coupons';
+import { ERASED_HOLDER, type CouponStore, type StoredCoupon } from '#core/coupons';
 import type { ReferralStore } from '#core/referral-store';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { LedgerEntry } from '#core/delivery/ledger';
@@ -105,7 +107,7 @@ export interface GdprDeps {
   /** The referral program's store: the export names the customer's code and referral. */
   referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral' | 'eraseCustomer'>;
   /** The coupon store: export lists the customer's coupons, erase anonymises them. */
-  coupons?: Pick<CouponStore, 'listCoupons' | 'eraseHolder' | 'eraseRefusedUse'>;
+  coupons?: Pick<CouponStore, 'listCoupons' | 'eraseHolder' | 'eraseRefusedUse' | 'renameOccurrence'>;
 }
 
 /** A coupon as the export shows it. */
@@ -145,15 +147,21 @@ const referralRecordsOf = async (store: GdprDeps['referrals'], customerId: strin
   return [...(code ? [{ kind: 'code' as const, code }] : []), ...(referral ? [{ kind: 'referredBy' as const, referral }] : [])];
 };
 
-/** The customer's coupons: every campaign's coupons, page by page, the customer's kept (see the header). */
-const couponsOf = async (deps: GdprDeps, customerId: string): Promise<StoredCoupon[]> => {
+/** The occurrence id of a referrer's reward coupon names the friend (core/referral-program.ts handOut). */
+const rewardOccurrenceOf = (campaignId: string, friendId: string): string => `${campaignId}:reward.${friendId}`;
+
+/**
+ * The customer's coupons: every campaign's coupons, page by page, the customer's kept (see the
+ * header); with `naming`, also the referrers' reward coupons whose occurrence id names them.
+ */
+const couponsOf = async (deps: GdprDeps, customerId: string, naming = false): Promise<StoredCoupon[]> => {
   if (!deps.coupons) return [];
   const out: StoredCoupon[] = [];
   for (const { campaignId } of await deps.delivery.listCampaigns()) {
     let cursor: string | undefined;
     do {
       const page = await deps.coupons.listCoupons(campaignId, cursor ? { cursor } : {});
-      out.push(...page.items.filter((coupon) => coupon.customerId === customerId));
+      out.push(...page.items.filter((c) => c.customerId === customerId || (naming && c.occurrenceId === rewardOccurrenceOf(c.campaignId, customerId))));
       cursor = page.cursor;
     } while (cursor);
   }
@@ -294,8 +302,9 @@ export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Dat
   const referralItems = deps.referrals ? await deps.referrals.eraseCustomer(customerId) : 0;
   const deleted = referralItems + (await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]));
   let couponsAnonymised = 0;
-  for (const coupon of await couponsOf(deps, customerId)) {
-    if (await deps.coupons!.eraseHolder(coupon.code, coupon.occurrenceId, customerId)) couponsAnonymised++;
+  for (const coupon of await couponsOf(deps, customerId, true)) {
+    if (coupon.customerId !== customerId) await deps.coupons!.renameOccurrence(coupon.code, coupon.occurrenceId, rewardOccurrenceOf(coupon.campaignId, ERASED_HOLDER));
+    else if (await deps.coupons!.eraseHolder(coupon.code, coupon.occurrenceId, customerId)) couponsAnonymised++;
   }
   // Refused uses are keyed by (code, order): the customer's orders with a coupon code name them.
   let refusedUsesDeleted = 0;

@@ -65,6 +65,14 @@ beforeAll(async () => {
   coupons.pooled = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: `newsletter-monthly:${secret.customerId}:first`, customerId: secret.customerId, spec: CouponSpec.parse({ ...spec, pool: 'gdpr-pool' }), at: due });
   coupons.other = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: mine.occurrenceId, customerId: 'c00001', spec, at: due });
   await redeemCoupon(runtime.coupons, { couponCode: coupons.generated.code, customerId: secret.customerId, orderId: 'o-2', at: '2026-12-01T10:00:00.000Z', totalCents: 3000 });
+  // The customer was referred by c00002: the referrer's reward coupon's occurrence names them, as
+  // does the coupon's link to the referral.
+  coupons.referrerReward = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: `newsletter-monthly:reward.${secret.customerId}`, customerId: 'c00002', spec, at: due, rewardId: 'ten-percent' });
+  await runtime.referrals.createReferral({
+    friendId: secret.customerId, referrerId: 'c00002', code: 'FRIEND-7KQ2', orderId: 'o-1', orderAt: '2026-02-01T00:00:00.000Z', campaignId: 'newsletter-monthly', catalogId: 'rewards', state: 'issued',
+    rewardId: 'ten-percent', issued: { kind: 'coupon', rewardId: 'ten-percent', code: coupons.referrerReward.code, expiresAt: coupons.referrerReward.expiresAt },
+  });
+  await runtime.referrals.linkCoupon(coupons.referrerReward.code, secret.customerId);
   await redeemCoupon(runtime.coupons, { couponCode: 'SOMEONE-ELSES', customerId: secret.customerId, orderId: 'o-3', at: '2026-11-20T00:00:00.000Z', totalCents: 3000 });
   const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
   const clicks = createDynamoClickStore({ client, tableName: runtime.aws!.tableName });
@@ -87,7 +95,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 const pausedOccurrence = 'newsletter-monthly:2026-12-15T08:00Z';
-const coupons: Record<'generated' | 'pooled' | 'other', IssuedCoupon> = {} as never;
+const coupons: Record<'generated' | 'pooled' | 'other' | 'referrerReward', IssuedCoupon> = {} as never;
 afterAll(() => runtime.stop());
 
 const flags = () => ({ table: runtime.aws!.tableName });
@@ -100,7 +108,8 @@ const scan = async () => {
 describe('gdpr: export and erase on dynalite', () => {
   it('exports the profile, the consent with its proof and history, events, mails with dates and campaigns, and clicks', async () => {
     const data = JSON.parse(await runExport(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'))) as CustomerExport;
-    expect(data).toMatchObject({ schemaVersion: 1, customerId: secret.customerId, profile: { email, firstName: 'Zerlina', lastName: 'Quastenflosser' }, referrals: [] });
+    expect(data).toMatchObject({ schemaVersion: 1, customerId: secret.customerId, profile: { email, firstName: 'Zerlina', lastName: 'Quastenflosser' } });
+    expect(data.referrals).toEqual([{ kind: 'referredBy', referral: expect.objectContaining({ referrerId: 'c00002', rewardId: 'ten-percent' }) }]);
     const { generated, pooled } = coupons;
     expect(data.coupons).toEqual([
       { code: generated.code, campaignId: 'newsletter-monthly', value: { type: 'percent', percent: 10 }, issuedAt: generated.issuedAt, expiresAt: '2026-12-31T08:00:00.000Z', redeemedAt: '2026-12-01T10:00:00.000Z', redeemedOrderId: 'o-2' },
@@ -131,6 +140,9 @@ describe('gdpr: export and erase on dynalite', () => {
     expect(await runtime.coupons.getCoupon(coupons.generated.code)).toMatchObject({ customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER, redeemedAt: '2026-12-01T10:00:00.000Z' });
     expect(await runtime.coupons.getCoupon('POOL-ZQ-1')).toMatchObject({ customerId: ERASED_HOLDER, source: 'pool' });
     expect(await runtime.coupons.getCoupon(coupons.other.code)).toEqual(coupons.other);
+    // The referrer keeps their reward coupon; its occurrence no longer names the friend.
+    expect(await runtime.coupons.getCoupon(coupons.referrerReward.code)).toEqual({ ...coupons.referrerReward, occurrenceId: 'newsletter-monthly:reward.erased' });
+    expect(await runtime.referrals.referralOfCoupon(coupons.referrerReward.code)).toBeUndefined();
     expect(await runtime.coupons.couponStats('newsletter-monthly')).toMatchObject({ redeemed: 1, revenueCents: 3000 });
     // The other customers' held work and due deliveries stay.
     expect(await runtime.delivery.listHeldWork(pausedOccurrence)).toEqual([{ key: 'msg-shared', work: expect.objectContaining({ customerIds: ['c00001', 'c00002'] }) }]);
@@ -179,7 +191,7 @@ describe('gdpr: export and erase on dynalite', () => {
     const tableName = runtime.aws!.tableName;
     const exports = createMemoryExportWriter();
     const gdpr = createGdprHandler(
-      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, exports },
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, referrals: runtime.referrals, coupons: runtime.coupons, exports },
       { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
     );
     const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });

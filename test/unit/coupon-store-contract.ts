@@ -249,6 +249,15 @@ export const couponStoreContract = (name: string, createStore: () => Promise<Cou
         expect((await use(store, generated.code, 'c1', 'o-5')).outcome).toBe('otherCustomer');
       });
 
+      it('renames a coupon\'s occurrence only from the stored one, keeping its holder', async () => {
+        const store = await createStore();
+        const reward = await issueCoupon({ store }, input('c2', { occurrenceId: 'referral:reward.c1' }));
+        expect(await store.renameOccurrence(reward.code, 'referral:reward.c9', 'referral:reward.erased')).toBe(false);
+        expect(await store.renameOccurrence(reward.code, 'referral:reward.c1', 'referral:reward.erased')).toBe(true);
+        expect(await store.getCoupon(reward.code)).toEqual({ ...reward, occurrenceId: 'referral:reward.erased' });
+        expect((await use(store, reward.code, 'c2', 'o-1')).outcome).toBe('redeemed');
+      });
+
       it('deletes the customer\'s refused use of a code, not another customer\'s; the counts stay', async () => {
         const store = await createStore();
         const other = await issueCoupon({ store }, input('c2'));

@@ -279,58 +279,51 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
     return { pool, imported: meta.imported, remaining: Math.max(0, meta.last - meta.next) };
   }
 
-  async eraseHolder(code: string, occurrenceId: string, customerId: string): Promise<boolean> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: claimKey(occurrenceId, customerId) }));
+  /** Sends a conditional write: true when it was made, false when its condition failed. */
+  private async conditional(command: UpdateCommand | DeleteCommand): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: couponKey(code),
-          UpdateExpression: 'SET customerId = :erased, occurrenceId = :erased REMOVE redeemedOrderId',
-          ConditionExpression: 'customerId = :c AND occurrenceId = :o',
-          ExpressionAttributeValues: { ':erased': ERASED_HOLDER, ':c': customerId, ':o': occurrenceId },
-        }),
-      );
+      await this.client.send(command);
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async eraseHolder(code: string, occurrenceId: string, customerId: string): Promise<boolean> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: claimKey(occurrenceId, customerId) }));
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: couponKey(code),
+        UpdateExpression: 'SET customerId = :erased, occurrenceId = :erased REMOVE redeemedOrderId',
+        ConditionExpression: 'customerId = :c AND occurrenceId = :o',
+        ExpressionAttributeValues: { ':erased': ERASED_HOLDER, ':c': customerId, ':o': occurrenceId },
+      }),
+    );
   }
 
   async renameOccurrence(code: string, from: string, to: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: couponKey(code),
-          UpdateExpression: 'SET occurrenceId = :to',
-          ConditionExpression: 'occurrenceId = :from',
-          ExpressionAttributeValues: { ':from': from, ':to': to },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: couponKey(code),
+        UpdateExpression: 'SET occurrenceId = :to',
+        ConditionExpression: 'occurrenceId = :from',
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    );
   }
 
   async eraseRefusedUse(code: string, orderId: string, customerId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: `COUPONUSE#${normalizeCode(code)}`, sk: `ORDER#${orderId}` },
-          ConditionExpression: 'customerId = :c',
-          ExpressionAttributeValues: { ':c': customerId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.conditional(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: `COUPONUSE#${normalizeCode(code)}`, sk: `ORDER#${orderId}` },
+        ConditionExpression: 'customerId = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      }),
+    );
   }
 
   async getPoolClaim(occurrenceId: string, customerId: string): Promise<string | undefined> {

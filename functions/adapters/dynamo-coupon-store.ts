@@ -11,16 +11,18 @@
 // | pooled code     | COUPON#<code>                            | COUPON     | Put attribute_not_exists with `pool`, no owner (import: duplicates); the issuing write takes it |
 // | pool claim      | COUPONFOR#<occurrenceId>#<customerId>    | POOLCLAIM  | Put attribute_not_exists (the code a recipient holds); Get        |
 // | redemption      | (the coupon item)                        |            | UpdateItem SET redeemedAt, redeemedOrderId, condition owner + not redeemed + validUntil >= placedAt (ingest) |
+// | erased holder   | (the coupon item)                        |            | UpdateItem SET customerId, occurrenceId = erased REMOVE redeemedOrderId, condition owner (GDPR erase); Delete the pool claim |
 // | refused use     | COUPONUSE#<code>                         | ORDER#<orderId> | Put attribute_not_exists (outcome, reason; TTL 400 days)      |
+// |   (erase)       |                                          |            | Delete condition customerId (GDPR erase: the orders with a couponCode in the customer's events) |
 // | coupon stats    | COUPONSTATS#<campaignId or ->            | STATS      | UpdateItem ADD redeemed, revenueCents, refused_<outcome>; Get     |
 //
 // A coupon item keeps `validUntil` (ISO) for the coupon's expiry and the table's TTL attribute
 // `expiresAt` one year after it (stats and export outlive redemption; then the item goes).
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '#core/store';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import type { CouponStore, IssuedCoupon, StoredCoupon } from '#core/coupons';
+import { ERASED_HOLDER, normalizeCode, type CouponStore, type IssuedCoupon, type StoredCoupon } from '#core/coupons';
 import { REDEMPTION_OUTCOMES, type CouponStats, type CouponUse, type RedemptionOutcome, type RedemptionResult, type RedemptionStore } from '#core/coupon-redemption';
 
 const isConditionFailure = (error: unknown): boolean =>
@@ -275,6 +277,53 @@ export class DynamoCouponStore implements CouponStore, RedemptionStore {
   async poolState(pool: string) {
     const meta = await this.poolMeta(pool);
     return { pool, imported: meta.imported, remaining: Math.max(0, meta.last - meta.next) };
+  }
+
+  /** Sends a conditional write: true when it was made, false when its condition failed. */
+  private async conditional(command: UpdateCommand | DeleteCommand): Promise<boolean> {
+    try {
+      await this.client.send(command);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async eraseHolder(code: string, occurrenceId: string, customerId: string): Promise<boolean> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: claimKey(occurrenceId, customerId) }));
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: couponKey(code),
+        UpdateExpression: 'SET customerId = :erased, occurrenceId = :erased REMOVE redeemedOrderId',
+        ConditionExpression: 'customerId = :c AND occurrenceId = :o',
+        ExpressionAttributeValues: { ':erased': ERASED_HOLDER, ':c': customerId, ':o': occurrenceId },
+      }),
+    );
+  }
+
+  async renameOccurrence(code: string, from: string, to: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: couponKey(code),
+        UpdateExpression: 'SET occurrenceId = :to',
+        ConditionExpression: 'occurrenceId = :from',
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    );
+  }
+
+  async eraseRefusedUse(code: string, orderId: string, customerId: string): Promise<boolean> {
+    return this.conditional(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: `COUPONUSE#${normalizeCode(code)}`, sk: `ORDER#${orderId}` },
+        ConditionExpression: 'customerId = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      }),
+    );
   }
 
   async getPoolClaim(occurrenceId: string, customerId: string): Promise<string | undefined> {

@@ -18,6 +18,7 @@
 // | frequency cap     | CAP#<customerId>          | CAP                       | BatchGet (send); Update slot s<i> with condition            |
 // | due delivery      | DUE#<deliveryId>          | DUE                       | gsi3pk DUE#<YYYY-MM-DDTHH:MM>, gsi3sk <dueAt>#<id>: Query pages; BatchWrite deletes (25) |
 // |   + next bucket   |   (same item)             |                           | gsi1pk DUEHOUR#<YYYY-MM-DDTHH>, gsi1sk <YYYY-MM-DDTHH:MM>#<id>: Query sk >= bucket, Limit 1 (tick skips empty minutes) |
+// |   (upgrade)       |   (same item)             |                           | backfillDueIndex: Scan begins_with(pk, DUE#) AND attribute_not_exists(gsi1pk); Update SET gsi1 keys (and the next minute's gsi3pk when already due) if still there without them |
 // | due reference     | CUST#<customerId>         | DUEREF#<deliveryId>       | Put before the due delivery; Query begins_with (GDPR erase); TTL expiresAt = due + 7 days |
 //
 // The ledger's partition key spreads writes over the key space (no hot partition per
@@ -29,6 +30,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   type BatchGetCommandOutput,
   type BatchWriteCommandInput,
@@ -80,6 +82,20 @@ const BATCH_WRITE_LIMIT = 25;
 const BATCH_WRITE_ATTEMPTS = 8;
 /** A due reference outlives its delivery by a week (released deliveries are not looked up again). */
 const DUE_REF_TTL_SECONDS = 7 * 86_400;
+
+/** What `stammkunde upgrade` did to due deliveries written before they carried the gsi1 keys. */
+export interface DueIndexBackfill {
+  /** Due deliveries without the keys that the scan found. */
+  found: number;
+  /** Of those, the ones given the keys now. */
+  updated: number;
+  /** Of the updated, those already due: moved to the next minute's bucket so the next tick sends them (its window reaches back only a few minutes). */
+  late: number;
+  /** Of those, the ones released (deleted) or keyed by someone else between the scan and the update. */
+  skipped: number;
+  /** Delivery ids whose dueAt is no date: left as they are and named, for a person to look at. */
+  unreadable: string[];
+}
 
 export interface DynamoDeliveryStoreOptions {
   client: DynamoDBDocumentClient;
@@ -564,6 +580,62 @@ export class DynamoDeliveryStore implements DeliveryStore {
       const found = Items[0] ? String(Items[0].gsi1sk).slice(0, from.length) : undefined;
       if (found !== undefined) return found <= until ? found : undefined;
     }
+  }
+
+  /**
+   * Upgrade step (DynamoDB only; the in-memory store has no stored shape to upgrade): due
+   * deliveries written before nextDueBucket existed have no gsi1 keys, so tick would never find
+   * them. Pages through them (a Scan: a one-off over the table) and sets the keys putDueDelivery
+   * writes now, each with an update conditional on the item still being there without them.
+   * One due before `now`'s next minute is put in that minute's bucket (gsi3 and gsi1 alike): tick
+   * reads only a few minutes behind its watermark, so its own bucket may never be read again.
+   * Idempotent: a second run finds nothing.
+   */
+  async backfillDueIndex(now: Date, options: { pageSize?: number } = {}): Promise<DueIndexBackfill> {
+    const nextMinute = minuteBucket(new Date(now.getTime() + 60_000));
+    const result: DueIndexBackfill = { found: 0, updated: 0, late: 0, skipped: 0, unreadable: [] };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(pk, :due) AND sk = :sk AND attribute_not_exists(gsi1pk)',
+          ExpressionAttributeValues: { ':due': 'DUE#', ':sk': 'DUE' },
+          ProjectionExpression: 'pk, deliveryId, dueAt',
+          ConsistentRead: true,
+          ...(options.pageSize ? { Limit: options.pageSize } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        result.found++;
+        const deliveryId = String(item.deliveryId ?? String(item.pk).slice('DUE#'.length));
+        const dueMs = Date.parse(String(item.dueAt));
+        if (Number.isNaN(dueMs)) {
+          result.unreadable.push(deliveryId);
+          continue;
+        }
+        const own = minuteBucket(new Date(dueMs));
+        const late = own < nextMinute;
+        const bucket = late ? nextMinute : own;
+        const set = await this.conditional(() =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: `DUE#${deliveryId}`, sk: 'DUE' },
+              UpdateExpression: 'SET gsi1pk = :h, gsi1sk = :s, gsi3pk = :m',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+              ExpressionAttributeValues: { ':h': `DUEHOUR#${bucket.slice(0, 13)}`, ':s': `${bucket}#${deliveryId}`, ':m': `DUE#${bucket}` },
+            }),
+          ),
+        );
+        if (set) result.updated++;
+        else result.skipped++;
+        if (set && late) result.late++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return result;
   }
 
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {

@@ -17,7 +17,7 @@
 // The customer's code lives in the customer's partition, so a GDPR erase finds it with the rest.
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '#core/delivery/messages';
-import type { Referral, ReferralStats, StatCounter } from '#core/referral';
+import type { IssuedReward, Referral, ReferralStats, StatCounter } from '#core/referral';
 import { ADDRESS_CUSTOMERS_LIMIT, type ReferralRejection, type ReferralStore } from '#core/referral-store';
 
 export interface DynamoReferralStoreOptions {
@@ -162,9 +162,16 @@ export const createDynamoReferralStore = ({ client, tableName }: DynamoReferralS
           n++;
         }
       }
-      if (await get(`REFERRAL#${customerId}`, 'REFERRAL')) {
+      const referral = (await get(`REFERRAL#${customerId}`, 'REFERRAL'))?.referral as Referral | undefined;
+      if (referral) {
         keys.push({ pk: `REFERRAL#${customerId}`, sk: 'REFERRAL' });
         n++;
+        // The reward and offer coupons' links to this referral name the friend: they go with it.
+        for (const issued of [referral.issued, referral.friendOffer] as (IssuedReward | undefined)[]) {
+          if (issued?.kind !== 'coupon' || (await get(`REFCOUPON#${issued.code}`, 'REFCOUPON'))?.friendId !== customerId) continue;
+          keys.push({ pk: `REFCOUPON#${issued.code}`, sk: 'REFCOUPON' });
+          n++;
+        }
       }
       let cursor: Record<string, unknown> | undefined;
       do {

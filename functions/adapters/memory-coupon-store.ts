@@ -3,7 +3,7 @@
 // (test/unit/coupon-store-contract.ts). It counts its writes, as the DynamoDB store's calls would
 // be counted, for the coupon bench.
 import { randomBytes } from 'node:crypto';
-import type { CouponStore, IssuedCoupon, PoolState, StoredCoupon } from '#core/coupons';
+import { ERASED_HOLDER, normalizeCode, type CouponStore, type IssuedCoupon, type PoolState, type StoredCoupon } from '#core/coupons';
 import type { CouponStats, RedemptionResult, RedemptionStore } from '#core/coupon-redemption';
 import type { Page } from '#core/store';
 
@@ -92,6 +92,29 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
     async poolState(pool) {
       const entry = pools.get(pool);
       return { pool, imported: entry?.imported ?? 0, remaining: Math.max(0, (entry?.codes.length ?? 0) - (entry?.drawn ?? 0)) } satisfies PoolState;
+    },
+    async eraseHolder(code, occurrenceId, customerId) {
+      writes++;
+      claims.delete(JSON.stringify([occurrenceId, customerId]));
+      const coupon = coupons.get(code);
+      if (!coupon || !sameOwner(coupon, { occurrenceId, customerId })) return false;
+      const { redeemedOrderId: _order, ...rest } = coupon;
+      coupons.set(code, { ...rest, customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER });
+      return true;
+    },
+    async renameOccurrence(code, from, to) {
+      writes++;
+      const coupon = coupons.get(code);
+      if (coupon?.occurrenceId !== from) return false;
+      coupons.set(code, { ...coupon, occurrenceId: to });
+      return true;
+    },
+    async eraseRefusedUse(code, orderId, customerId) {
+      writes++;
+      const key = JSON.stringify([normalizeCode(code), orderId]);
+      if (refused.get(key)?.customerId !== customerId) return false;
+      refused.delete(key);
+      return true;
     },
     async getPoolClaim(occurrenceId, customerId) {
       return claims.get(JSON.stringify([occurrenceId, customerId]));

@@ -72,6 +72,9 @@ export const createMemoryReferralStore = (): ReferralStore => {
       const code = ownCodes.get(customerId);
       if (code !== undefined && ownCodes.delete(customerId)) n++;
       if (code !== undefined && codes.get(code) === customerId && codes.delete(code)) n++;
+      // The reward and offer coupons' links to this referral name the friend: they go with it.
+      const referral = referrals.get(customerId);
+      for (const issued of [referral?.issued, referral?.friendOffer]) if (issued?.kind === 'coupon' && coupons.get(issued.code) === customerId && coupons.delete(issued.code)) n++;
       if (referrals.delete(customerId)) n++;
       for (const [key, r] of [...rejections]) if ((r.friendId === customerId || r.referrerId === customerId) && rejections.delete(key)) n++;
       return n;

@@ -168,7 +168,27 @@ export interface CouponStore {
    * UTC day ("YYYY-MM-DD"): only those expiring that day (CouponExpiring).
    */
   listCoupons(campaignId: string, options?: { cursor?: string; limit?: number; expiringOn?: string }): Promise<Page<StoredCoupon>>;
+  /**
+   * GDPR erase: the coupon no longer names its holder. Conditional on `code` being held by
+   * (`occurrenceId`, `customerId`): customer and occurrence (a triggered occurrence's id names the
+   * customer) become ERASED_HOLDER and the redeeming order's id goes; code, campaign, value,
+   * dates and redemption time stay, so the code is never issued or imported again and the
+   * redemption stats (kept apart, per campaign) are untouched. The pool claim of the
+   * (occurrence, customer) is deleted. False when the coupon was not theirs (nothing changed).
+   */
+  eraseHolder(code: string, occurrenceId: string, customerId: string): Promise<boolean>;
+  /**
+   * GDPR erase of a referred friend: the referrer's reward coupon keeps its holder, but its
+   * occurrence id (`<campaign>:reward.<friendId>`) names the friend; it becomes `to`. Conditional
+   * on the stored occurrence id being `from`; false when it was not.
+   */
+  renameOccurrence(code: string, from: string, to: string): Promise<boolean>;
+  /** GDPR erase: deletes the refused use of `code` by the order when `customerId` made it (its count stays). False when there was none of theirs. */
+  eraseRefusedUse(code: string, orderId: string, customerId: string): Promise<boolean>;
 }
+
+/** The holder of an erased customer's coupon (customer and occurrence ids alike). */
+export const ERASED_HOLDER = 'erased';
 
 export interface CouponDeps {
   store: CouponStore;

@@ -1,8 +1,8 @@
 // GDPR operations on one customer (pure: stores, clock and hashing come in as ports).
 // - exportCustomer (Art. 15/20): the profile, the consent with its proofs and history, every event,
 //   the mails sent (occurrence, campaign, state, dates, SES message id) and the clicks, as one JSON
-//   document (machine-readable, schema version 1). Coupons join once they exist; referrals: the
-//   customer's code and the referral that brought them.
+//   document (machine-readable, schema version 1); the customer's coupons (code, campaign, value,
+//   issued, expires, redeemed); referrals: the customer's code and the referral that brought them.
 // - eraseCustomer (Art. 17): deletes everything that names the customer or holds their data:
 //   the customer partition (profile, event history, dedup markers, soft-bounce run), the send
 //   ledger entries, frequency-cap slots, clicks and opens, pending due deliveries of every kind
@@ -20,7 +20,16 @@
 // per-customer reference putDueDelivery writes (a Query in the customer's partition); held work per
 // paused occurrence (pause markers) and per occurrence of the lookback (a Query each); rejections
 // by day within their 90-day retention. All bounded by the number of campaigns, occurrences and days.
+// Coupons have no by-customer index (one more index key would cost every issuing write a write):
+// the coupons of each campaign are paged through their by-campaign index and the customer's kept.
+// That reads every coupon of the shop once per request: rare requests, no cost on the send path.
+// Erase anonymises a coupon (CouponStore.eraseHolder) instead of deleting it: the code stays known
+// (never issued or imported again) and the per-campaign redemption revenue stays as it was. The
+// customer's refused coupon uses (keyed by code and order) are found from their OrderPlaced events.
+// A referred friend's erase also renames the referrer's reward coupon's occurrence
+// (`<campaign>:reward.<friendId>` -> `<campaign>:reward.erased`); the referrer keeps the coupon.
 import type { Referral } from '#core/referral';
+import { ERASED_HOLDER, type CouponStore, type StoredCoupon } from '#core/coupons';
 import type { ReferralStore } from '#core/referral-store';
 import type { DeliveryStore } from '#core/delivery-store';
 import type { LedgerEntry } from '#core/delivery/ledger';
@@ -97,6 +106,21 @@ export interface GdprDeps {
   hashEmail: (salt: string, email: string) => string;
   /** The referral program's store: the export names the customer's code and referral. */
   referrals?: Pick<ReferralStore, 'codeOf' | 'getReferral' | 'eraseCustomer'>;
+  /** The coupon store: export lists the customer's coupons, erase anonymises them. */
+  coupons?: Pick<CouponStore, 'listCoupons' | 'eraseHolder' | 'eraseRefusedUse' | 'renameOccurrence'>;
+}
+
+/** A coupon as the export shows it. */
+export interface CouponRecordExport {
+  code: string;
+  campaignId: string;
+  value: StoredCoupon['value'];
+  minimumOrderCents?: number;
+  issuedAt: string;
+  expiresAt: string;
+  redeemedAt?: string;
+  redeemedOrderId?: string;
+  rewardId?: string;
 }
 
 export interface CustomerExport {
@@ -108,7 +132,7 @@ export interface CustomerExport {
   events: CustomerEventRecord[];
   mails: { occurrenceId: string; campaignId: string; state: string; claimedAt: string; updatedAt: string; messageId?: string; reason?: string }[];
   clicks: ClickRecord[];
-  coupons: never[];
+  coupons: CouponRecordExport[];
   /** The customer's referral code, and the referral that brought them (with its reward). */
   referrals: ReferralRecordExport[];
 }
@@ -122,6 +146,39 @@ const referralRecordsOf = async (store: GdprDeps['referrals'], customerId: strin
   const referral = await store.getReferral(customerId);
   return [...(code ? [{ kind: 'code' as const, code }] : []), ...(referral ? [{ kind: 'referredBy' as const, referral }] : [])];
 };
+
+/** The occurrence id of a referrer's reward coupon names the friend (core/referral-program.ts handOut). */
+const rewardOccurrenceOf = (campaignId: string, friendId: string): string => `${campaignId}:reward.${friendId}`;
+
+/**
+ * The customer's coupons: every campaign's coupons, page by page, the customer's kept (see the
+ * header); with `naming`, also the referrers' reward coupons whose occurrence id names them.
+ */
+const couponsOf = async (deps: GdprDeps, customerId: string, naming = false): Promise<StoredCoupon[]> => {
+  if (!deps.coupons) return [];
+  const out: StoredCoupon[] = [];
+  for (const { campaignId } of await deps.delivery.listCampaigns()) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.coupons.listCoupons(campaignId, cursor ? { cursor } : {});
+      out.push(...page.items.filter((c) => c.customerId === customerId || (naming && c.occurrenceId === rewardOccurrenceOf(c.campaignId, customerId))));
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return out.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt) || a.code.localeCompare(b.code));
+};
+
+const couponRecord = (c: StoredCoupon): CouponRecordExport => ({
+  code: c.code,
+  campaignId: c.campaignId,
+  value: c.value,
+  ...(c.minimumOrderCents !== undefined ? { minimumOrderCents: c.minimumOrderCents } : {}),
+  issuedAt: c.issuedAt,
+  expiresAt: c.expiresAt,
+  ...(c.redeemedAt !== undefined ? { redeemedAt: c.redeemedAt } : {}),
+  ...(c.redeemedOrderId !== undefined ? { redeemedOrderId: c.redeemedOrderId } : {}),
+  ...(c.rewardId !== undefined ? { rewardId: c.rewardId } : {}),
+});
 
 const allEvents = async (customers: GdprDeps['customers'], customerId: string): Promise<CustomerEventRecord[]> => {
   const out: CustomerEventRecord[] = [];
@@ -167,7 +224,8 @@ const mailOf = (entry: LedgerEntry) => ({
 export const exportCustomer = async (deps: GdprDeps, customerId: string, now: Date): Promise<CustomerExport | undefined> => {
   const profile = await deps.customers.getProfile(customerId);
   const events = await allEvents(deps.customers, customerId);
-  if (!profile && events.length === 0) return undefined;
+  const coupons = await couponsOf(deps, customerId);
+  if (!profile && events.length === 0 && coupons.length === 0) return undefined;
   const occurrenceIds = await occurrencesOf(deps, customerId, profile, events, now);
   const entries = await Promise.all(occurrenceIds.map((occurrenceId) => deps.delivery.getLedger({ occurrenceId, customerId })));
   const { consent, ...rest } = profile ?? ({ consent: { status: 'none' } } as Profile);
@@ -180,18 +238,20 @@ export const exportCustomer = async (deps: GdprDeps, customerId: string, now: Da
     events,
     mails: entries.filter((e): e is LedgerEntry => e !== undefined).map(mailOf).sort((a, b) => a.claimedAt.localeCompare(b.claimedAt)),
     clicks: await deps.personal.clicksOf(customerId, occurrenceIds),
-    coupons: [],
+    coupons: coupons.map(couponRecord),
     referrals: await referralRecordsOf(deps.referrals, customerId),
   };
 };
 
 export interface ErasureResult {
   customerId: string;
-  /** Items deleted (customer partition, ledger, cap slots, clicks, deliveries) and rejections deleted. */
+  /** Items deleted (customer partition, ledger, cap slots, clicks, deliveries, refused coupon uses). */
   deleted: number;
   /** Held work items of paused occurrences that named the customer (rewritten without them, or deleted). */
   heldWorkChanged: number;
   rejectionsDeleted: number;
+  /** Coupons that no longer name the customer (kept anonymised: code, campaign, value, dates, redemption time). */
+  couponsAnonymised: number;
   /** True when an erasure record under the salted email hash was kept (unsubscribed or complained). */
   keptSuppression: boolean;
   /** False when nothing was on record (erasing again is a no-op). */
@@ -241,10 +301,22 @@ export const eraseCustomer = async (deps: GdprDeps, customerId: string, now: Dat
   // The referral items first: the customer's code is read from their partition, erased next.
   const referralItems = deps.referrals ? await deps.referrals.eraseCustomer(customerId) : 0;
   const deleted = referralItems + (await deps.personal.eraseItems(customerId, occurrenceIds, [...dueDeliveryIds]));
+  let couponsAnonymised = 0;
+  for (const coupon of await couponsOf(deps, customerId, true)) {
+    if (coupon.customerId !== customerId) await deps.coupons!.renameOccurrence(coupon.code, coupon.occurrenceId, rewardOccurrenceOf(coupon.campaignId, ERASED_HOLDER));
+    else if (await deps.coupons!.eraseHolder(coupon.code, coupon.occurrenceId, customerId)) couponsAnonymised++;
+  }
+  // Refused uses are keyed by (code, order): the customer's orders with a coupon code name them.
+  let refusedUsesDeleted = 0;
+  for (const event of events) {
+    const detail = event.detail as { orderId?: unknown; couponCode?: unknown } | undefined;
+    if (event.type !== 'OrderPlaced' || typeof detail?.couponCode !== 'string' || typeof detail.orderId !== 'string' || !deps.coupons) continue;
+    if (await deps.coupons.eraseRefusedUse(detail.couponCode, detail.orderId, customerId)) refusedUsesDeleted++;
+  }
   const days = Array.from({ length: REJECTION_LOOKBACK_DAYS }, (_, i) => new Date(now.getTime() - i * DAY_MS).toISOString().slice(0, 10));
   const needles = [JSON.stringify(customerId).slice(1, -1), ...(profile?.email ? [profile.email] : [])];
   const rejectionsDeleted = await deps.personal.eraseRejections(days, needles);
-  return { customerId, deleted, heldWorkChanged, rejectionsDeleted, keptSuppression: reason !== undefined && Boolean(profile?.email), found: profile !== undefined || events.length > 0 };
+  return { customerId, deleted: deleted + refusedUsesDeleted, heldWorkChanged, rejectionsDeleted, couponsAnonymised, keptSuppression: reason !== undefined && Boolean(profile?.email), found: profile !== undefined || events.length > 0 || couponsAnonymised > 0 };
 };
 
 /**

@@ -20,6 +20,7 @@ import { createDynamoDeliveryStore } from '#adapters/dynamo-delivery-store';
 import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { parseEnv } from '#core/delivery/env';
 
 const CustomerId = z.string().regex(/^[^\s#]{1,200}$/, 'must be 1 to 200 characters without spaces or "#"');
@@ -96,6 +97,7 @@ export const handler: GdprHandler = (event) => {
       personal: createDynamoPersonalData({ client, tableName: config.TABLE_NAME }),
       hashEmail,
       referrals: createDynamoReferralStore({ client, tableName: config.TABLE_NAME }),
+      coupons: createDynamoCouponStore({ client, tableName: config.TABLE_NAME }),
       exports: createS3ExportWriter({ client: new S3Client({}), bucket: config.EXPORT_BUCKET, linkSeconds: config.EXPORT_LINK_SECONDS, ...(config.EXPORT_KMS_KEY_ID ? { kmsKeyId: config.EXPORT_KMS_KEY_ID } : {}) }),
     });
   }

@@ -1,12 +1,13 @@
 // The report as a terminal table (the CLI's default format): months, then campaigns. Rates with
 // one decimal, "-" where there is no base (no customers, nobody active, no NPS answer).
+// `grid` also lays out `stammkunde referrals stats`.
 import type { Report } from '#core/report';
 
 const rate = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
 const money = (v: number | null): string => (v === null ? '-' : (v / 100).toFixed(2));
 const count = (v: number | null): string => (v === null ? '-' : String(v));
 
-const grid = (head: readonly string[], rows: readonly (readonly string[])[]): string[] => {
+export const grid = (head: readonly string[], rows: readonly (readonly string[])[]): string[] => {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];

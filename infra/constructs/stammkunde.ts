@@ -306,7 +306,9 @@ export class Stammkunde extends Construct {
       environment: { TABLE_NAME: this.table.tableName },
     }).fn;
     // Reads by key and per-customer/per-day Query; deletes by BatchWrite; the erasure record and salt by Put.
-    this.table.grantItemActions(this.gdpr, 'GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem');
+    // Coupons: each campaign's by its gsi1 key (export, erase), anonymised by Update, pool claims deleted.
+    this.table.grantItemActions(this.gdpr, 'GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem', 'UpdateItem', 'DeleteItem');
+    this.table.grantIndexQuery(this.gdpr, 'gsi1');
     // Exports: one object per request, written by the gdpr function and read through its
     // presigned link (signed with the function's role, so it may GetObject its prefix). Private,
     // encrypted at rest, TLS only, no versions (an expired export is gone), expired after 7 days.

@@ -13,6 +13,9 @@ import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-d
 import { suppressionsFrom } from '#core/delivery/feedback';
 import { encodeLedgerTag } from '#core/delivery/send';
 import { withoutErasedConsent, type CustomerExport } from '#core/gdpr';
+import { CouponSpec } from '#core/campaign';
+import { ERASED_HOLDER, issueCoupon, type IssuedCoupon } from '#core/coupons';
+import { redeemCoupon } from '#core/coupon-redemption';
 import { runErase, runExport } from '#cli/commands/gdpr';
 import { createFeedbackHandler } from '../../functions/feedback/handler';
 import { createIngestHandler, erasureLookup } from '../../functions/ingest/handler';
@@ -47,12 +50,30 @@ beforeAll(async () => {
   await runtime.customers.appendEvents(secret.customerId, [
     { eventId: 'ev-reg', origin: 'shop', type: 'CustomerRegistered', at: '2026-01-01T00:00:00.000Z', detail: { customerId: secret.customerId, email, firstName: 'Zerlina', consent: { marketing: true, at: '2026-01-01T00:00:00Z', source: 'checkout', ip: '203.0.113.9' } } },
     { eventId: 'ev-order', origin: 'shop', type: 'OrderPlaced', at: '2026-02-01T00:00:00.000Z', detail: { orderId: 'o-1', customerId: secret.customerId, totalCents: 4590 } },
+    { eventId: 'ev-order-2', origin: 'shop', type: 'OrderPlaced', at: '2026-11-20T00:00:00.000Z', detail: { orderId: 'o-3', customerId: secret.customerId, totalCents: 3000, couponCode: 'SOMEONE-ELSES' } },
   ]);
   await runtime.customers.putRejection({ key: 'bad-1', receivedAt: due.toISOString(), reason: 'detail.email: invalid', body: JSON.stringify({ detail: { customerId: secret.customerId, email: 'zerlina@' } }) });
   await runtime.customers.putRejection({ key: 'bad-2', receivedAt: due.toISOString(), reason: 'detail.email: invalid', body: JSON.stringify({ detail: { customerId: 'someone-else' } }) });
   await runtime.tick();
   await runtime.settle();
   const mine = sent.find((m) => m.customerId === secret.customerId)!;
+  // Coupons: a generated one of the newsletter, redeemed; a pooled one of a per-customer
+  // (triggered-style) occurrence; another customer's; a refused use of someone else's code.
+  const spec = CouponSpec.parse({ value: { type: 'percent', percent: 10 }, validDays: 30, prefix: 'NL' });
+  await runtime.coupons.addPoolCodes('gdpr-pool', ['POOL-ZQ-1']);
+  coupons.generated = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: mine.occurrenceId, customerId: secret.customerId, spec, at: due });
+  coupons.pooled = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: `newsletter-monthly:${secret.customerId}:first`, customerId: secret.customerId, spec: CouponSpec.parse({ ...spec, pool: 'gdpr-pool' }), at: due });
+  coupons.other = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: mine.occurrenceId, customerId: 'c00001', spec, at: due });
+  await redeemCoupon(runtime.coupons, { couponCode: coupons.generated.code, customerId: secret.customerId, orderId: 'o-2', at: '2026-12-01T10:00:00.000Z', totalCents: 3000 });
+  // The customer was referred by c00002: the referrer's reward coupon's occurrence names them, as
+  // does the coupon's link to the referral.
+  coupons.referrerReward = await issueCoupon({ store: runtime.coupons }, { campaignId: 'newsletter-monthly', occurrenceId: `newsletter-monthly:reward.${secret.customerId}`, customerId: 'c00002', spec, at: due, rewardId: 'ten-percent' });
+  await runtime.referrals.createReferral({
+    friendId: secret.customerId, referrerId: 'c00002', code: 'FRIEND-7KQ2', orderId: 'o-1', orderAt: '2026-02-01T00:00:00.000Z', campaignId: 'newsletter-monthly', catalogId: 'rewards', state: 'issued',
+    rewardId: 'ten-percent', issued: { kind: 'coupon', rewardId: 'ten-percent', code: coupons.referrerReward.code, expiresAt: coupons.referrerReward.expiresAt },
+  });
+  await runtime.referrals.linkCoupon(coupons.referrerReward.code, secret.customerId);
+  await redeemCoupon(runtime.coupons, { couponCode: 'SOMEONE-ELSES', customerId: secret.customerId, orderId: 'o-3', at: '2026-11-20T00:00:00.000Z', totalCents: 3000 });
   const client = createDocumentClient({ endpoint: runtime.aws!.dynamoEndpoint });
   const clicks = createDynamoClickStore({ client, tableName: runtime.aws!.tableName });
   await clicks.recordClick({ occurrenceId: mine.occurrenceId, customerId: secret.customerId, campaignId: mine.campaignId, link: 1, atMs: due.getTime() + 60_000 });
@@ -74,6 +95,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 const pausedOccurrence = 'newsletter-monthly:2026-12-15T08:00Z';
+const coupons: Record<'generated' | 'pooled' | 'other' | 'referrerReward', IssuedCoupon> = {} as never;
 afterAll(() => runtime.stop());
 
 const flags = () => ({ table: runtime.aws!.tableName });
@@ -86,10 +108,16 @@ const scan = async () => {
 describe('gdpr: export and erase on dynalite', () => {
   it('exports the profile, the consent with its proof and history, events, mails with dates and campaigns, and clicks', async () => {
     const data = JSON.parse(await runExport(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'))) as CustomerExport;
-    expect(data).toMatchObject({ schemaVersion: 1, customerId: secret.customerId, profile: { email, firstName: 'Zerlina', lastName: 'Quastenflosser' }, coupons: [], referrals: [] });
+    expect(data).toMatchObject({ schemaVersion: 1, customerId: secret.customerId, profile: { email, firstName: 'Zerlina', lastName: 'Quastenflosser' } });
+    expect(data.referrals).toEqual([{ kind: 'referredBy', referral: expect.objectContaining({ referrerId: 'c00002', rewardId: 'ten-percent' }) }]);
+    const { generated, pooled } = coupons;
+    expect(data.coupons).toEqual([
+      { code: generated.code, campaignId: 'newsletter-monthly', value: { type: 'percent', percent: 10 }, issuedAt: generated.issuedAt, expiresAt: '2026-12-31T08:00:00.000Z', redeemedAt: '2026-12-01T10:00:00.000Z', redeemedOrderId: 'o-2' },
+      { code: 'POOL-ZQ-1', campaignId: 'newsletter-monthly', value: { type: 'percent', percent: 10 }, issuedAt: pooled.issuedAt, expiresAt: '2026-12-31T08:00:00.000Z' },
+    ].sort((a, b) => a.code.localeCompare(b.code)));
     expect(data.consent).toMatchObject({ status: 'withdrawn' });
     expect(data.consent.history.map((e) => e.type)).toEqual(['CustomerRegistered', 'ConsentWithdrawn']);
-    expect(data.events.map((e) => e.type)).toEqual(['CustomerRegistered', 'OrderPlaced', 'ConsentWithdrawn']);
+    expect(data.events.map((e) => e.type)).toEqual(['CustomerRegistered', 'OrderPlaced', 'OrderPlaced', 'ConsentWithdrawn']);
     expect(data.mails).toEqual([expect.objectContaining({ campaignId: 'newsletter-monthly', state: 'sent', messageId: expect.any(String), claimedAt: expect.stringMatching(/^2026-12-01T08:/) })]);
     expect(data.clicks).toEqual([expect.objectContaining({ kind: 'click', link: 1, at: '2026-12-01T08:01:00.000Z' })]);
   });
@@ -103,11 +131,19 @@ describe('gdpr: export and erase on dynalite', () => {
     expect(before.some((item) => JSON.stringify(item).includes(secret.customerId))).toBe(true);
     expect(await runtime.delivery.dueDeliveryIdsOf(secret.customerId)).toHaveLength(3);
     const out = await runErase(secret.customerId, flags(), clients(), new Date('2026-12-02T00:00:00Z'));
-    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted, taken out of 2 held send work items; kept: a salted hash of the email/);
+    expect(out).toMatch(/^customer cust-zq-4711 erased: \d+ items and 1 rejected events deleted, taken out of 2 held send work items, 2 coupons no longer name the customer \(code, value and redemption kept for the shop's figures\); kept: a salted hash of the email/);
     const after = await scan();
     for (const needle of [secret.customerId, email, 'Zerlina', 'Quastenflosser', 'zerlina@']) {
       expect(after.filter((item) => JSON.stringify(item).includes(needle)).map((i) => `${i.pk}|${i.sk}`), needle).toEqual([]);
     }
+    // Coupons stay for the shop's figures, naming nobody; the other customer's is untouched.
+    expect(await runtime.coupons.getCoupon(coupons.generated.code)).toMatchObject({ customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER, redeemedAt: '2026-12-01T10:00:00.000Z' });
+    expect(await runtime.coupons.getCoupon('POOL-ZQ-1')).toMatchObject({ customerId: ERASED_HOLDER, source: 'pool' });
+    expect(await runtime.coupons.getCoupon(coupons.other.code)).toEqual(coupons.other);
+    // The referrer keeps their reward coupon; its occurrence no longer names the friend.
+    expect(await runtime.coupons.getCoupon(coupons.referrerReward.code)).toEqual({ ...coupons.referrerReward, occurrenceId: 'newsletter-monthly:reward.erased' });
+    expect(await runtime.referrals.referralOfCoupon(coupons.referrerReward.code)).toBeUndefined();
+    expect(await runtime.coupons.couponStats('newsletter-monthly')).toMatchObject({ redeemed: 1, revenueCents: 3000 });
     // The other customers' held work and due deliveries stay.
     expect(await runtime.delivery.listHeldWork(pausedOccurrence)).toEqual([{ key: 'msg-shared', work: expect.objectContaining({ customerIds: ['c00001', 'c00002'] }) }]);
     expect((await runtime.delivery.listDueDeliveries('2026-12-24T09:00')).items.map((d) => d.customerId)).toEqual(['c00001', 'c00001', 'c00001']);
@@ -155,7 +191,7 @@ describe('gdpr: export and erase on dynalite', () => {
     const tableName = runtime.aws!.tableName;
     const exports = createMemoryExportWriter();
     const gdpr = createGdprHandler(
-      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, exports },
+      { customers: runtime.customers, delivery: runtime.delivery, personal: createDynamoPersonalData({ client, tableName }), hashEmail, referrals: runtime.referrals, coupons: runtime.coupons, exports },
       { now: () => new Date('2026-12-02T00:00:00Z'), logger: new Logger({ logLevel: 'SILENT' }) },
     );
     const exported = await gdpr({ action: 'export', customerId: 'c00002', requestId: 'req-1' });

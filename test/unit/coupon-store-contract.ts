@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CouponSpec } from '#core/campaign';
 import { redeemCoupon, type RedemptionStore } from '#core/coupon-redemption';
-import { CODE_ALPHABET, PoolExhaustedError, hmacKeyedRandom, issueCoupon, type CouponStore, type IssuedCoupon, type KeyedRandom } from '#core/coupons';
+import { CODE_ALPHABET, ERASED_HOLDER, PoolExhaustedError, hmacKeyedRandom, issueCoupon, type CouponStore, type IssuedCoupon, type KeyedRandom } from '#core/coupons';
 
 const AT = new Date('2026-05-04T09:00:00.000Z');
 const spec = (patch: Record<string, unknown> = {}): CouponSpec =>
@@ -218,6 +218,57 @@ export const couponStoreContract = (name: string, createStore: () => Promise<Cou
         const results = await Promise.all(Array.from({ length: 5 }, () => redeemCoupon(store, order(code))));
         expect(results.every((r) => r.outcome === 'redeemed')).toBe(true);
         expect((await store.couponStats('winback')).redeemed).toBe(1);
+      });
+    });
+
+    describe('GDPR erase', () => {
+      const use = (store: RedemptionStore, code: string, customerId: string, orderId: string) =>
+        redeemCoupon(store, { couponCode: code, customerId, orderId, at: '2026-05-10T09:00:00.000Z', totalCents: 4000 });
+
+      it('anonymises the holder\'s coupon: code, value, dates and redemption time stay, customer, occurrence, order and pool claim go', async () => {
+        const store = await createStore();
+        await store.addPoolCodes('shopify-may', ['MAY-0001']);
+        const generated = await issueCoupon({ store }, input('c1'));
+        const pooled = await issueCoupon({ store }, input('c1', { occurrenceId: 'winback:c1:first', spec: spec({ pool: 'shopify-may' }) }));
+        const other = await issueCoupon({ store }, input('c2'));
+        await use(store, generated.code, 'c1', 'o-1');
+        const statsBefore = await store.couponStats('winback');
+
+        expect(await store.eraseHolder(generated.code, generated.occurrenceId, 'c1')).toBe(true);
+        expect(await store.eraseHolder(pooled.code, 'winback:c1:first', 'c1')).toBe(true);
+        expect(await store.getCoupon(generated.code)).toEqual({ ...generated, customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER, redeemedAt: '2026-05-10T09:00:00.000Z' });
+        expect(await store.getCoupon(pooled.code)).toMatchObject({ code: 'MAY-0001', customerId: ERASED_HOLDER, occurrenceId: ERASED_HOLDER, source: 'pool' });
+        expect(await store.getPoolClaim('winback:c1:first', 'c1')).toBeUndefined();
+        expect(await store.getCoupon(other.code)).toEqual(other);
+        expect(await store.couponStats('winback')).toEqual(statsBefore);
+        // Idempotent, and never another customer's coupon.
+        expect(await store.eraseHolder(generated.code, generated.occurrenceId, 'c1')).toBe(false);
+        expect(await store.eraseHolder(other.code, other.occurrenceId, 'c1')).toBe(false);
+        expect(await store.getCoupon(other.code)).toEqual(other);
+        // The erased customer's old code no longer redeems for them.
+        expect((await use(store, generated.code, 'c1', 'o-5')).outcome).toBe('otherCustomer');
+      });
+
+      it('renames a coupon\'s occurrence only from the stored one, keeping its holder', async () => {
+        const store = await createStore();
+        const reward = await issueCoupon({ store }, input('c2', { occurrenceId: 'referral:reward.c1' }));
+        expect(await store.renameOccurrence(reward.code, 'referral:reward.c9', 'referral:reward.erased')).toBe(false);
+        expect(await store.renameOccurrence(reward.code, 'referral:reward.c1', 'referral:reward.erased')).toBe(true);
+        expect(await store.getCoupon(reward.code)).toEqual({ ...reward, occurrenceId: 'referral:reward.erased' });
+        expect((await use(store, reward.code, 'c2', 'o-1')).outcome).toBe('redeemed');
+      });
+
+      it('deletes the customer\'s refused use of a code, not another customer\'s; the counts stay', async () => {
+        const store = await createStore();
+        const other = await issueCoupon({ store }, input('c2'));
+        expect((await use(store, other.code, 'c1', 'o-7')).outcome).toBe('otherCustomer');
+        expect((await use(store, 'NOPE-1', 'c3', 'o-8')).outcome).toBe('unknown');
+        expect(await store.eraseRefusedUse(other.code, 'o-7', 'c3')).toBe(false);
+        expect(await store.eraseRefusedUse(other.code.toLowerCase(), 'o-7', 'c1')).toBe(true);
+        expect(await store.eraseRefusedUse(other.code, 'o-7', 'c1')).toBe(false);
+        expect(await store.eraseRefusedUse('NOPE-1', 'o-8', 'c1')).toBe(false);
+        expect(await store.eraseRefusedUse('nope-1', 'o-8', 'c3')).toBe(true);
+        expect((await store.couponStats('winback')).refused).toEqual({ otherCustomer: 1 });
       });
     });
   });

@@ -104,6 +104,18 @@ export const referralStoreContract = (name: string, make: () => Promise<Referral
       expect(await store.putRejection({ ...rejection, friendId: 'anna', referrerId: 'anna' })).toBe(true);
     });
 
+    it('erases the links of the erased friend\'s reward and offer coupons to their referral, not other referrals\' links', async () => {
+      const store = await make();
+      const coupon = (code: string) => ({ kind: 'coupon' as const, rewardId: 'ten-percent', code, expiresAt: '2026-04-01T00:00:00.000Z' });
+      await store.createReferral(referral('anna', { referrerId: 'carl', state: 'issued', issued: coupon('REF-AAAA2222'), friendOffer: coupon('REF-BBBB3333') }));
+      await store.createReferral(referral('ben', { referrerId: 'carl', state: 'issued', issued: coupon('REF-CCCC4444') }));
+      for (const [code, friend] of [['REF-AAAA2222', 'anna'], ['REF-BBBB3333', 'anna'], ['REF-CCCC4444', 'ben']] as const) await store.linkCoupon(code, friend);
+      expect(await store.eraseCustomer('anna')).toBe(3);
+      expect(await store.referralOfCoupon('REF-AAAA2222')).toBeUndefined();
+      expect(await store.referralOfCoupon('REF-BBBB3333')).toBeUndefined();
+      expect(await store.referralOfCoupon('REF-CCCC4444')).toBe('ben');
+    });
+
     it('finds the referral of a reward coupon', async () => {
       const store = await make();
       await store.linkCoupon('REF-7KQ2', 'f1');

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { eraseCustomer, exportCustomer, type GdprDeps } from '#core/gdpr';
 import { createDynamoStore } from '#adapters/dynamo-store';
 import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
+import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { createDynamoPersonalData, hashEmail } from '#adapters/dynamo-personal-data';
 import { addTargetOptions, resolveTarget, type AwsClients, type Target, type TargetFlags } from '#cli/aws-target';
 
@@ -16,6 +17,7 @@ const gdprDeps = (target: Target): GdprDeps => ({
   personal: createDynamoPersonalData({ client: target.client, tableName: target.tableName }),
   hashEmail,
   referrals: createDynamoReferralStore({ client: target.client, tableName: target.tableName }),
+  coupons: createDynamoCouponStore({ client: target.client, tableName: target.tableName }),
 });
 
 const checkId = (customerId: string): void => {
@@ -31,7 +33,7 @@ export const runExport = async (customerId: string, flags: TargetFlags & { out?:
     const json = `${JSON.stringify(data, null, 2)}\n`;
     if (!flags.out) return json;
     await writeFile(flags.out, json, { mode: 0o600 });
-    return `customer ${customerId}: export written to ${flags.out} (${data.events.length} events, ${data.mails.length} mails, ${data.clicks.length} clicks)`;
+    return `customer ${customerId}: export written to ${flags.out} (${data.events.length} events, ${data.mails.length} mails, ${data.clicks.length} clicks, ${data.coupons.length} coupons)`;
   } finally {
     target.close();
   }
@@ -42,10 +44,11 @@ export const runErase = async (customerId: string, flags: TargetFlags, clients: 
   const target = await resolveTarget(flags, clients);
   try {
     const result = await eraseCustomer(gdprDeps(target), customerId, now);
-    if (!result.found && result.deleted === 0 && result.rejectionsDeleted === 0 && result.heldWorkChanged === 0) return `customer ${customerId}: nothing on record; nothing erased`;
+    if (!result.found && result.couponsAnonymised === 0 && result.deleted === 0 && result.rejectionsDeleted === 0 && result.heldWorkChanged === 0) return `customer ${customerId}: nothing on record; nothing erased`;
     return (
       `customer ${customerId} erased: ${result.deleted} items and ${result.rejectionsDeleted} rejected events deleted` +
       (result.heldWorkChanged ? `, taken out of ${result.heldWorkChanged} held send work items` : '') +
+      (result.couponsAnonymised ? `, ${result.couponsAnonymised} coupons no longer name the customer (code, value and redemption kept for the shop's figures)` : '') +
       (result.keptSuppression ? '; kept: a salted hash of the email, because the customer had unsubscribed or complained (a re-import of old consent is ignored)' : '; nothing kept')
     );
   } finally {
@@ -57,7 +60,7 @@ export const register = (program: Command): void => {
   addTargetOptions(
     program
       .command('export')
-      .description('GDPR Art. 15/20: everything on record about a customer, as JSON (profile, consent and proofs, events, mails, clicks)')
+      .description('GDPR Art. 15/20: everything on record about a customer, as JSON (profile, consent and proofs, events, mails, clicks, coupons, referrals)')
       .argument('<customerId>', 'the shop\'s customer id')
       .option('--out <file>', 'write the JSON here (mode 600) instead of printing it'),
   ).action(async (customerId: string, flags: TargetFlags & { out?: string }) => {

@@ -14,6 +14,8 @@ import { register as status } from '#cli/commands/status';
 import { register as gdpr } from '#cli/commands/gdpr';
 import { register as coupons } from '#cli/commands/coupons';
 import { register as report } from '#cli/commands/report';
+import { register as upgrade } from '#cli/commands/upgrade';
+import { register as referrals } from '#cli/commands/referrals';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -32,4 +34,6 @@ export const commands: RegisterCommand[] = [
   gdpr,
   importCustomers,
   coupons,
+  referrals,
+  upgrade,
 ];

@@ -49,7 +49,7 @@ describe('infra: alarms', () => {
     });
   });
 
-  it('routes the shop\'s GDPR requests on the shop bus to the gdpr function, which may read, query and delete by key only', () => {
+  it('routes the shop\'s GDPR requests on the shop bus to the gdpr function, which may read, query, anonymise and delete by key, and query the coupon index', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['shop'], 'detail-type': ['CustomerExportRequested', 'CustomerErasureRequested'] },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdAt(s.stack, s.template, 'AWS::Lambda::Function', 'Gdpr/Function'), 'Arn'] } })],
@@ -57,7 +57,8 @@ describe('infra: alarms', () => {
     const role = logicalIdAt(s.stack, s.template, 'AWS::IAM::Role', 'Gdpr/Role');
     const policies = Object.values(s.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[] }[] } } }[];
     const actions = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === role)).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => st.Action)).filter((a) => a.startsWith('dynamodb:'));
-    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
+    // UpdateItem/DeleteItem and the gsi1 Query: erase anonymises coupons found through each campaign's coupon index.
+    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']);
   });
 
   it('writes GDPR exports to a private, encrypted, TLS-only, unversioned bucket that expires them after 7 days and logs access, with PutObject/GetObject on exports/ only', () => {

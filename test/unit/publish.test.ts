@@ -126,8 +126,8 @@ describe('publish: campaigns, pause, resume, archive', () => {
     await local.write('discount.json', { ...JSON.parse(await (await import('node:fs/promises')).readFile('campaigns/winback-discount.json', 'utf8')), audience: newsletter.audience });
     await publishSet(store, await local.prepare());
     const rows = await listPublished(store, new Date('2026-11-15T12:00:00Z'));
-    // Tuesdays at 10:00 Berlin: the 17th at 09:00 UTC.
-    expect(rows.find((r) => r.kind === 'discount')?.nextDueAt).toBe('2026-11-17T09:00:00.000Z');
+    // The 8th of each month at 10:00 Berlin: 8 December at 09:00 UTC.
+    expect(rows.find((r) => r.kind === 'discount')?.nextDueAt).toBe('2026-12-08T09:00:00.000Z');
     expect(rows.find((r) => r.kind === 'newsletter')?.nextDueAt).toBe('2026-12-01T08:00:00.000Z');
   });
 

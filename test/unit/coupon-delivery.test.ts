@@ -1,7 +1,6 @@
 // Coupons in the send path: one code per recipient and occurrence in the mail, the same on a
 // redelivery, CouponIssued before the mail, and a pool that runs dry pausing the occurrence.
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { createSendHandler } from '../../functions/send/handler';
@@ -15,6 +14,7 @@ import { CODE_ALPHABET, hmacKeyedRandom, issueCoupon } from '#core/coupons';
 import type { ShopInfo } from '#core/render';
 import type { Profile } from '#core/profile';
 import { createPipeline, exampleShop, makeProfile, publishExample } from './delivery-fixtures';
+import { capturingMetrics } from '#test/fixtures/metrics';
 
 // winback-discount runs on the 8th of each month at 10:00 Berlin: 09:00 UTC on 2026-12-08.
 const due = new Date('2026-12-08T09:00:30.000Z');
@@ -145,13 +145,7 @@ describe('coupons: discount campaigns in the send path', () => {
     const { p, store } = await setup([lapsed(1), lapsed(2)], true);
     await store.addPoolCodes('shop-codes', ['SHOP-0001']);
     await p.tick();
-    const metrics = new Metrics({ namespace: 'Stammkunde', serviceName: 'send' });
-    const published: Record<string, unknown>[] = [];
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
-      published.push(metrics.serializeMetrics());
-      metrics.clearMetrics();
-      return metrics;
-    });
+    const { metrics, published } = capturingMetrics('send');
     const handler = createSendHandler(p.senderDeps, new Logger({ serviceName: 'send', logLevel: 'SILENT' }), metrics);
     const body = JSON.stringify({ occurrenceId, campaignId: 'winback-discount', customerIds: ['c00001', 'c00002'] });
     await handler({ Records: [{ messageId: 'm1', body }] } as unknown as SQSEvent);

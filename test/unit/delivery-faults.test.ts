@@ -1,7 +1,6 @@
 // The send path under faults: Lambda deadlines, a recipient's error, lost write responses, the
 // daily quota, and the automatic resume of paused occurrences.
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryDeliveryStore } from '#adapters/memory-delivery-store';
 import { MemoryWorkQueue } from '#adapters/memory-work-queue';
 import { FakeSes } from '#adapters/fake-ses';
@@ -17,6 +16,7 @@ import type { PublishedCampaign } from '#core/delivery-store';
 import type { ShopInfo } from '#core/render';
 import { createPipeline, exampleShop, makeProfile, publishExampleNewsletter } from './delivery-fixtures';
 import { createSimSend, faultyWrites } from './delivery-sim';
+import { capturingMetrics } from '#test/fixtures/metrics';
 
 const due = new Date('2026-12-01T08:00:30.000Z');
 const occurrenceId = 'newsletter-monthly:2026-12-01T08:00Z';
@@ -189,13 +189,7 @@ describe('delivery faults: the daily quota and resuming', () => {
 
 describe('delivery faults: start-up, metrics and sender names', () => {
   it('publishes the outcome counts of an invocation as CloudWatch EMF metrics', async () => {
-    const metrics = new Metrics({ namespace: 'Stammkunde', serviceName: 'send' });
-    const published: Record<string, unknown>[] = [];
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
-      published.push(metrics.serializeMetrics());
-      metrics.clearMetrics();
-      return metrics;
-    });
+    const { metrics, published } = capturingMetrics('send');
     const profiles = [...readers(3), makeProfile(7, { suppression: { reason: 'bounce', at: '2026-11-01T00:00:00Z' } })];
     const sim = await createSimSend({ profiles, published: publishedCampaign(), shop, start: due, ratePerSecond: 100, metrics });
     await sim.enqueue(profiles.map((p) => p.customerId));

@@ -10,6 +10,7 @@ import type { DueDelivery } from '#core/delivery-store';
 import type { Clock } from '#core/clock';
 import { referralCodeFor, type ReferralDeps, type RewardCouponIssuer } from '#core/referral-program';
 import { createIngestHandler } from '../../functions/ingest/handler';
+import { sqsRecord } from '#test/fixtures/sqs';
 
 export const catalogOf = (over: Record<string, unknown> = {}): RewardCatalog =>
   RewardCatalog.parse({
@@ -27,18 +28,8 @@ export const catalogOf = (over: Record<string, unknown> = {}): RewardCatalog =>
     ...over,
   });
 
-let messages = 0;
-export const sqs = (body: unknown): SQSRecord => ({
-  messageId: `msg-${++messages}`,
-  receiptHandle: 'rh',
-  body: JSON.stringify(body),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-central-1:111111111111:events',
-  awsRegion: 'eu-central-1',
-});
+/** An SQS record of the events queue (test/fixtures/sqs.ts). */
+export const sqs = (body: unknown): SQSRecord => sqsRecord(body);
 
 export const referralHarness = (catalog: RewardCatalog = catalogOf(), options: { issueCoupon?: RewardCouponIssuer } = {}) => {
   let now = new Date('2026-03-01T08:00:00Z');

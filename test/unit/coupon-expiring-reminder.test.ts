@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMailer } from '#adapters/outbox-mailer';
 import { createMemoryCouponStore } from '#adapters/memory-coupon-store';
 import { createMemoryEventBus } from '#adapters/memory-event-bus';
-import { CouponSpec } from '#core/campaign';
+import { Campaign, CouponSpec } from '#core/campaign';
 import { hmacKeyedRandom, issueCoupon } from '#core/coupons';
 import { redeemCoupon } from '#core/coupon-redemption';
 import { remindExpiringCoupons } from '#core/coupon-reminders';
@@ -68,5 +68,13 @@ describe('coupons: the CouponExpiring reminder', () => {
     await send();
     expect(mailer.sent).toEqual([]);
     expect(store.all()).toHaveLength(1);
+  });
+
+  it('rejects a CouponExpiring campaign with its own coupon or a reentry, naming the field', async () => {
+    const { campaign } = await publishExample('coupon-expiring-reminder.json');
+    const withCoupon = Campaign.safeParse({ ...campaign, coupon: { value: { type: 'freeShipping' }, validDays: 7 } });
+    expect(withCoupon.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['coupon', 'is not allowed on CouponExpiring: the reminder shows the expiring coupon']]);
+    const withReentry = Campaign.safeParse({ ...campaign, trigger: { event: 'CouponExpiring', reentry: { type: 'oncePerCustomer' } } });
+    expect(withReentry.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['trigger.reentry', 'is not used on CouponExpiring: a reminder is sent once per expiring coupon']]);
   });
 });

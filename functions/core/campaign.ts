@@ -200,6 +200,9 @@ export const Trigger = z
     if (t.reentry?.type === 'oncePerOrder' && t.event !== undefined && !ORDER_CAUSE_EVENTS.includes(t.event)) {
       ctx.addIssue({ code: 'custom', path: ['reentry'], message: `"oncePerOrder" needs an order trigger (${ORDER_CAUSE_EVENTS.join(', ')}) or noOrderForDays` });
     }
+    if (t.reentry !== undefined && t.event === 'CouponExpiring') {
+      ctx.addIssue({ code: 'custom', path: ['reentry'], message: 'is not used on CouponExpiring: a reminder is sent once per expiring coupon' });
+    }
   });
 export type Trigger = z.infer<typeof Trigger>;
 
@@ -263,7 +266,11 @@ export const SeasonalCampaign = z
 export const TriggeredCampaign = z
   .object({ ...common, kind: z.literal('triggered'), trigger: Trigger, coupon: CouponSpec.optional() })
   .strict()
-  .superRefine(checkCapClass);
+  .superRefine(checkCapClass)
+  .superRefine((c, ctx) => {
+    // A reminder shows the expiring coupon (core/delivery/coupon-step.ts); it never issues one.
+    if (c.trigger.event === 'CouponExpiring' && c.coupon !== undefined) ctx.addIssue({ code: 'custom', path: ['coupon'], message: 'is not allowed on CouponExpiring: the reminder shows the expiring coupon' });
+  });
 export const DiscountCampaign = z
   .object({ ...common, kind: z.literal('discount'), schedule: Schedule, coupon: CouponSpec })
   .strict()

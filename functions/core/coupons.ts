@@ -237,7 +237,7 @@ const couponFor = (input: IssueCouponInput, code: string, source: IssuedCoupon['
 };
 
 /** Only what issuance promises (the stored redemption stays in the store). */
-const issued = (stored: StoredCoupon): IssuedCoupon => {
+export const issued = (stored: StoredCoupon): IssuedCoupon => {
   const { redeemedAt: _r, redeemedOrderId: _o, ...coupon } = stored;
   return coupon;
 };

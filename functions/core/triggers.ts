@@ -14,6 +14,9 @@
 // - Re-entry is the occurrence id: the send ledger sends one mail per (occurrence, customer), so
 //   oncePerCustomer = one occurrence per customer, oncePerOrder = one per order, oncePerDays =
 //   one per window of N days. The same event redelivered yields the same ids: scheduled once.
+// - A trigger on CouponExpiring keys its occurrence by the expiring coupon (`c.<code>`), whatever
+//   `reentry` says: one reminder per coupon (not per customer), and the send path's coupon step
+//   shows that coupon instead of issuing one (core/delivery/coupon-step.ts).
 // - A follow-up of one order (oncePerOrder) is cancelled at send time when that order was fully
 //   refunded meanwhile; a win-back when a newer order arrived.
 import type { TriggeredCampaign } from '#core/campaign';
@@ -70,9 +73,29 @@ export const routedOwnCause = (raw: unknown): { customerId: string; cause: Trigg
 export const delayMs = (delay: { minutes?: number | undefined; hours?: number | undefined; days?: number | undefined }): number =>
   ((delay.days ?? 0) * 24 * 60 + (delay.hours ?? 0) * 60 + (delay.minutes ?? 0)) * 60_000;
 
+/** The code in a CouponExpiring event's id (`CouponExpiring#<code>#<daysLeft>`, core/coupon-events.ts). */
+const expiringCode = (eventId: string): string | undefined => /^CouponExpiring#(.+)#\d+$/.exec(eventId)?.[1];
+
+/** The occurrence key of a coupon reminder: the expiring coupon's code. */
+const COUPON_KEY = 'c.';
+
+/**
+ * The expiring coupon a CouponExpiring-triggered occurrence reminds of; undefined for any other
+ * campaign or occurrence.
+ */
+export const reminderCouponCode = (campaign: PublishedCampaign['campaign'], customerId: string, occurrenceId: string): string | undefined => {
+  if (campaign.kind !== 'triggered' || campaign.trigger.event !== 'CouponExpiring') return undefined;
+  const prefix = `${triggeredOccurrenceId(campaign.id, customerId, '')}${COUPON_KEY}`;
+  return occurrenceId.startsWith(prefix) && occurrenceId.length > prefix.length ? occurrenceId.slice(prefix.length) : undefined;
+};
+
 /** The re-entry key of one cause; undefined when the rule cannot apply (oncePerOrder without an order). */
 const reentryKey = (campaign: TriggeredCampaign, cause: TriggerCause): string | undefined => {
   const { trigger } = campaign;
+  if (cause.type === 'CouponExpiring') {
+    const code = expiringCode(cause.eventId);
+    return code !== undefined ? `${COUPON_KEY}${code}` : undefined;
+  }
   if (trigger.noOrderForDays !== undefined) return cause.orderId !== undefined ? `w.${cause.orderId}` : undefined;
   const reentry = trigger.reentry ?? { type: 'oncePerCustomer' };
   switch (reentry.type) {

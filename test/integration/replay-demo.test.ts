@@ -65,7 +65,7 @@ describe('demo', () => {
     }
   });
 
-  it('sends the monthly win-back discount and coupons on birthday, win-back and gold-tier mails, each code once on its outbox line', () => {
+  it('sends the monthly win-back discount and coupons on birthday, win-back and gold-tier mails, each code issued once and reminded of at most once', () => {
     const discount = outbox.filter((l) => l.campaignId === 'winback-discount');
     expect(discount.length).toBeGreaterThan(0);
     // Monthly on the 8th: twelve occurrences, never one a week.
@@ -79,8 +79,18 @@ describe('demo', () => {
         expect(line.text).toContain(line.couponCode);
       }
     }
-    const codes = outbox.flatMap((l) => (l.couponCode ? [l.couponCode] : []));
+    const reminder = (l: (typeof outbox)[number]) => l.campaignId === 'coupon-expiring-reminder';
+    const codes = outbox.flatMap((l) => (l.couponCode && !reminder(l) ? [l.couponCode] : []));
     expect(new Set(codes).size).toBe(codes.length);
+    // coupon-expiring-reminder shows a code mailed before to the same customer, once per code.
+    const reminders = outbox.filter(reminder);
+    expect(reminders.length).toBeGreaterThan(0);
+    expect(new Set(reminders.map((l) => l.couponCode)).size).toBe(reminders.length);
+    for (const line of reminders) {
+      const first = outbox.find((l) => !reminder(l) && l.couponCode === line.couponCode);
+      expect(first).toMatchObject({ customerId: line.customerId });
+      expect(line.text).toContain(line.couponCode);
+    }
     expect(outbox.filter((l) => l.campaignId === 'newsletter-monthly').every((l) => l.couponCode === undefined)).toBe(true);
     // The demo's simulated customers redeem some mailed codes (demo-responses.test.ts); the demo
     // shop's own orders use the shop's own codes (WELCOME10, ...): redemption counts them as unknown.

@@ -100,7 +100,7 @@ describe('replay: campaigns', () => {
     const result = await replay();
     expect(result.skipped).toEqual([]);
     expect(result.campaigns.map((c) => c.campaignId)).toEqual([
-      'birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'referral-friends', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days', 'winback-discount',
+      'birthday', 'christmas-advent', 'coupon-expiring-reminder', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'referral-friends', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days', 'winback-discount',
     ]);
   });
 

@@ -26,7 +26,7 @@ describe('stammkunde local', () => {
   });
 
   it('publishes every example campaign, referral included, and skips none', () => {
-    expect(local.published).toEqual(['birthday', 'christmas-advent', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'referral-friends', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days', 'winback-discount']);
+    expect(local.published).toEqual(['birthday', 'christmas-advent', 'coupon-expiring-reminder', 'easter', 'gold-tier', 'newsletter-monthly', 'order-thank-you-nps', 'referral-friends', 'spring-roast-ab', 'welcome-first-order', 'winback-120-days', 'winback-discount']);
     expect(local.skipped).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ describe('cli: stammkunde validate', () => {
   it('exits 0 and prints a summary for the shipped examples', async () => {
     const { code, stdout, stderr } = await cli('validate', 'campaigns');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toBe('valid: 11 campaigns, 5 segments, 1 reward catalog\n');
+    expect(stdout).toBe('valid: 12 campaigns, 5 segments, 1 reward catalog\n');
   });
 
   it('exits 1 with one "file: json.path: message" line per problem and no stack trace', async () => {
@@ -63,9 +63,9 @@ describe('cli: stammkunde validate', () => {
       const lines = stdout.trimEnd().split('\n');
       expect(lines[0]!.startsWith(`${file}: schedule.at: warning: 2020-03-01T08:00:00Z is in the past (now `)).toBe(true);
       expect(lines[0]!.endsWith('); a once schedule whose time has passed is never sent')).toBe(true);
-      expect(lines[1]).toBe('valid: 12 campaigns, 5 segments, 1 reward catalog');
+      expect(lines[1]).toBe('valid: 13 campaigns, 5 segments, 1 reward catalog');
       const future = await runValidate(['campaigns', file], { now: new Date('2020-02-29T00:00:00Z') });
-      expect(future.lines).toEqual(['valid: 12 campaigns, 5 segments, 1 reward catalog']);
+      expect(future.lines).toEqual(['valid: 13 campaigns, 5 segments, 1 reward catalog']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

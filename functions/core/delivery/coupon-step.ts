@@ -3,8 +3,12 @@
 // our own CouponIssued event before the mail can reach the customer, and handed to render. A
 // mail of a campaign with a coupon never goes out without a code: no store, or a pool run dry,
 // stops the recipient (failed / held with the occurrence paused, cause "pool").
+// A reminder (a triggered campaign on CouponExpiring) never issues: it shows the expiring coupon
+// its occurrence names (core/triggers.ts), read by code, and is cancelled when that coupon is not
+// the recipient's, was redeemed meanwhile, or has expired.
 import type { Campaign, CouponSpec } from '#core/campaign';
-import { PoolExhaustedError, issueCoupon, type CouponDeps, type IssuedCoupon } from '#core/coupons';
+import { PoolExhaustedError, issueCoupon, issued, type CouponDeps, type IssuedCoupon } from '#core/coupons';
+import { reminderCouponCode } from '#core/triggers';
 import { couponIssuedEvent } from '#core/coupon-events';
 import type { OwnEvent } from '#core/ingest';
 import type { Profile } from '#core/profile';
@@ -21,8 +25,21 @@ export const couponSpecOf = (campaign: Campaign): CouponSpec | undefined => ('co
 
 export type CouponStep = { coupon?: IssuedCoupon; stop?: undefined } | { coupon?: undefined; stop: RecipientResult };
 
+/** The expiring coupon a reminder shows, if it is still the recipient's to redeem; else the mail is cancelled. */
+const expiringCoupon = async (run: MessageRun, profile: Profile, code: string): Promise<CouponStep> => {
+  const sending = run.deps.coupons;
+  if (!sending) return { stop: { outcome: 'failed', failure: `coupon: campaign "${run.published.campaign.id}" reminds of a coupon, but this sender has no coupon store` } };
+  const stored = await sending.store.getCoupon(code);
+  if (!stored || stored.customerId !== profile.customerId || stored.redeemedAt !== undefined || Date.parse(stored.expiresAt) <= run.deps.clock.now().getTime()) {
+    return { stop: { outcome: 'cancelled' } };
+  }
+  return { coupon: issued(stored) };
+};
+
 export const issueRecipientCoupon = async (run: MessageRun, profile: Profile): Promise<CouponStep> => {
   const { campaign } = run.published;
+  const reminded = reminderCouponCode(campaign, profile.customerId, run.occurrenceId);
+  if (reminded !== undefined) return expiringCoupon(run, profile, reminded);
   const spec = couponSpecOf(campaign);
   if (!spec) return {};
   const sending = run.deps.coupons;

@@ -11,12 +11,13 @@
 //
 // The first-click item keeps a repeated click (or a scanner following the link twice) out of the
 // count; it expires with the send ledger's retention.
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { parseOccurrenceId } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
 import type { ClickRecorder } from '../track/app';
 import type { ClickCounts } from '#core/report';
+import { queryAll } from './query-all';
 
 export interface DynamoClickStoreOptions {
   client: DynamoDBDocumentClient;
@@ -60,23 +61,16 @@ export const createDynamoClickStore = ({ client, tableName }: DynamoClickStoreOp
 export const createDynamoClickCounts = ({ client, tableName }: DynamoClickStoreOptions): ClickCounts => ({
   async uniqueClicks(campaignId) {
     const counts = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :clicks)',
-          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':clicks': 'CLICKS#' },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        let n = 0;
-        for (const [name, value] of Object.entries(item)) if (name.startsWith('link_') && typeof value === 'number') n += value;
-        counts.set(`${campaignId}:${(item.sk as string).slice('CLICKS#'.length)}`, n);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :clicks)',
+      ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':clicks': 'CLICKS#' },
+    });
+    for (const item of items) {
+      let n = 0;
+      for (const [name, value] of Object.entries(item)) if (name.startsWith('link_') && typeof value === 'number') n += value;
+      counts.set(`${campaignId}:${(item.sk as string).slice('CLICKS#'.length)}`, n);
+    }
     return counts;
   },
 });

@@ -11,11 +11,12 @@
 //
 // Customer-keyed items live in the customer's partition, so GDPR erase (which deletes the whole
 // CUST#<id> partition) removes them with the profile.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { parseOccurrenceId } from '#core/delivery/occurrence';
 import { LEDGER_RETENTION_MS } from '#core/delivery/ledger';
 import { FUNNEL_COUNTERS, withRecentClick, type ArmMembership, type ArmTotals, type CampaignClick, type FunnelCounts, type FunnelKey, type FunnelRow, type FunnelStore, type OrderAttribution } from '#core/funnel-store';
+import { queryAll } from './query-all';
 
 export interface DynamoFunnelStoreOptions {
   client: DynamoDBDocumentClient;
@@ -42,24 +43,13 @@ export const createDynamoFunnelStore = ({ client, tableName }: DynamoFunnelStore
     }
   };
   /** Every item of a partition whose sort key starts with `prefix`, page after page. */
-  const queryPrefix = async (pk: string, prefix: string, consistent = false): Promise<Record<string, unknown>[]> => {
-    const items: Record<string, unknown>[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ...(consistent ? { ConsistentRead: true } : {}),
-          ...(cursor ? { ExclusiveStartKey: cursor } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
-  };
+  const queryPrefix = (pk: string, prefix: string, consistent = false): Promise<Record<string, unknown>[]> =>
+    queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
   const countsOf = (item: Record<string, unknown>): FunnelCounts => Object.fromEntries(FUNNEL_COUNTERS.map((name) => [name, Number(item[name] ?? 0)])) as unknown as FunnelCounts;
   const rowKey = (key: FunnelKey) => ({ pk: `CAMPAIGN#${key.campaignId}`, sk: `FUNNEL#${parseOccurrenceId(key.occurrenceId).suffix}#${key.arm}` });
   const click = (item: Record<string, unknown>): CampaignClick => ({

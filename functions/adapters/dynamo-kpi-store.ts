@@ -10,8 +10,9 @@
 // - report: one Query pk = KPI#zone#W AND sk <= "MONTH#<to>#~" (paged, 1 MB a page): its items
 //   grow with months x shards, never with customers.
 // - rebuild: the scope's items are deleted and written again from the profiles.
-import { BatchWriteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { COUNTERS, addChanges, type Counter, type KpiScope, type KpiStore, type MonthChanges } from '#core/kpis';
+import { queryAll } from './query-all';
 
 export interface DynamoKpiStoreOptions {
   client: DynamoDBDocumentClient;
@@ -22,23 +23,12 @@ const scopePk = (scope: KpiScope): string => `KPI#${scope.timeZone}#${scope.acti
 const monthSk = (month: string, shard: number): string => `MONTH#${month}#${shard}`;
 
 export const createDynamoKpiStore = ({ client, tableName }: DynamoKpiStoreOptions): KpiStore => {
-  const queryAll = async (scope: KpiScope, toMonth: string): Promise<Record<string, unknown>[]> => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-          ExpressionAttributeValues: { ':pk': scopePk(scope), ':first': 'MONTH#', ':last': `MONTH#${toMonth}#~` },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const monthItems = (scope: KpiScope, toMonth: string): Promise<Record<string, unknown>[]> =>
+    queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': scopePk(scope), ':first': 'MONTH#', ':last': `MONTH#${toMonth}#~` },
+    });
 
   const write = async (scope: KpiScope, shard: number, month: string, changes: Partial<Record<Counter, number>>): Promise<void> => {
     const entries = Object.entries(changes).filter(([, v]) => v !== 0);
@@ -67,7 +57,7 @@ export const createDynamoKpiStore = ({ client, tableName }: DynamoKpiStoreOption
     },
     async monthChanges(scope, toMonth) {
       const total: MonthChanges = new Map();
-      for (const item of await queryAll(scope, toMonth)) {
+      for (const item of await monthItems(scope, toMonth)) {
         const changes: Partial<Record<Counter, number>> = {};
         for (const counter of COUNTERS) if (typeof item[counter] === 'number' && item[counter] !== 0) changes[counter] = item[counter];
         addChanges(total, new Map([[item.month as string, changes]]));
@@ -75,7 +65,7 @@ export const createDynamoKpiStore = ({ client, tableName }: DynamoKpiStoreOption
       return total;
     },
     async replaceAll(scope, changes) {
-      const old = await queryAll(scope, '9999-12');
+      const old = await monthItems(scope, '9999-12');
       for (let i = 0; i < old.length; i += 25) {
         const deletes = old.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
         let pending: typeof deletes | undefined = deletes;

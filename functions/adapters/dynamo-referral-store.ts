@@ -19,6 +19,7 @@ import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand,
 import { chunk } from '#core/delivery/messages';
 import type { IssuedReward, Referral, ReferralStats, StatCounter } from '#core/referral';
 import { ADDRESS_CUSTOMERS_LIMIT, type ReferralRejection, type ReferralStore } from '#core/referral-store';
+import { queryAll } from './query-all';
 
 export interface DynamoReferralStoreOptions {
   client: DynamoDBDocumentClient;
@@ -173,23 +174,16 @@ export const createDynamoReferralStore = ({ client, tableName }: DynamoReferralS
           n++;
         }
       }
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'friendId = :id OR referrerId = :id',
-            ExpressionAttributeValues: { ':pk': REJECTION_PK, ':id': customerId },
-            ...(cursor ? { ExclusiveStartKey: cursor } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          keys.push({ pk: item.pk as string, sk: item.sk as string }, { pk: `REFREJECT#${item.friendId as string}#${item.orderId as string}`, sk: 'MARKER' });
-          n++;
-        }
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
+      const rejections = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'friendId = :id OR referrerId = :id',
+        ExpressionAttributeValues: { ':pk': REJECTION_PK, ':id': customerId },
+      });
+      for (const item of rejections) {
+        keys.push({ pk: item.pk as string, sk: item.sk as string }, { pk: `REFREJECT#${item.friendId as string}#${item.orderId as string}`, sk: 'MARKER' });
+        n++;
+      }
       for (const part of chunk(keys, 25)) {
         let pending: Record<string, unknown>[] = part.map((Key) => ({ DeleteRequest: { Key } }));
         for (let round = 0; pending.length > 0; round++) {
@@ -222,22 +216,15 @@ export const createDynamoReferralStore = ({ client, tableName }: DynamoReferralS
     },
     async stats(campaignId) {
       const out: ReferralStats = {};
-      let cursor: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-            ExpressionAttributeValues: { ':pk': `REFSTATS#${campaignId}`, ':r': 'REWARD#' },
-            ...(cursor ? { ExclusiveStartKey: cursor } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const { pk: _pk, sk, ...counts } = item;
-          out[(sk as string).slice('REWARD#'.length)] = counts as Partial<Record<StatCounter, number>>;
-        }
-        cursor = page.LastEvaluatedKey;
-      } while (cursor);
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': `REFSTATS#${campaignId}`, ':r': 'REWARD#' },
+      });
+      for (const item of items) {
+        const { pk: _pk, sk, ...counts } = item;
+        out[(sk as string).slice('REWARD#'.length)] = counts as Partial<Record<StatCounter, number>>;
+      }
       return out;
     },
   };

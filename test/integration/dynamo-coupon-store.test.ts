@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, startLocalAws, type LocalAws } from '#local/servers';
-import { createDocumentClient } from '#adapters/aws-clients';
+import { useLocalDynamo } from '#test/fixtures/local-dynamo';
 import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { CouponSpec } from '#core/campaign';
 import { issueCoupon } from '#core/coupons';
 import { couponStoreContract } from '../unit/coupon-store-contract';
 
-let aws: LocalAws;
-let tables = 0;
-const client = () => createDocumentClient({ endpoint: aws.dynamoEndpoint });
+const local = useLocalDynamo('coupon-store-test');
+const client = local.client;
 
-beforeAll(async () => {
-  aws = await startLocalAws('coupon-store-test');
-});
-afterAll(() => aws.stop());
-
-couponStoreContract('dynamodb (dynalite)', async () => {
-  const tableName = `coupons-${++tables}`;
-  await createTable(aws.dynamoEndpoint, tableName);
-  return createDynamoCouponStore({ client: client(), tableName });
-});
+couponStoreContract('dynamodb (dynalite)', async () => createDynamoCouponStore({ client: client(), tableName: await local.freshTable('coupons') }));
 
 describe('dynamodb coupon store: item layout', () => {
   it('keys a coupon by its code, indexes it by campaign and expiry, and expires it a year after', async () => {
-    const store = createDynamoCouponStore({ client: client(), tableName: aws.tableName });
+    const store = createDynamoCouponStore({ client: client(), tableName: local.aws().tableName });
     const spec = CouponSpec.parse({ value: { type: 'freeShipping' }, validDays: 10 });
     const coupon = await issueCoupon({ store }, { campaignId: 'bday', occurrenceId: 'bday:birthday:2026', customerId: 'c1', spec, at: new Date('2026-05-04T09:00:00Z') });
-    const { Item } = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: `COUPON#${coupon.code}`, sk: 'COUPON' } }));
+    const { Item } = await client().send(new GetCommand({ TableName: local.aws().tableName, Key: { pk: `COUPON#${coupon.code}`, sk: 'COUPON' } }));
     expect(Item).toMatchObject({
       entity: 'coupon',
       validUntil: '2026-05-14T09:00:00.000Z',
@@ -39,11 +28,11 @@ describe('dynamodb coupon store: item layout', () => {
   });
 
   it('turns a pooled code\'s item into a coupon when it is handed out', async () => {
-    const store = createDynamoCouponStore({ client: client(), tableName: aws.tableName });
+    const store = createDynamoCouponStore({ client: client(), tableName: local.aws().tableName });
     await store.addPoolCodes('layout-pool', ['LAYOUT-1']);
     const spec = CouponSpec.parse({ value: { type: 'freeShipping' }, validDays: 10, pool: 'layout-pool' });
     await issueCoupon({ store }, { campaignId: 'bday', occurrenceId: 'bday:birthday:2026', customerId: 'c2', spec, at: new Date('2026-05-04T09:00:00Z') });
-    const { Item } = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: 'COUPON#LAYOUT-1', sk: 'COUPON' } }));
+    const { Item } = await client().send(new GetCommand({ TableName: local.aws().tableName, Key: { pk: 'COUPON#LAYOUT-1', sk: 'COUPON' } }));
     expect(Item).toMatchObject({ entity: 'coupon', pool: 'layout-pool', customerId: 'c2', gsi1pk: 'COUPONS#bday' });
   });
 });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, startLocalAws, type LocalAws } from '#local/servers';
-import { createDocumentClient } from '#adapters/aws-clients';
+import { useLocalDynamo } from '#test/fixtures/local-dynamo';
 import { createDynamoReferralStore } from '#adapters/dynamo-referral-store';
 import { referralStoreContract } from '../unit/referral-store-contract';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -13,34 +12,23 @@ import { defaultLoyaltyConfig } from '#core/loyalty';
 import { createIngestHandler } from '../../functions/ingest/handler';
 import { sqs } from '../unit/referral-fixtures';
 
-let aws: LocalAws;
-let tables = 0;
-const client = () => createDocumentClient({ endpoint: aws.dynamoEndpoint });
+const local = useLocalDynamo('referral-store-test');
+const client = local.client;
 
-beforeAll(async () => {
-  aws = await startLocalAws('referral-store-test');
-});
-afterAll(() => aws.stop());
-
-referralStoreContract('dynamodb (dynalite)', async () => {
-  const tableName = `referrals-${++tables}`;
-  await createTable(aws.dynamoEndpoint, tableName);
-  return createDynamoReferralStore({ client: client(), tableName });
-});
+referralStoreContract('dynamodb (dynalite)', async () => createDynamoReferralStore({ client: client(), tableName: await local.freshTable('referrals') }));
 
 describe('dynamodb referral store: item layout', () => {
   it('keeps the customer\'s own code in the customer\'s partition, where a GDPR erase finds it', async () => {
-    const store = createDynamoReferralStore({ client: client(), tableName: aws.tableName });
+    const store = createDynamoReferralStore({ client: client(), tableName: local.aws().tableName });
     await store.setCodeOf('anna', 'ABCD2345');
-    const { Item } = await client().send(new GetCommand({ TableName: aws.tableName, Key: { pk: 'CUST#anna', sk: 'REFERRALCODE' } }));
+    const { Item } = await client().send(new GetCommand({ TableName: local.aws().tableName, Key: { pk: 'CUST#anna', sk: 'REFERRALCODE' } }));
     expect(Item?.code).toBe('ABCD2345');
   });
 });
 
 describe('referral program on DynamoDB: conversion through the ingest handler', () => {
   it('converts a friend\'s first order with a coupon reward, rejects a self-referral by email, and counts both', async () => {
-    const tableName = `referrals-${++tables}`;
-    await createTable(aws.dynamoEndpoint, tableName);
+    const tableName = await local.freshTable('referrals');
     const c = client();
     const customers = createDynamoStore({ client: c, tableName });
     const referrals = createDynamoReferralStore({ client: c, tableName });

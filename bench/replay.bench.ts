@@ -16,11 +16,13 @@ const replayYear = async (dir: string, customers: number, backend: Backend): Pro
   await writeFile(events, toJsonLines(shop.events));
   const started = performance.now();
   const result = await runReplay({ campaigns: 'campaigns', events, from: new Date(shop.from), to: new Date(shop.to), backend, keepHtml: false });
-  const seconds = (performance.now() - started) / 1000;
   if (!result.ok) throw new Error(result.problems.join('\n'));
+  // Timed with the outbox file written, as `stammkunde replay` does.
+  await result.writeOutbox(join(dir, `outbox-${customers}.jsonl`));
+  const seconds = (performance.now() - started) / 1000;
   console.log(
     `replay ${customers} customers (${backend}): ${seconds.toFixed(1)} s wall for ${shop.events.length} events, ${result.ticks} ticks, ` +
-      `${result.outbox.length} mails (${Math.round(result.outbox.length / seconds)} mails/s, ${Math.round(shop.events.length / seconds)} events/s overall)`,
+      `${result.mails} mails (${Math.round(result.mails / seconds)} mails/s, ${Math.round(shop.events.length / seconds)} events/s overall)`,
   );
 };
 

@@ -29,6 +29,19 @@ const page = (items: StoredCoupon[], { cursor, limit = 1000 }: { cursor?: string
 
 export const createMemoryCouponStore = (): MemoryCouponStore => {
   const coupons = new Map<string, StoredCoupon>();
+  /**
+   * Codes by campaign, then by expiry day (the Dynamo store's campaign index, whose sort key starts
+   * with the expiry): the daily CouponExpiring reminder reads one day, not every coupon.
+   */
+  const byCampaign = new Map<string, Map<string, string[]>>();
+  const index = (coupon: StoredCoupon) => {
+    let days = byCampaign.get(coupon.campaignId);
+    if (!days) byCampaign.set(coupon.campaignId, (days = new Map()));
+    const day = coupon.expiresAt.slice(0, 10);
+    const codes = days.get(day);
+    if (codes) codes.push(coupon.code);
+    else days.set(day, [coupon.code]);
+  };
   /** Imported codes nobody holds yet, by code: the pool they belong to. */
   const pooled = new Map<string, string>();
   /** `codes` is indexed by draw order; indices drawn while the pool was exhausted stay empty. */
@@ -56,6 +69,7 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
       if (pooled.get(coupon.code) !== coupon.pool) return undefined;
       pooled.delete(coupon.code);
       coupons.set(coupon.code, copy(coupon));
+      index(coupon);
       return copy(coupon);
     },
     async getCoupon(code) {
@@ -164,8 +178,12 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
       return copy(statsOf(campaignId));
     },
     async listCoupons(campaignId, options = {}) {
-      const mine = [...coupons.values()]
-        .filter((c) => c.campaignId === campaignId && (options.expiringOn === undefined || c.expiresAt.startsWith(options.expiringOn)))
+      const days = byCampaign.get(campaignId);
+      const { expiringOn } = options;
+      const codes = !days ? [] : expiringOn === undefined ? [...days.values()].flat() : expiringOn.length >= 10 ? (days.get(expiringOn.slice(0, 10)) ?? []) : [...days].flatMap(([day, c]) => (day.startsWith(expiringOn) ? c : []));
+      const mine = codes
+        .map((code) => coupons.get(code)!)
+        .filter((c) => expiringOn === undefined || c.expiresAt.startsWith(expiringOn))
         .sort((a, b) => (`${a.expiresAt}#${a.code}` < `${b.expiresAt}#${b.code}` ? -1 : 1));
       return page(mine, options);
     },

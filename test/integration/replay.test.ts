@@ -1,7 +1,7 @@
 // Replay on the embedded runtime: determinism, bad input lines, skipped kinds, invalid campaigns,
 // and the end-to-end newsletter on dynalite + aws-ses-v2-local (byte-identical to the in-memory
 // twins). Small seeded demo shops keep each replay to a few seconds.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,16 @@ describe('replay: determinism', () => {
     const second = await replay();
     expect(first.outbox.length).toBeGreaterThan(10);
     expect(second.outboxText).toBe(first.outboxText);
+  });
+
+  it('streams the outbox file byte for byte as outboxText, one JSON line per mail', async () => {
+    const result = await replay();
+    const file = join(dir, 'outbox.jsonl');
+    await result.writeOutbox(file);
+    const written = await readFile(file, 'utf8');
+    expect(written).toBe(result.outboxText);
+    expect(result.mails).toBe(result.outbox.length);
+    expect(written.split('\n').slice(0, -1).map((l) => JSON.parse(l) as unknown)).toEqual(result.outbox);
   });
 
   it('sorts the outbox by time, then campaign, then customer', async () => {

@@ -316,7 +316,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
   });
   if (!result.ok) throw new Error(`the example campaigns are invalid:\n${result.problems.join('\n')}`);
 
-  await writeFile(join(outDir, 'outbox.jsonl'), result.outboxText);
+  await result.writeOutbox(join(outDir, 'outbox.jsonl'));
   const title = `Stammkunde demo: ${result.outbox.length} mails to ${shop.summary.customers} customers, ${shop.from.slice(0, 10)} to ${shop.to.slice(0, 10)}`;
   const zones = new Map(profiles.map((p) => [p.customerId, p.timeZone]));
   await writeFile(join(outDir, 'index.html'), demoIndexHtml(title, result.outbox, report ? { report, zones } : undefined));
@@ -349,7 +349,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
   lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')}, ${join(outDir, 'report.html')} and ${join(outDir, 'index.html')} (open it in a browser: the KPIs, the campaigns and the ${result.html.length} mails)`);
   const seconds = (performance.now() - started) / 1000;
   lines.push(`demo finished in ${seconds.toFixed(1)} s`);
-  return { report: lines.join('\n'), outDir, mails: result.outbox.length, seconds };
+  return { report: lines.join('\n'), outDir, mails: result.mails, seconds };
 };
 
 export const register = (program: Command): void => {

@@ -78,7 +78,7 @@ export const register = (program: Command): void => {
         return;
       }
       await mkdir(dirname(flags.out), { recursive: true });
-      await writeFile(flags.out, result.outboxText);
+      await result.writeOutbox(flags.out);
       console.log(formatReplaySummary(result));
       console.log(`outbox: ${flags.out}`);
       if (flags.report && report && reportFormat) {

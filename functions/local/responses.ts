@@ -96,7 +96,7 @@ export const createResponder = (deps: {
   untilMs: number;
 }): Responder => {
   const { shares } = deps;
-  const clickPattern = new RegExp(`${escapeRegExp(deps.linkBase.replace(/\/+$/, ''))}(/c/[A-Za-z0-9_.-]+)`, 'g');
+  const clickPattern = new RegExp(`${escapeRegExp(deps.linkBase.replace(/\/+$/, ''))}(/c/[A-Za-z0-9_.-]+(?:/\\d+)?)`, 'g');
   let pending: Mail[] = [];
   const counts: ResponseCounts = { clicks: 0, ordersAfterClick: 0, couponOrders: 0, lateCouponOrders: 0 };
 

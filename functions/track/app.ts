@@ -6,7 +6,8 @@
 //   POST     /p/:token        saves the topics, or unsubscribes from all
 //   GET      /confirm/:token  double opt-in: a page with a button (a scanner's GET must not confirm)
 //   POST     /confirm/:token  confirms, records the proof, emits ConsentConfirmed
-//   GET      /c/:token        click: 302 to the URL stored in the campaign's link table, first click counted
+//   GET      /c/:token/:link  click: 302 to link `link` of the campaign's stored link table, first click counted
+//                             (the mail's one token; /c/:token with the index inside it: links mailed before)
 //   GET      /o/:token        open pixel, only when switched on (Apple Mail Privacy Protection makes opens unreliable)
 //   GET      /r/:code, GET|POST /reward/:token   the referral program (referral-routes.ts)
 // Every token is verified (HMAC, purpose, expiry) before anything is read, so forged links cost
@@ -324,11 +325,14 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     return published;
   };
 
-  app.get('/c/:token', async (c) => {
+  /** A click: `/c/<mail token>/<index>`, or `/c/<token>` of a link mailed before, signed with its index. */
+  const click = async (c: Context, indexParam: string | undefined) => {
     const v = await verify(c, 'click');
     if (!v.ok) return refuse(c, v);
-    const { campaignId, occurrenceId, customerId, link, locale, variant } = v.payload;
+    const { campaignId, occurrenceId, customerId, locale, variant } = v.payload;
     const notFound = () => short(c, 404, browserLang(c), 'notFoundTitle', 'notFound');
+    // Exactly one index: in the path (the mail's token carries none) or in the signed payload.
+    const link = indexParam === undefined ? v.payload.link : v.payload.link === undefined && /^\d{1,6}$/.test(indexParam) ? Number(indexParam) : undefined;
     if (!campaignId || !occurrenceId || link === undefined) return notFound();
     const published = await campaignOf(campaignId);
     const templates = (published?.template ?? {}) as Record<string, unknown>;
@@ -349,7 +353,9 @@ export const createTrackApp = (deps: TrackDeps): Hono => {
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     return c.redirect(entry.url, 302);
-  });
+  };
+  app.get('/c/:token/:link', (c) => click(c, c.req.param('link')));
+  app.get('/c/:token', (c) => click(c, undefined));
 
   // A transparent 1x1 GIF.
   const PIXEL = Uint8Array.from(Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'));

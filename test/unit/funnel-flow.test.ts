@@ -60,7 +60,7 @@ describe('funnels: variant mail, click and order', () => {
     const mail = t.renderer.render({ published, profile: makeProfile(1), occurrenceId, at: sentAt, unsubscribeUrl: 'https://t.example/u/x', arm: 'short' });
     expect(mail.subject).toBe('Kurz: Anna');
     const href = clickHref(mail.html);
-    const verified = verifyToken(href.split('/c/')[1]!, ring.accepted, { now: clickedAt, purpose: 'click' });
+    const verified = verifyToken(href.split('/c/')[1]!.split('/')[0]!, ring.accepted, { now: clickedAt, purpose: 'click' });
     expect(verified.ok && verified.payload).toMatchObject({ variant: 'short', locale: 'short/de' });
     const res = await t.track.request(href.replace('https://t.example', ''));
     expect(res.status).toBe(302);

@@ -23,12 +23,17 @@ describe('mail links', () => {
     expect(verified.ok).toBe(true);
   });
 
-  it('sends static web links through /c/ with the link index, and keeps the imprint', async () => {
+  it('sends static web links through /c/<the mail token>/<link index>, and keeps the imprint', async () => {
     const { mail } = await render();
     expect(mail.html).not.toContain('href="https://kaffee-morgenrot.example/neu?');
-    const click = /href="https:\/\/links\.shop\.example\/c\/([^"]+)"/.exec(mail.html)?.[1];
-    const verified = verifyToken(click!, [testSigningKey], { now: new Date(), purpose: 'click' });
-    expect(verified.ok && verified.payload).toMatchObject({ campaignId: 'newsletter-monthly', locale: 'de', link: expect.any(Number) });
+    const clicks = [...mail.html.matchAll(/href="https:\/\/links\.shop\.example\/c\/([^"/]+)\/(\d+)"/g)];
+    expect(clicks.length).toBeGreaterThan(1);
+    // One signed token per mail; the links differ in the index only.
+    expect(new Set(clicks.map((m) => m[1]))).toEqual(new Set([clicks[0]![1]]));
+    expect(new Set(clicks.map((m) => m[2])).size).toBeGreaterThan(1);
+    const verified = verifyToken(clicks[0]![1]!, [testSigningKey], { now: new Date(), purpose: 'click' });
+    expect(verified.ok && verified.payload).toMatchObject({ campaignId: 'newsletter-monthly', locale: 'de' });
+    expect(verified.ok && verified.payload.link).toBeUndefined();
     expect(mail.html).toContain('Impressum');
   });
 

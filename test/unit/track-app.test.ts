@@ -239,8 +239,26 @@ describe('track: clicks', () => {
     const stat = links.find((l) => !l.dynamic && l.url.startsWith('https://'))!;
     const dyn = links.find((l) => l.dynamic)!;
     const click = (link: number) => token({ purpose: 'click', campaignId: 'newsletter-monthly', occurrenceId: 'newsletter-monthly:2026-03-01T08:00Z', link, locale: 'de' });
-    return { ...t, stat, dyn, click };
+    const mailToken = token({ purpose: 'click', campaignId: 'newsletter-monthly', occurrenceId: 'newsletter-monthly:2026-03-01T08:00Z', locale: 'de' });
+    return { ...t, stat, dyn, click, mailToken };
   };
+
+  it('redirects /c/<mail token>/<index> to that stored link and counts it as that link', async () => {
+    const t = await clickSetup();
+    const res = await t.app.request(`/c/${t.mailToken}/${t.stat.index}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(t.stat.url);
+    await t.app.request(`/c/${t.mailToken}/${t.stat.index}`);
+    expect(t.clicks.counts('newsletter-monthly:2026-03-01T08:00Z')).toEqual({ [t.stat.index]: 1 });
+  });
+
+  it('answers 404 for a path index that is unknown, dynamic, not a number, or given twice (a token that carries its own)', async () => {
+    const t = await clickSetup();
+    for (const path of [`/c/${t.mailToken}/999`, `/c/${t.mailToken}/${t.dyn.index}`, `/c/${t.mailToken}/1e1`, `/c/${t.mailToken}/-1`, `/c/${t.click(t.stat.index)}/${t.stat.index}`, `/c/${t.mailToken}`]) {
+      expect((await t.app.request(path)).status, path).toBe(404);
+    }
+    expect(t.clicks.counts('newsletter-monthly:2026-03-01T08:00Z')).toEqual({});
+  });
 
   it('redirects to the stored URL, ignoring ?url=, and counts the first click once', async () => {
     const t = await clickSetup();

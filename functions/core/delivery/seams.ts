@@ -3,7 +3,7 @@
 // depends only on its narrow ports (ports.ts).
 import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
 import { TemplateRenderer, buildRenderVariables, effectiveLocale, issuedCouponVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
-import { createTokenCache, signToken, type SigningKeyRing } from '#core/tokens';
+import { createTokenCache, signToken, type SigningKey, type SigningKeyRing, type TokenPayload } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
 import { CONFIRMATION_CAMPAIGN_ID, DEFAULT_CONFIRM_TTL_DAYS, requestKeyOf } from '#core/consent';
@@ -135,13 +135,24 @@ export const createSignedLinks = (options: {
   const current = currentKey(options.ring);
   const ttlMs = (options.confirmTtlDays ?? DEFAULT_CONFIRM_TTL_DAYS) * 24 * 3600 * 1000;
   const signRepeated = createTokenCache();
+  /** The click token of the mail being rendered (its links come one after another). */
+  let lastClick: { json: string; key: SigningKey; token: string } | undefined;
   return {
     ...createSignedUnsubscribeLinks(options),
     preferencesUrl: (customerId) => `${base}/p/${signRepeated({ purpose: 'preferences', customerId }, current())}`,
     confirmUrl: ({ customerId, requestAt, at }) =>
       `${base}/confirm/${signToken({ purpose: 'confirm', customerId, requestAt, expiresAt: new Date(at.getTime() + ttlMs).toISOString() }, current())}`,
-    clickUrl: ({ customerId, campaignId, occurrenceId, locale, link, variant }) =>
-      `${base}/c/${signToken({ purpose: 'click', customerId, campaignId, occurrenceId, locale, link, ...(variant !== undefined ? { variant } : {}) }, current())}`,
+    // One token per mail (its links differ only in the index after it): signing each link cost
+    // a replay an HMAC per link, 8 per newsletter. The index is outside the signature on purpose:
+    // the holder of a mail can click any of its links anyway, and the redirect only ever goes to
+    // the campaign's stored link of that index (never a URL from the request).
+    clickUrl: ({ customerId, campaignId, occurrenceId, locale, link, variant }) => {
+      const key = current();
+      const payload: TokenPayload = { purpose: 'click', customerId, campaignId, occurrenceId, locale, ...(variant !== undefined ? { variant } : {}) };
+      const json = JSON.stringify(payload);
+      if (lastClick?.json !== json || lastClick.key !== key) lastClick = { json, key, token: signToken(payload, key) };
+      return `${base}/c/${lastClick.token}/${link}`;
+    },
     rewardUrl: ({ customerId, referralOf, rewardId }) => `${base}/reward/${signToken({ purpose: 'reward', customerId, referralOf, rewardId }, current())}`,
     ...(options.openPixel
       ? { openPixelUrl: ({ customerId, campaignId, occurrenceId }: { customerId: string; campaignId: string; occurrenceId: string }) => `${base}/o/${signToken({ purpose: 'open', customerId, campaignId, occurrenceId }, current())}` }

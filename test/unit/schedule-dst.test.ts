@@ -148,3 +148,19 @@ describe('schedules: windows', () => {
     expect(() => dueTimes(cron('0 9 * * *', 'Mars/Olympus'), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z'))).toThrow(/schedule\.timeZone "Mars\/Olympus"/);
   });
 });
+
+describe('zoneOffsetMs: the remembered offsets agree with the zone database', () => {
+  it('gives luxon\'s offset around every half hour of 2026, transitions included, in zones with 30- and 45-minute offsets and shifts', () => {
+    const zones = ['Europe/Berlin', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Pacific/Honolulu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/Santiago', 'Asia/Kathmandu', 'America/St_Johns', 'Africa/Casablanca'];
+    const start = Date.UTC(2026, 0, 1);
+    const end = Date.UTC(2027, 0, 1);
+    let mismatches = 0;
+    for (const name of zones) {
+      const zone = IANAZone.create(name);
+      for (let t = start; t < end; t += 1_800_000) {
+        for (const at of [t - 1, t, t + 59_999]) if (zoneOffsetMs(zone, at) !== zone.offset(at) * 60_000) mismatches++;
+      }
+    }
+    expect(mismatches).toBe(0);
+  });
+});

@@ -51,26 +51,36 @@ const zoneOf = (timeZone: string): IANAZone => {
   return zone;
 };
 
-/** The zone's UTC offset at an instant, in ms. */
 /**
- * A zone's UTC offset in ms at the instant `at`. From 2000 on it is remembered per zone and minute
- * (luxon asks Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's
- * quiet-hours gate): every time-zone transition since then falls on a whole minute.
+ * A zone's UTC offset in ms at the instant `at`, remembered from 2000 on (luxon asks
+ * Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's quiet-hours gate).
+ * Per zone and 6-hour window of UTC: when the offsets at the window's first and last millisecond
+ * agree, the window holds no transition (no zone has had two within 6 hours since 2000) and that
+ * offset is the answer for all of it; a window with a transition is remembered per minute, since
+ * every transition since 2000 falls on a whole minute.
  */
 export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
   if (!(at >= OFFSET_CACHE_FROM_MS)) return zone.offset(at) * 60_000;
-  let byMinute = zoneOffsets.get(zone.name);
-  if (!byMinute) zoneOffsets.set(zone.name, (byMinute = new Map()));
-  const minute = Math.floor(at / 60_000);
-  let offset = byMinute.get(minute);
+  let known = zoneOffsets.get(zone.name);
+  if (!known) zoneOffsets.set(zone.name, (known = new Map()));
+  if (known.size >= 100_000) known.clear();
+  const window = Math.floor(at / OFFSET_WINDOW_MS);
+  let offset = known.get(window);
   if (offset === undefined) {
-    offset = zone.offset(at) * 60_000;
-    if (byMinute.size >= 100_000) byMinute.clear();
-    byMinute.set(minute, offset);
+    const first = zone.offset(window * OFFSET_WINDOW_MS) * 60_000;
+    offset = first === zone.offset((window + 1) * OFFSET_WINDOW_MS - 1) * 60_000 ? first : Number.NaN;
+    known.set(window, offset);
   }
-  return offset;
+  if (!Number.isNaN(offset)) return offset;
+  // A window with a transition: by minute, keyed below every window index.
+  const minuteKey = -1 - Math.floor(at / 60_000);
+  let exact = known.get(minuteKey);
+  if (exact === undefined) known.set(minuteKey, (exact = zone.offset(at) * 60_000));
+  return exact;
 };
 const OFFSET_CACHE_FROM_MS = Date.UTC(2000, 0, 1);
+const OFFSET_WINDOW_MS = 6 * 3_600_000;
+/** Per zone: 6-hour window index -> offset (NaN: the window has a transition), and -1 - minute -> offset in those. */
 const zoneOffsets = new Map<string, Map<number, number>>();
 const offsetMs = zoneOffsetMs;
 

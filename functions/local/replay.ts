@@ -16,7 +16,7 @@ import { open, readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
-import type { Outcome } from '#core/delivery/outcomes';
+import type { Outcome, Tally } from '#core/delivery/outcomes';
 import { dueTimes } from '#core/delivery/occurrence';
 import { seasonalDueTimes } from '#core/delivery/seasonal';
 import { shopDeliveryOf } from '#core/delivery/local-time';
@@ -27,7 +27,9 @@ import { preparePublish } from '../compile/publish-set';
 import type { BusEvent } from './bus';
 import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMail } from './runtime';
 import { referralStats } from '#core/referral-program';
-import { rejectionReasons, type RejectionReason } from '#core/referral';
+import { referralCodeCandidate, rejectionReasons, type RejectionReason } from '#core/referral';
+import type { MemoryCouponStore } from '#adapters/memory-coupon-store';
+import { customerOf, replayOnWorkers, workersFor } from './replay-shards';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
 import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
@@ -64,6 +66,12 @@ export interface ReplayOptions {
    * must not invent behaviour. @default none
    */
   respond?: ResponseSimulation;
+  /**
+   * Worker threads to split the customers over (replay-shards.ts), each with its own runtime; the
+   * outbox is the same bytes as on one. @default up to 4 (the cores) from 2,000 customers on, with
+   * the memory backend and no `inspect`; otherwise 1
+   */
+  workers?: number;
   /** Keep each mail's HTML for `html` (the demo's pages). Off for a big shop's benchmark: 100k mails of HTML fill the heap. @default true */
   keepHtml?: boolean;
 }
@@ -128,7 +136,10 @@ export type ReplayResult =
       skipped: SkippedCampaign[];
       badLines: BadLine[];
       events: { read: number; fed: number; afterWindow: number };
+      /** Tick minutes run (by the busiest worker, when split). */
       ticks: number;
+      /** Worker threads the customers were split over (1: one runtime in this thread). */
+      workers: number;
       deadLettered: { events: number; audience: number; send: number };
       /** Coupon redemptions per campaign with a coupon, then unknown codes (core/coupon-redemption.ts). */
       coupons: CouponStats[];
@@ -279,14 +290,25 @@ export const prepareCampaigns = async (dir: string, options: { templatesDir: str
   return { ok: true, set: prepared.set, published, skipped };
 };
 
-/** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */
-export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
-  const started = performance.now();
+/** What a worker needs of the inputs: the compiled campaigns and its customers' events. */
+export type ShareInputs = Pick<ReplayInputs, 'set' | 'published' | 'feed'>;
+
+/** What a replay reads before it runs: the campaigns as publish compiles them, and the fed events. */
+interface ReplayInputs {
+  set: PublishSet;
+  published: PublishedCampaign[];
+  skipped: SkippedCampaign[];
+  /** Customers first (registered at `from`), then the events up to `to` in time order (stable). */
+  feed: BusEvent[];
+  badLines: BadLine[];
+  read: number;
+  afterWindow: number;
+}
+
+const loadInputs = async (options: ReplayOptions): Promise<{ ok: false; problems: string[] } | ({ ok: true } & ReplayInputs)> => {
   const { from, to } = options;
   if (!(from.getTime() < to.getTime())) return { ok: false, problems: [`--from ${from.toISOString()} must be before --to ${to.toISOString()}`] };
-  const templatesDir = options.templatesDir ?? 'templates';
-
-  const prepared = await prepareCampaigns(options.campaigns, { templatesDir, publishedAt: from });
+  const prepared = await prepareCampaigns(options.campaigns, { templatesDir: options.templatesDir ?? 'templates', publishedAt: from });
   if (!prepared.ok) return prepared;
   const read = async (flag: string, file: string): Promise<string | { problem: string }> =>
     readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => ({ problem: `${flag} ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}` }));
@@ -294,9 +316,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const customersText = options.customers ? await read('--customers', options.customers) : '';
   const unreadable = [eventsText, customersText].flatMap((t) => (typeof t === 'string' ? [] : [t.problem]));
   if (unreadable.length > 0) return { ok: false, problems: unreadable };
-  const { set, published, skipped } = prepared;
 
-  // Inputs: customers first (registered at `from`), then the events in time order (stable).
   const badLines: BadLine[] = [];
   let customerEvents: BusEvent[] = [];
   if (options.customers) {
@@ -312,27 +332,74 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   }
   const parsedEvents = parseEventLines(options.events, eventsText as string);
   badLines.push(...parsedEvents.bad);
-  const timeOf = (e: BusEvent) => Date.parse(e.time);
   const inWindow = parsedEvents.events
     .map((event, index) => ({ event, index }))
     .filter(({ event }) => timeOf(event) <= to.getTime())
     .sort((a, b) => timeOf(a.event) - timeOf(b.event) || a.index - b.index)
     .map(({ event }) => event);
-  const feed = [...customerEvents, ...inWindow];
-  const afterWindow = parsedEvents.events.length - inWindow.length;
+  return {
+    ok: true,
+    set: prepared.set,
+    published: prepared.published,
+    skipped: prepared.skipped,
+    feed: [...customerEvents, ...inWindow],
+    badLines,
+    read: parsedEvents.events.length + customerEvents.length + badLines.length,
+    afterWindow: parsedEvents.events.length - inWindow.length,
+  };
+};
+
+const timeOf = (e: BusEvent) => Date.parse(e.time);
+
+/**
+ * What one runtime's replay gives, before the outbox is sorted and the reports are summed: the
+ * whole replay's, or one worker's share (replay-shards.ts), which the parent adds up.
+ */
+export interface ReplayParts {
+  outbox: OutboxEntry[];
+  /** The occurrences of the non-triggered campaigns, with their outcome counts. */
+  occurrences: { campaignId: string; occurrenceId: string; stats: Tally }[];
+  coupons: CouponStats[];
+  referrals: ReferralSummary;
+  responses?: ResponseCounts;
+  ticks: number;
+  fed: number;
+  deadLettered: { events: number; audience: number; send: number };
+  /** Coupon code -> holder, and referral codes made at a later attempt: what a split replay checks. */
+  couponHolders: [string, string][];
+  laterReferralCodes: number;
+}
+
+/** Every UTC midnight in (from, to]: tick announces expiring coupons on the first tick of a day, so a replay ticks there. */
+const midnightsIn = (from: Date, to: Date): number[] => {
+  const out: number[] = [];
+  for (let t = Math.floor(from.getTime() / DAY_MS) * DAY_MS + DAY_MS; t <= to.getTime(); t += DAY_MS) out.push(t);
+  return out;
+};
+const DAY_MS = 86_400_000;
+
+/** Runs the inputs through one runtime (only the events of `only`'s customers, when given). */
+const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share = false): Promise<ReplayParts> => {
+  const { from, to } = options;
+  const templatesDir = options.templatesDir ?? 'templates';
+  const { set, published } = inputs;
+  const feed = [...inputs.feed];
 
   const shop = await loadShopInfo({ templatesDir });
   const shopCountry = shopDeliveryOf(shop).country;
   const tickMinutes = [
-    ...new Set(
-      published.flatMap(({ campaign }) =>
+    ...new Set([
+      ...published.flatMap(({ campaign }) =>
         'schedule' in campaign
           ? scheduleMinutes(campaign.schedule, from, to)
           : campaign.kind === 'seasonal'
             ? seasonalDueTimes(campaign.id, campaign.occasion, from, to, shopCountry).map((d) => Math.ceil(d.at.getTime() / 60_000) * 60_000)
             : [],
       ),
-    ),
+      // On AWS tick runs every minute; here the first tick of a UTC day is at its midnight, so
+      // CouponExpiring goes out at the same time whoever else the replay holds.
+      ...midnightsIn(from, to),
+    ]),
   ].sort((a, b) => a - b);
 
   const outbox: OutboxEntry[] = [];
@@ -391,20 +458,22 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     bar?.start(feed.length + tickMinutes.length, 0, { day: from.toISOString().slice(0, 10) });
     let next = 0;
     let progressed = 0;
-    /** Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. */
     /**
-     * Feeds the events up to `until` in chunks of one UTC day, each drained through ingest. Stops
+     * Feeds the events up to `until` one instant at a time, each drained through ingest. Stops
      * early (returns true) when a fed event put a due delivery before `until` (a triggered delay,
      * say), so that minute is ticked first.
      */
     const feedUntil = async (until: number, dueBefore?: () => boolean): Promise<boolean> => {
       while (next < feed.length && timeOf(feed[next]!) <= until) {
         if (dueBefore?.()) return true;
+        // Each instant's events at that instant: ingest's clock is the event's own time, whoever
+        // else the replay holds (so a split replay gives the same bytes, replay-shards.ts).
         const first = feed[next]!;
         const day = first.time.slice(0, 10);
-        if (timeOf(first) > clock.now().getTime()) await clock.advanceTo(timeOf(first));
+        const at = timeOf(first);
+        if (at > clock.now().getTime()) await clock.advanceTo(at);
         let end = next;
-        while (end < feed.length && timeOf(feed[end]!) <= until && feed[end]!.time.slice(0, 10) === day) end++;
+        while (end < feed.length && timeOf(feed[end]!) === at) end++;
         const consenting = new Set<string>();
         for (let i = next; i < end; i++) {
           const event = feed[i]!;
@@ -442,7 +511,6 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       while ((await runtime.tick()).backlog) await runtime.settle();
       await runtime.settle();
       await respond(next);
-      ticks++;
       last = minute;
       if (minute === tickMinutes[scheduled]) bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
     }
@@ -451,55 +519,32 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     bar?.stop();
     await options.inspect?.(runtime);
 
-    const reports: CampaignReport[] = [];
+    const occurrences: ReplayParts['occurrences'] = [];
     for (const p of published) {
-      if (p.campaign.kind === 'triggered') {
-        // Follow-ups have one occurrence per customer and re-entry key, created by no tick, so
-        // the store lists none: counted from the outbox (sent only; gates and cancels not shown).
-        const lines = outbox.filter((o) => o.campaignId === p.campaign.id);
-        const sent = lines.length;
-        reports.push({ campaignId: p.campaign.id, kind: p.campaign.kind, occurrences: new Set(lines.map((o) => o.occurrenceId)).size, recipients: sent, sent, suppressed: 0, capped: 0, failed: 0, heldOut: 0 });
-        continue;
-      }
-      const occurrences = await runtime.delivery.listOccurrences(p.campaign.id);
-      const total = (outcomes: readonly Outcome[]) => occurrences.reduce((sum, o) => sum + outcomes.reduce((s, k) => s + (o.stats[k] ?? 0), 0), 0);
-      reports.push({
-        campaignId: p.campaign.id,
-        kind: p.campaign.kind,
-        occurrences: occurrences.length,
-        recipients: total(FINAL),
-        sent: total(['sent']),
-        suppressed: total(GATED),
-        capped: total(['capped']),
-        failed: total(['failed', 'uncertain']),
-        heldOut: total(['holdout']),
-      });
+      if (p.campaign.kind === 'triggered') continue;
+      for (const o of await runtime.delivery.listOccurrences(p.campaign.id)) occurrences.push({ campaignId: p.campaign.id, occurrenceId: o.occurrenceId, stats: o.stats });
     }
-    // Field by field, without building key arrays: 100,000 mails sort in about 1.7 million comparisons.
-    outbox.sort((a, b) => cmp(a.at, b.at) || cmp(a.campaignId, b.campaignId) || cmp(a.occurrenceId, b.occurrenceId) || cmp(a.customerId, b.customerId));
-    let lines: OutboxLine[] | undefined;
-    let text: string | undefined;
+    const coupons = runtime.coupons as Partial<MemoryCouponStore>;
+    const referralIds = published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id);
+    let laterReferralCodes = 0;
+    if (share) {
+      for (const customerId of new Set(inputs.feed.map(customerOf))) {
+        if (customerId === undefined) continue;
+        const code = await runtime.referrals.codeOf(customerId);
+        if (code !== undefined && code !== referralCodeCandidate(customerId, 0)) laterReferralCodes++;
+      }
+    }
     return {
-      ok: true,
-      get outbox() {
-        return (lines ??= outbox.map((o) => JSON.parse(o.json.toString('utf8')) as OutboxLine));
-      },
-      mails: outbox.length,
-      get outboxText() {
-        return (text ??= Buffer.concat(outbox.flatMap((o) => [o.json, NEWLINE])).toString('utf8'));
-      },
-      writeOutbox: (file) => writeOutboxFile(file, outbox),
-      html: outbox.map((o) => o.html),
-      campaigns: reports,
-      skipped,
-      badLines,
-      events: { read: parsedEvents.events.length + customerEvents.length + badLines.length, fed: feed.length, afterWindow },
-      ticks,
-      deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
+      outbox,
+      occurrences,
       coupons: await replayCouponStats(runtime, published),
-      seconds: (performance.now() - started) / 1000,
-      referrals: await summarizeReferrals(runtime, published.filter((p) => p.campaign.kind === 'referral').map((p) => p.campaign.id)),
+      referrals: await summarizeReferrals(runtime, referralIds),
       ...(responder ? { responses: { ...responder.counts } } : {}),
+      ticks,
+      fed: feed.length,
+      deadLettered: { events: runtime.queues.eventsDlq.size, audience: runtime.queues.audienceDlq.size, send: runtime.queues.sendDlq.size },
+      couponHolders: share && coupons.all ? coupons.all().map((c) => [c.code, c.customerId]) : [],
+      laterReferralCodes,
     };
   } finally {
     bar?.stop();
@@ -507,12 +552,111 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   }
 };
 
+/** Sorts the outbox and sums the parts into the result. */
+const assemble = (inputs: ReplayInputs, parts: readonly ReplayParts[], started: number, workers: number): Extract<ReplayResult, { ok: true }> => {
+  const outbox = parts.flatMap((p) => p.outbox);
+  // Field by field, without building key arrays: 100,000 mails sort in about 1.7 million comparisons.
+  outbox.sort((a, b) => cmp(a.at, b.at) || cmp(a.campaignId, b.campaignId) || cmp(a.occurrenceId, b.occurrenceId) || cmp(a.customerId, b.customerId));
+  const reports: CampaignReport[] = [];
+  for (const p of inputs.published) {
+    const campaignId = p.campaign.id;
+    if (p.campaign.kind === 'triggered') {
+      // Follow-ups have one occurrence per customer and re-entry key, created by no tick, so
+      // the store lists none: counted from the outbox (sent only; gates and cancels not shown).
+      const lines = outbox.filter((o) => o.campaignId === campaignId);
+      const sent = lines.length;
+      reports.push({ campaignId, kind: p.campaign.kind, occurrences: new Set(lines.map((o) => o.occurrenceId)).size, recipients: sent, sent, suppressed: 0, capped: 0, failed: 0, heldOut: 0 });
+      continue;
+    }
+    const occurrences = parts.flatMap((part) => part.occurrences.filter((o) => o.campaignId === campaignId));
+    const total = (outcomes: readonly Outcome[]) => occurrences.reduce((sum, o) => sum + outcomes.reduce((s, k) => s + (o.stats[k] ?? 0), 0), 0);
+    reports.push({
+      campaignId,
+      kind: p.campaign.kind,
+      occurrences: new Set(occurrences.map((o) => o.occurrenceId)).size,
+      recipients: total(FINAL),
+      sent: total(['sent']),
+      suppressed: total(GATED),
+      capped: total(['capped']),
+      failed: total(['failed', 'uncertain']),
+      heldOut: total(['holdout']),
+    });
+  }
+  let lines: OutboxLine[] | undefined;
+  let text: string | undefined;
+  const sum = (of: (p: ReplayParts) => number) => parts.reduce((s, p) => s + of(p), 0);
+  const responses = parts.every((p) => p.responses)
+    ? { clicks: sum((p) => p.responses!.clicks), ordersAfterClick: sum((p) => p.responses!.ordersAfterClick), couponOrders: sum((p) => p.responses!.couponOrders), lateCouponOrders: sum((p) => p.responses!.lateCouponOrders) }
+    : undefined;
+  return {
+    ok: true,
+    get outbox() {
+      return (lines ??= outbox.map((o) => JSON.parse(o.json.toString('utf8')) as OutboxLine));
+    },
+    mails: outbox.length,
+    get outboxText() {
+      return (text ??= Buffer.concat(outbox.flatMap((o) => [o.json, NEWLINE])).toString('utf8'));
+    },
+    writeOutbox: (file) => writeOutboxFile(file, outbox),
+    html: outbox.map((o) => o.html),
+    campaigns: reports,
+    skipped: inputs.skipped,
+    badLines: inputs.badLines,
+    events: { read: inputs.read, fed: sum((p) => p.fed), afterWindow: inputs.afterWindow },
+    ticks: Math.max(...parts.map((p) => p.ticks)),
+    workers,
+    deadLettered: { events: sum((p) => p.deadLettered.events), audience: sum((p) => p.deadLettered.audience), send: sum((p) => p.deadLettered.send) },
+    coupons: sumCouponStats(parts.map((p) => p.coupons)),
+    seconds: (performance.now() - started) / 1000,
+    referrals: sumReferrals(parts.map((p) => p.referrals)),
+    ...(responses ? { responses } : {}),
+  };
+};
+
+const sumCouponStats = (shares: readonly CouponStats[][]): CouponStats[] =>
+  shares[0]!.map((first, i) => {
+    const all = shares.map((s) => s[i]!);
+    const refused: CouponStats['refused'] = {};
+    for (const s of all) for (const [reason, n] of Object.entries(s.refused) as [keyof CouponStats['refused'], number][]) refused[reason] = (refused[reason] ?? 0) + n;
+    return { campaignId: first.campaignId, redeemed: all.reduce((n, s) => n + s.redeemed, 0), revenueCents: all.reduce((n, s) => n + s.revenueCents, 0), refused };
+  });
+
+const sumReferrals = (shares: readonly ReferralSummary[]): ReferralSummary => {
+  const total: ReferralSummary = { invitations: 0, clicks: 0, conversions: 0, issued: 0, revoked: 0, rejected: {} };
+  for (const s of shares) {
+    total.invitations += s.invitations;
+    total.clicks += s.clicks;
+    total.conversions += s.conversions;
+    total.issued += s.issued;
+    total.revoked += s.revoked;
+    for (const [reason, n] of Object.entries(s.rejected) as [RejectionReason, number][]) total.rejected[reason] = (total.rejected[reason] ?? 0) + n;
+  }
+  return total;
+};
+
+/** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */
+export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
+  const started = performance.now();
+  const inputs = await loadInputs(options);
+  if (!inputs.ok) return inputs;
+  const workers = workersFor(options, inputs);
+  if (workers > 1) {
+    const split = await replayOnWorkers(options, inputs, workers);
+    if (split) return assemble(inputs, split, started, workers);
+  }
+  return assemble(inputs, [await replayParts(options, inputs)], started, 1);
+};
+
+/** One worker's share (functions/local/replay-shards.ts): its customers' events, through a runtime of its own. */
+export const replayShare = (options: ReplayOptions, inputs: ShareInputs): Promise<ReplayParts> =>
+  replayParts(options, { ...inputs, skipped: [], badLines: [], read: 0, afterWindow: 0 }, true);
+
 /**
  * A sent mail's outbox line, kept as its JSON's UTF-8 bytes in a shared slab (outside the JS heap:
  * 100,000 mails of text as objects kept the garbage collector marking and moving ~600 MB), with
  * the fields it is sorted by.
  */
-interface OutboxEntry {
+export interface OutboxEntry {
   at: string;
   campaignId: string;
   occurrenceId: string;
@@ -571,7 +715,7 @@ const replayCouponStats = async (runtime: Runtime, published: readonly Published
 export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>): string => {
   const lines: string[] = [];
   lines.push(
-    `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s: ${result.mails} mails` +
+    `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s${result.workers > 1 ? ` on ${result.workers} workers` : ''}: ${result.mails} mails` +
       (result.events.afterWindow ? `, ${result.events.afterWindow} events after --to not fed` : ''),
   );
   const head = ['campaign', 'kind', 'occurrences', 'recipients', 'sent', 'suppressed', 'capped', 'failed', 'held out'];

@@ -76,7 +76,7 @@ import { breakerCheck, createFeedbackHandler } from '../feedback/handler';
 import { createTickHandler } from '../tick/handler';
 import { busFromRoutes, sequentialIds, type Bus } from './bus';
 import { Queue, queueTarget } from './queue';
-import { startLocalAws, type LocalAws } from './servers';
+import type { LocalAws } from './servers';
 import { SimClock, type SchedulingClock, type TimerHandle } from './sim-clock';
 
 /**
@@ -309,7 +309,8 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const { clock } = options;
   const namespace = options.idNamespace ?? 'stammkunde';
   const ownsAws = backend === 'local-aws' && !options.aws;
-  const aws = backend === 'local-aws' ? (options.aws ?? (await startLocalAws('stammkunde-local'))) : undefined;
+  // dynalite and aws-ses-v2-local load only when they run (half a second of start-up a memory runtime does not need).
+  const aws = backend === 'local-aws' ? (options.aws ?? (await (await import('./servers')).startLocalAws('stammkunde-local'))) : undefined;
   // One SDK client per service for the whole runtime (as a warm Lambda holds it at module scope).
   const documentClient = aws ? createDocumentClient({ endpoint: aws.dynamoEndpoint, region: 'local' }) : undefined;
   const sesClient = aws ? createSesClient({ endpoint: aws.sesEndpoint, region: 'local', maxAttempts: 1 }) : undefined;

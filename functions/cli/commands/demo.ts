@@ -33,6 +33,7 @@ import type { Report } from '#core/report';
 import { runtimeReport } from '#local/report';
 import { funnelTable, kpiCards, REPORT_STYLE, reportHtml } from '../../report/html';
 import { reportTable } from '../../report/table';
+import { positiveInt } from '#cli/flags';
 
 export interface IngestDemoOptions {
   customers?: number;
@@ -191,11 +192,6 @@ export const formatIngestDemo = (result: IngestDemoResult): string => {
   return lines.join('\n');
 };
 
-const positiveInt = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
-  return n;
-};
 
 export interface DemoOptions {
   customers?: number;
@@ -356,8 +352,8 @@ export const register = (program: Command): void => {
   program
     .command('demo')
     .description('generate the demo shop, replay the example campaigns over its year and write out/demo (outbox, index.html)')
-    .option('--customers <n>', 'number of customers', positiveInt('customers'), 1000)
-    .option('--seed <n>', 'seed of the demo shop', positiveInt('seed'))
+    .option('--customers <n>', 'number of customers', positiveInt('--customers'), 1000)
+    .option('--seed <n>', 'seed of the demo shop', positiveInt('--seed'))
     .option('--out <dir>', 'output folder', join('out', 'demo'))
     .option('--backend <name>', 'memory (in-memory twins) or local-aws (dynalite + local SES)', 'memory')
     .option('--ingest-only', 'only ingest the year into dynalite and print the profiles by tier')

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { preparePublish, systemCampaigns } from '../../compile/publish-set';
 import { applyPublish, DEFAULT_KEEP_VERSIONS, planPublish, rollbackCampaign, type PlannedChange, type PublishPlan } from '#core/publish';
 import { addTargetOptions, resolveTarget, type AwsClients, type TargetFlags } from '#cli/aws-target';
+import { positiveInt } from '#cli/flags';
 
 export interface PublishFlags extends TargetFlags {
   dryRun?: boolean;
@@ -39,11 +40,6 @@ export const formatPlan = (plan: PublishPlan): string[] => {
   return lines;
 };
 
-const positiveInt = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number of at least 1, got "${value}"`);
-  return n;
-};
 
 export const runPublish = async (dir: string | undefined, flags: PublishFlags, clients: AwsClients = {}, now: Date = new Date()): Promise<PublishOutcome> => {
   const keepVersions = flags.keepVersions ?? DEFAULT_KEEP_VERSIONS;

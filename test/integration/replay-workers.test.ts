@@ -1,0 +1,65 @@
+// A replay split over worker threads (functions/local/replay-shards.ts) against the same replay on
+// one runtime: the demo shop's year with every example campaign and the demo's simulated
+// responses (clicks, orders, coupon redemptions, referrals), so friends and referrers, coupons
+// and triggered follow-ups all cross the split if anything can.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemoShop, toJsonLines } from '#local/demo-shop';
+import { runReplay, type ReplayResult } from '#local/replay';
+import { DEMO_RESPONSES } from '#local/responses';
+
+type Done = Extract<ReplayResult, { ok: true }>;
+
+let dir: string;
+let eventsFile: string;
+const shop = generateDemoShop({ customers: 160, seed: 11 });
+
+const replay = async (workers: number): Promise<Done> => {
+  const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return result;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-workers-'));
+  eventsFile = join(dir, 'events.jsonl');
+  await writeFile(eventsFile, toJsonLines(shop.events));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('replay on worker threads', () => {
+  it('writes the same outbox bytes and the same counts on 1, 2 and 3 workers', async () => {
+    const one = await replay(1);
+    expect(one.workers).toBe(1);
+    expect(one.mails).toBeGreaterThan(1000);
+    // The year has what could cross a split: referral conversions, coupon orders, triggered mail.
+    expect(one.referrals.conversions).toBeGreaterThan(0);
+    expect(one.responses!.couponOrders).toBeGreaterThan(0);
+    expect(one.campaigns.find((c) => c.campaignId === 'coupon-expiring-reminder')!.sent).toBeGreaterThan(0);
+    for (const workers of [2, 3]) {
+      const split = await replay(workers);
+      expect(split.workers).toBe(workers);
+      expect(split.outboxText).toBe(one.outboxText);
+      expect(split.campaigns).toEqual(one.campaigns);
+      expect(split.coupons).toEqual(one.coupons);
+      expect(split.referrals).toEqual(one.referrals);
+      expect(split.responses).toEqual(one.responses);
+      expect(split.deadLettered).toEqual({ events: 0, audience: 0, send: 0 });
+      const file = join(dir, `outbox-${workers}.jsonl`);
+      await split.writeOutbox(file);
+      expect(await readFile(file, 'utf8')).toBe(one.outboxText);
+    }
+  }, 120_000);
+
+  it('runs on one runtime where a split cannot work: inspect of the runtime, local AWS servers', async () => {
+    let inspected = 0;
+    const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date('2025-03-01T00:00:00Z'), workers: 2, inspect: async () => void inspected++ });
+    expect(result.ok && result.workers).toBe(1);
+    expect(inspected).toBe(1);
+  }, 60_000);
+});

@@ -88,7 +88,7 @@ export const signToken = (payload: TokenPayload, key: SigningKey): string => sig
  * payload and key, so a map per key (string secrets; at most `limit` tokens, then started
  * afresh) answers a repeat without signing. Not for payloads that never repeat (clicks).
  */
-export const createTokenCache = (limit = 20_000): ((payload: TokenPayload, key: SigningKey) => string) => {
+export const createTokenCache = (limit = 100_000): ((payload: TokenPayload, key: SigningKey) => string) => {
   const byKey = new WeakMap<SigningKey, { id: string; secret: string; tokens: Map<string, string> }>();
   return (payload, key) => {
     const json = JSON.stringify(payload);

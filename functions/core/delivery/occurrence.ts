@@ -54,8 +54,8 @@ const zoneOf = (timeZone: string): IANAZone => {
 /**
  * A zone's UTC offset in ms at the instant `at`, remembered from 2000 on (luxon asks
  * Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's quiet-hours gate).
- * Per zone and 6-hour window of UTC: when the offsets at the window's first and last millisecond
- * agree, the window holds no transition (no zone has had two within 6 hours since 2000) and that
+ * Per zone and UTC day: when the offsets at the day's first and last millisecond
+ * agree, the day holds no transition (no zone has had two within a day since 2000) and that
  * offset is the answer for all of it; a window with a transition is remembered per minute, since
  * every transition since 2000 falls on a whole minute.
  */
@@ -79,7 +79,7 @@ export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
   return exact;
 };
 const OFFSET_CACHE_FROM_MS = Date.UTC(2000, 0, 1);
-const OFFSET_WINDOW_MS = 6 * 3_600_000;
+const OFFSET_WINDOW_MS = 24 * 3_600_000;
 /** Per zone: 6-hour window index -> offset (NaN: the window has a transition), and -1 - minute -> offset in those. */
 const zoneOffsets = new Map<string, Map<number, number>>();
 const offsetMs = zoneOffsetMs;

@@ -542,7 +542,9 @@ const renderPrepared = (engine: Liquid, prepared: Prepared, scope: Record<string
   'whole' in prepared ? (engine.renderSync(prepared.whole, scope) as string) : renderParts(engine, prepared.parts, scope, html);
 
 /** One header line: no CR/LF, runs of whitespace collapsed. */
-const oneLine = (value: string): string => value.replace(/\s+/g, ' ').trim();
+const oneLine = (value: string): string => (MORE_THAN_SPACES.test(value) ? value.replace(/\s+/g, ' ') : value).trim();
+/** Whitespace other than single spaces: what oneLine's replace would change (most subjects have none). */
+const MORE_THAN_SPACES = /\s\s|[^\S ]/;
 
 /**
  * Holds parsed templates by compiled id (one parse per template per process, bounded) and

@@ -136,20 +136,49 @@ const unpackParts = (packed: PackedParts): ReplayParts => {
 
 const WORKER = new URL('./replay-worker.mjs', import.meta.url);
 
-const runShare = (task: ShareTask): Promise<ReplayParts> =>
-  new Promise((resolve, reject) => {
+/**
+ * The worker threads of a split replay, started before the inputs are read so that loading the
+ * engine in each (about 2 s) overlaps the parent's compile and parse. Each takes one task.
+ */
+export class ShareWorkers {
+  private readonly workers: Worker[] = [];
+  /** Starts `count` more workers (none below 2: a split needs two). */
+  ensure(count: number): void {
     // No execArgv of ours: the worker registers tsx itself (replay-worker.mjs), whoever started us.
-    const worker = new Worker(WORKER, { workerData: task, execArgv: [] });
-    let done = false;
-    worker.once('message', (packed: PackedParts) => {
-      done = true;
-      resolve(unpackParts(packed));
+    while (count > 1 && this.workers.length < count) this.workers.push(new Worker(WORKER, { execArgv: [] }));
+  }
+  /** Runs one share on worker `index`. */
+  run(index: number, task: ShareTask): Promise<ReplayParts> {
+    const worker = this.workers[index];
+    if (!worker) throw new Error(`replay worker ${index} was not started`);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      worker.once('message', (packed: PackedParts) => {
+        done = true;
+        resolve(unpackParts(packed));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (!done) reject(new Error(`replay worker stopped (exit code ${code}) before it answered`));
+      });
+      worker.postMessage(task);
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (!done) reject(new Error(`replay worker stopped (exit code ${code}) before it answered`));
-    });
-  });
+  }
+  /** Stops every worker (those that answered have ended already). */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+  }
+}
+
+/** Bytes of events from which a replay starts its workers before it has read them (about 2,000 customers of the demo shop). */
+export const EARLY_START_BYTES = 1_500_000;
+
+/** Workers worth starting before the inputs are read: as many as `workersFor` will likely ask for. */
+export const earlyWorkers = (options: ReplayOptions, eventsBytes: number): number => {
+  if ((options.backend ?? 'memory') !== 'memory' || options.aws || options.inspect) return 1;
+  if (options.workers !== undefined) return Math.max(1, Math.floor(options.workers));
+  return eventsBytes < EARLY_START_BYTES ? 1 : Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_WORKERS));
+};
 
 const usesPool = (published: readonly PublishedCampaign[]): boolean => published.some((p) => couponSpecOf(p.campaign)?.pool !== undefined);
 
@@ -157,16 +186,17 @@ const usesPool = (published: readonly PublishedCampaign[]): boolean => published
  * Replays the shares on `count` workers. Undefined when the replay must run on one runtime after
  * all: a coupon pool (one draw counter for everyone), no split possible, or a code that crossed it.
  */
-export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInputs, count: number): Promise<ReplayParts[] | undefined> => {
+export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInputs, workers: ShareWorkers, count: number): Promise<ReplayParts[] | undefined> => {
   if (usesPool(inputs.published)) return undefined;
   const shares = planShares(inputs.feed, count)?.filter((s) => s.length > 0);
   if (!shares || shares.length < 2) return undefined;
   const { campaigns, events, from, to, templatesDir, confirmConsent, respond, keepHtml } = options;
   const shared: ShareTask['options'] = { campaigns, events, from, to, ...(templatesDir ? { templatesDir } : {}), ...(confirmConsent !== undefined ? { confirmConsent } : {}), ...(respond ? { respond } : {}), ...(keepHtml !== undefined ? { keepHtml } : {}) };
+  workers.ensure(shares.length);
   const parts = await Promise.all(
-    shares.map((customers) => {
+    shares.map((customers, i) => {
       const mine = new Set(customers);
-      return runShare({ options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } });
+      return workers.run(i, { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } });
     }),
   );
   return splitHeld(inputs.feed, shares, parts) ? parts : undefined;

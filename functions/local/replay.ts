@@ -12,7 +12,7 @@
 // send time, quiet hours, triggered delays: the runtime's nextDueMinute). So the simulated clock
 // jumps from one such minute to the next and runs tick exactly there (again while tick reports a
 // backlog); between them only events are fed.
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Campaign, Schedule } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
@@ -29,7 +29,7 @@ import { createRuntime, DELIVERED_KINDS, type Backend, type Runtime, type SentMa
 import { referralStats } from '#core/referral-program';
 import { referralCodeCandidate, rejectionReasons, type RejectionReason } from '#core/referral';
 import type { MemoryCouponStore } from '#adapters/memory-coupon-store';
-import { customerOf, replayOnWorkers, workersFor } from './replay-shards';
+import { customerOf, earlyWorkers, replayOnWorkers, ShareWorkers, workersFor } from './replay-shards';
 import type { LocalAws } from './servers';
 import { SimClock } from './sim-clock';
 import { NO_CAMPAIGN, formatCouponStats, type CouponStats } from '#core/coupon-redemption';
@@ -637,14 +637,22 @@ const sumReferrals = (shares: readonly ReferralSummary[]): ReferralSummary => {
 /** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */
 export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
   const started = performance.now();
-  const inputs = await loadInputs(options);
-  if (!inputs.ok) return inputs;
-  const workers = workersFor(options, inputs);
-  if (workers > 1) {
-    const split = await replayOnWorkers(options, inputs, workers);
-    if (split) return assemble(inputs, split, started, workers);
+  const pool = new ShareWorkers();
+  try {
+    // A big events file: the workers load the engine while this thread compiles and parses.
+    pool.ensure(earlyWorkers(options, await stat(options.events).then((s) => s.size, () => 0)));
+    const inputs = await loadInputs(options);
+    if (!inputs.ok) return inputs;
+    const workers = workersFor(options, inputs);
+    if (workers > 1) {
+      const split = await replayOnWorkers(options, inputs, pool, workers);
+      if (split) return assemble(inputs, split, started, workers);
+    }
+    await pool.close();
+    return assemble(inputs, [await replayParts(options, inputs)], started, 1);
+  } finally {
+    await pool.close();
   }
-  return assemble(inputs, [await replayParts(options, inputs)], started, 1);
 };
 
 /** One worker's share (functions/local/replay-shards.ts): its customers' events, through a runtime of its own. */
@@ -673,9 +681,10 @@ class LineSlab {
   private buffer = Buffer.allocUnsafe(SLAB_BYTES);
   private used = 0;
   add(s: string): Buffer {
-    const bytes = Buffer.byteLength(s, 'utf8');
-    if (this.used + bytes > this.buffer.length) {
-      this.buffer = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    // Room for the worst case (3 bytes per UTF-16 unit), so the string is encoded in one pass.
+    const most = s.length * 3;
+    if (this.used + most > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafe(Math.max(SLAB_BYTES, most));
       this.used = 0;
     }
     const start = this.used;

@@ -56,6 +56,16 @@ describe('replay on worker threads', () => {
     }
   }, 120_000);
 
+  it('stops the workers it started when there is nothing to split (one customer)', async () => {
+    const first = (shop.events[0]!.detail as { customerId: string }).customerId;
+    const one = shop.events.filter((e) => (e.detail as { customerId?: string }).customerId === first);
+    const file = join(dir, 'one.jsonl');
+    await writeFile(file, toJsonLines(one));
+    const result = await runReplay({ campaigns: 'campaigns', events: file, from: new Date(shop.from), to: new Date(shop.to), workers: 2 });
+    expect(result.ok && result.workers).toBe(1);
+    expect(result.ok && result.mails).toBeGreaterThan(0);
+  }, 60_000);
+
   it('runs on one runtime where a split cannot work: inspect of the runtime, local AWS servers', async () => {
     let inspected = 0;
     const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date('2025-03-01T00:00:00Z'), workers: 2, inspect: async () => void inspected++ });

@@ -19,7 +19,7 @@ import { normalizeReferralCode, referralCodeCandidate } from '#core/referral';
 import { normalizeCode } from '#core/coupons';
 import { couponSpecOf } from '#core/delivery/coupon-step';
 import type { BusEvent } from './bus';
-import type { OutboxEntry, ReplayOptions, ReplayParts, ShareInputs } from './replay';
+import type { OutboxEntry, ProgressSink, ReplayOptions, ReplayParts, ShareInputs } from './replay';
 
 /** From this many customers on, a replay is split by default (below it, thread start-up outweighs the gain). */
 export const SPLIT_FROM_CUSTOMERS = 2_000;
@@ -100,7 +100,12 @@ export const planShares = (feed: readonly BusEvent[], count: number): string[][]
 export interface ShareTask {
   options: Pick<ReplayOptions, 'campaigns' | 'events' | 'from' | 'to' | 'templatesDir' | 'confirmConsent' | 'respond' | 'keepHtml'>;
   inputs: ShareInputs;
+  /** Post progress messages (once per replayed day). */
+  progress?: boolean;
 }
+
+/** What a worker posts: its progress, then its parts. */
+export type WorkerMessage = { kind: 'progress'; done: number; total: number; day: string } | { kind: 'parts'; parts: PackedParts };
 
 /** A worker's parts as posted: the outbox lines' bytes in one transferred buffer. */
 export interface PackedParts extends Omit<ReplayParts, 'outbox'> {
@@ -147,21 +152,22 @@ export class ShareWorkers {
     // No execArgv of ours: the worker registers tsx itself (replay-worker.mjs), whoever started us.
     while (count > 1 && this.workers.length < count) this.workers.push(new Worker(WORKER, { execArgv: [] }));
   }
-  /** Runs one share on worker `index`. */
-  run(index: number, task: ShareTask): Promise<ReplayParts> {
+  /** Runs one share on worker `index`; its progress (events and ticks done of its total, its day) goes to `progress`. */
+  run(index: number, task: ShareTask, progress?: (done: number, total: number, day: string) => void): Promise<ReplayParts> {
     const worker = this.workers[index];
     if (!worker) throw new Error(`replay worker ${index} was not started`);
     return new Promise((resolve, reject) => {
       let done = false;
-      worker.once('message', (packed: PackedParts) => {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'progress') return progress?.(message.done, message.total, message.day);
         done = true;
-        resolve(unpackParts(packed));
+        resolve(unpackParts(message.parts));
       });
       worker.once('error', reject);
       worker.once('exit', (code) => {
         if (!done) reject(new Error(`replay worker stopped (exit code ${code}) before it answered`));
       });
-      worker.postMessage(task);
+      worker.postMessage({ ...task, progress: progress !== undefined });
     });
   }
   /** Stops every worker (those that answered have ended already). */
@@ -186,17 +192,30 @@ const usesPool = (published: readonly PublishedCampaign[]): boolean => published
  * Replays the shares on `count` workers. Undefined when the replay must run on one runtime after
  * all: a coupon pool (one draw counter for everyone), no split possible, or a code that crossed it.
  */
-export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInputs, workers: ShareWorkers, count: number): Promise<ReplayParts[] | undefined> => {
+export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInputs, workers: ShareWorkers, count: number, bar?: ProgressSink): Promise<ReplayParts[] | undefined> => {
   if (usesPool(inputs.published)) return undefined;
   const shares = planShares(inputs.feed, count)?.filter((s) => s.length > 0);
   if (!shares || shares.length < 2) return undefined;
   const { campaigns, events, from, to, templatesDir, confirmConsent, respond, keepHtml } = options;
   const shared: ShareTask['options'] = { campaigns, events, from, to, ...(templatesDir ? { templatesDir } : {}), ...(confirmConsent !== undefined ? { confirmConsent } : {}), ...(respond ? { respond } : {}), ...(keepHtml !== undefined ? { keepHtml } : {}) };
   workers.ensure(shares.length);
+  // One bar for all: the sum of the workers' progress, at the day of the one furthest behind.
+  const seen = shares.map(() => ({ done: 0, total: 0, day: '' }));
+  let started = false;
+  const progress = bar
+    ? (i: number) => (done: number, total: number, day: string) => {
+        seen[i] = { done, total, day };
+        if (seen.some((s) => s.total === 0)) return;
+        const behind = seen.reduce((min, s) => (s.day < min ? s.day : min), seen[0]!.day);
+        if (!started) bar.start(seen.reduce((n, s) => n + s.total, 0), behind);
+        started = true;
+        bar.update(seen.reduce((n, s) => n + s.done, 0), behind);
+      }
+    : undefined;
   const parts = await Promise.all(
     shares.map((customers, i) => {
       const mine = new Set(customers);
-      return workers.run(i, { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } });
+      return workers.run(i, { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } }, progress?.(i));
     }),
   );
   return splitHeld(inputs.feed, shares, parts) ? parts : undefined;

@@ -379,7 +379,20 @@ const midnightsIn = (from: Date, to: Date): number[] => {
 const DAY_MS = 86_400_000;
 
 /** Runs the inputs through one runtime (only the events of `only`'s customers, when given). */
-const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share = false): Promise<ReplayParts> => {
+/** Where a replay reports how far it got: a progress bar, or a worker's messages to its parent. */
+export interface ProgressSink {
+  start(total: number, day: string): void;
+  update(done: number, day: string): void;
+  stop(): void;
+}
+
+/** A progress bar on a terminal stream (`stammkunde replay` on a TTY). */
+export const progressBar = (stream: NodeJS.WriteStream): ProgressSink => {
+  const bar = new SingleBar({ stream, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic);
+  return { start: (total, day) => bar.start(total, 0, { day }), update: (done, day) => bar.update(done, { day }), stop: () => bar.stop() };
+};
+
+const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share = false, bar: ProgressSink | undefined = options.progress ? progressBar(options.progress) : undefined): Promise<ReplayParts> => {
   const { from, to } = options;
   const templatesDir = options.templatesDir ?? 'templates';
   const { set, published } = inputs;
@@ -452,10 +465,9 @@ const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share =
       feed.splice(lo, 0, event);
     }
   };
-  const bar = options.progress ? new SingleBar({ stream: options.progress, format: 'replay [{bar}] {percentage}% | {value}/{total} events and ticks | {day}' }, Presets.shades_classic) : undefined;
   try {
     await runtime.publish(set);
-    bar?.start(feed.length + tickMinutes.length, 0, { day: from.toISOString().slice(0, 10) });
+    bar?.start(feed.length + tickMinutes.length, from.toISOString().slice(0, 10));
     let next = 0;
     let progressed = 0;
     /**
@@ -486,7 +498,7 @@ const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share =
         await runtime.settle();
         if (options.confirmConsent ?? true) for (const customerId of [...consenting].sort()) await runtime.confirmConsent(customerId);
         await respond(next);
-        bar?.update(progressed, { day });
+        bar?.update(progressed, day);
       }
       return dueBefore?.() ?? false;
     };
@@ -512,7 +524,7 @@ const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share =
       await runtime.settle();
       await respond(next);
       last = minute;
-      if (minute === tickMinutes[scheduled]) bar?.update(++progressed, { day: new Date(minute).toISOString().slice(0, 10) });
+      if (minute === tickMinutes[scheduled]) bar?.update(++progressed, new Date(minute).toISOString().slice(0, 10));
     }
     if (to.getTime() > clock.now().getTime()) await clock.advanceTo(to);
     await runtime.settle();
@@ -645,7 +657,8 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     if (!inputs.ok) return inputs;
     const workers = workersFor(options, inputs);
     if (workers > 1) {
-      const split = await replayOnWorkers(options, inputs, pool, workers);
+      const bar = options.progress ? progressBar(options.progress) : undefined;
+      const split = await replayOnWorkers(options, inputs, pool, workers, bar).finally(() => bar?.stop());
       if (split) return assemble(inputs, split, started, workers);
     }
     await pool.close();
@@ -656,8 +669,8 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 };
 
 /** One worker's share (functions/local/replay-shards.ts): its customers' events, through a runtime of its own. */
-export const replayShare = (options: ReplayOptions, inputs: ShareInputs): Promise<ReplayParts> =>
-  replayParts(options, { ...inputs, skipped: [], badLines: [], read: 0, afterWindow: 0 }, true);
+export const replayShare = (options: ReplayOptions, inputs: ShareInputs, progress?: ProgressSink): Promise<ReplayParts> =>
+  replayParts(options, { ...inputs, skipped: [], badLines: [], read: 0, afterWindow: 0 }, true, progress);
 
 /**
  * A sent mail's outbox line, kept as its JSON's UTF-8 bytes in a shared slab (outside the JS heap:

@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoShop, toJsonLines } from '#local/demo-shop';
 import { runReplay, type ReplayResult } from '#local/replay';
@@ -55,6 +56,17 @@ describe('replay on worker threads', () => {
       expect(await readFile(file, 'utf8')).toBe(one.outboxText);
     }
   }, 120_000);
+
+  it('shows one progress bar for all workers, up to every event and tick of both', async () => {
+    const written: string[] = [];
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    stream.on('data', (chunk: Buffer) => written.push(chunk.toString()));
+    const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, workers: 2, progress: stream as unknown as NodeJS.WriteStream });
+    expect(result.ok && result.workers).toBe(2);
+    const shown = written.join('');
+    expect(shown).toContain('replay [');
+    expect(shown).toMatch(/100% \| (\d+)\/\1 events and ticks/);
+  }, 60_000);
 
   it('stops the workers it started when there is nothing to split (one customer)', async () => {
     const first = (shop.events[0]!.detail as { customerId: string }).customerId;

@@ -4,3 +4,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 export const createLogger = (functionName: string): Logger =>
   new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `stammkunde-${functionName}` });
+
+/**
+ * Whether `info` lines are written: the per-message and per-event lines build their fields only
+ * then (at the default WARN level, a replay built and dropped one per event and send message).
+ */
+export const infoEnabled = (logger: Pick<Logger, 'getLevelName'>): boolean => {
+  const level = logger.getLevelName();
+  return level === 'TRACE' || level === 'DEBUG' || level === 'INFO';
+};

@@ -11,7 +11,7 @@
 //   (reason names the customer and size), reported failed like a schema failure.
 // - store errors (throttling, too many conflicts): reported failed; the redelivery applies the
 //   event once (the store remembers applied event ids).
-import { createLogger } from '#adapters/logger';
+import { createLogger, infoEnabled } from '#adapters/logger';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -151,7 +151,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       const profile = await store.getProfile(routed.customerId);
       const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now()) : [];
       for (const due of planned) await deps.deliveries.putDueDelivery(due);
-      logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
+      if (infoEnabled(logger)) logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
       return;
     }
     const parsed = parseShopEvent(raw);
@@ -199,7 +199,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
     // events) puts them again; the shop's listeners see each own event at least once.
     if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);
-    logger.info('event applied', {
+    if (infoEnabled(logger)) logger.info('event applied', {
       eventId: event.id,
       detailType: event.type,
       customerId,

@@ -3,7 +3,7 @@
 // rules are in core/delivery/send.ts. Its bundle has no mjml (render.ts renders precompiled Liquid).
 // The Lambda context's remaining time is the sender's deadline; the outcome counts leave as
 // CloudWatch EMF metrics (Powertools Metrics).
-import { createLogger } from '#adapters/logger';
+import { createLogger, infoEnabled } from '#adapters/logger';
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -57,7 +57,7 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
       async (work, record) => {
         const { failures: lost, ...result } = await send(work, record.messageId, deadline);
         mergeTally(tally, result.tally);
-        logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
+        if (infoEnabled(logger)) logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
         for (const failure of lost) logger.warn('recipient not sent', { occurrenceId: work.occurrenceId, customerId: failure.customerId, reason: failure.reason });
         if (result.paused) logger.warn('occurrence paused', { occurrenceId: work.occurrenceId, reason: result.paused });
         if (result.pauseCause === 'pool') poolsRanDry++;

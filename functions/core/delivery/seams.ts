@@ -65,6 +65,23 @@ export const replaceHrefs = (html: string, replacement: (href: string) => string
   return copied === 0 ? html : out + html.slice(copied);
 };
 
+/**
+ * A compiled template's static web links (what /c/ tracks), each href as it may stand in the HTML
+ * (attribute-escaped and raw) to its link index, the first link with an href winning. Worked out
+ * once per compiled template, not per mail.
+ */
+const webLinks = new WeakMap<CompiledTemplate, { web: CompiledTemplate['links']; byHref: Map<string, number>; quoted: boolean }>();
+const webLinksOf = (compiled: CompiledTemplate) => {
+  let known = webLinks.get(compiled);
+  if (!known) {
+    const web = compiled.links.filter((entry) => !entry.dynamic && /^https?:\/\//i.test(entry.url));
+    const byHref = new Map<string, number>();
+    for (const entry of web) for (const href of [attribute(entry.url), entry.url]) if (!byHref.has(href)) byHref.set(href, entry.index);
+    webLinks.set(compiled, (known = { web, byHref, quoted: web.some((entry) => entry.url.includes('"')) }));
+  }
+  return known;
+};
+
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
@@ -92,21 +109,24 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
         // One pass over the HTML for all links (it was two splits per link), each token signed
         // once and only if its link is there; the first link with a given href wins, as before.
         const clickUrl = options.clickUrl;
-        const targets = new Map<string, () => string>();
-        const web = compiled.links.filter((entry) => !entry.dynamic && /^https?:\/\//i.test(entry.url));
-        for (const entry of web) {
-          let click: string | undefined;
-          const sign = () => (click ??= attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: entry.index, ...(arm !== undefined ? { variant: arm } : {}) })));
-          for (const href of [attribute(entry.url), entry.url]) if (!targets.has(href)) targets.set(href, sign);
-        }
-        if (web.some((entry) => entry.url.includes('"'))) {
+        const { web, byHref, quoted } = webLinksOf(compiled);
+        const clicks = new Map<number, string>();
+        const click = (index: number): string => {
+          let url = clicks.get(index);
+          if (url === undefined) clicks.set(index, (url = attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: index, ...(arm !== undefined ? { variant: arm } : {}) }))));
+          return url;
+        };
+        if (quoted) {
           // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
           for (const entry of web) {
-            const click = targets.get(attribute(entry.url))!();
-            html = html.split(`href="${attribute(entry.url)}"`).join(`href="${click}"`).split(`href="${entry.url}"`).join(`href="${click}"`);
+            const url = click(byHref.get(attribute(entry.url))!);
+            html = html.split(`href="${attribute(entry.url)}"`).join(`href="${url}"`).split(`href="${entry.url}"`).join(`href="${url}"`);
           }
-        } else if (targets.size > 0) {
-          html = replaceHrefs(html, (href) => targets.get(href)?.());
+        } else if (byHref.size > 0) {
+          html = replaceHrefs(html, (href) => {
+            const index = byHref.get(href);
+            return index === undefined ? undefined : click(index);
+          });
         }
       }
       if (options.openPixelUrl && campaign.capClass === 'marketing') {

@@ -56,7 +56,7 @@ const zoneOf = (timeZone: string): IANAZone => {
  * Intl.DateTimeFormat#formatToParts every time, the costliest step of a send's quiet-hours gate).
  * Per zone and UTC day: when the offsets at the day's first and last millisecond
  * agree, the day holds no transition (no zone has had two within a day since 2000) and that
- * offset is the answer for all of it; a window with a transition is remembered per minute, since
+ * offset is the answer for all of it; a day with a transition is remembered per minute, since
  * every transition since 2000 falls on a whole minute.
  */
 export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
@@ -72,7 +72,7 @@ export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
     known.set(window, offset);
   }
   if (!Number.isNaN(offset)) return offset;
-  // A window with a transition: by minute, keyed below every window index.
+  // A day with a transition: by minute, keyed below every day index.
   const minuteKey = -1 - Math.floor(at / 60_000);
   let exact = known.get(minuteKey);
   if (exact === undefined) known.set(minuteKey, (exact = zone.offset(at) * 60_000));
@@ -80,7 +80,7 @@ export const zoneOffsetMs = (zone: IANAZone, at: number): number => {
 };
 const OFFSET_CACHE_FROM_MS = Date.UTC(2000, 0, 1);
 const OFFSET_WINDOW_MS = 24 * 3_600_000;
-/** Per zone: 6-hour window index -> offset (NaN: the window has a transition), and -1 - minute -> offset in those. */
+/** Per zone: UTC day index -> offset (NaN: the day has a transition), and -1 - minute -> offset in those days. */
 const zoneOffsets = new Map<string, Map<number, number>>();
 const offsetMs = zoneOffsetMs;
 

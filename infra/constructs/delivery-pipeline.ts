@@ -187,7 +187,13 @@ export class DeliveryPipeline extends Construct {
       batchSize: 1,
       maxConcurrency: props.audienceConcurrency ?? DEFAULT_AUDIENCE_CONCURRENCY,
       // The rate its back-pressure paces continuations to (else it reads SES GetAccount, below).
-      environment: { TABLE_NAME: tableName, SEND_QUEUE_URL: this.send.queue.queueUrl, ...optional('MAX_SEND_RATE', props.maxSendRate) },
+      environment: {
+        TABLE_NAME: tableName,
+        SEND_QUEUE_URL: this.send.queue.queueUrl,
+        ...optional('MAX_SEND_RATE', props.maxSendRate),
+        // The shop's delivery defaults (zone, country, 29 February rule) for seasonal audiences.
+        SHOP_INFO: JSON.stringify(props.shopInfo),
+      },
     });
     // A shard that runs out of time continues on its own queue with a cursor.
     this.audience.fn.addEnvironment('AUDIENCE_QUEUE_URL', this.audience.queue.queueUrl);
@@ -201,6 +207,8 @@ export class DeliveryPipeline extends Construct {
         AUDIENCE_QUEUE_URL: this.audience.queue.queueUrl,
         SEND_QUEUE_URL: this.send.queue.queueUrl,
         ...optional('AUDIENCE_SEGMENTS', props.audienceSegments),
+        // The shop's delivery defaults: the country of its occasions (Mother's Day, holidays).
+        SHOP_INFO: JSON.stringify(props.shopInfo),
       },
     });
     this.tick = tick.fn;

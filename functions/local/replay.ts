@@ -596,10 +596,7 @@ const assemble = (inputs: ReplayInputs, parts: readonly ReplayParts[], started: 
   }
   let lines: OutboxLine[] | undefined;
   let text: string | undefined;
-  const sum = (of: (p: ReplayParts) => number) => parts.reduce((s, p) => s + of(p), 0);
-  const responses = parts.every((p) => p.responses)
-    ? { clicks: sum((p) => p.responses!.clicks), ordersAfterClick: sum((p) => p.responses!.ordersAfterClick), couponOrders: sum((p) => p.responses!.couponOrders), lateCouponOrders: sum((p) => p.responses!.lateCouponOrders) }
-    : undefined;
+  const counts = addedUp(parts.map(({ fed, deadLettered, coupons, referrals, responses }) => ({ fed, deadLettered, coupons, referrals, responses })));
   return {
     ok: true,
     get outbox() {
@@ -614,36 +611,31 @@ const assemble = (inputs: ReplayInputs, parts: readonly ReplayParts[], started: 
     campaigns: reports,
     skipped: inputs.skipped,
     badLines: inputs.badLines,
-    events: { read: inputs.read, fed: sum((p) => p.fed), afterWindow: inputs.afterWindow },
+    events: { read: inputs.read, fed: counts.fed, afterWindow: inputs.afterWindow },
     ticks: Math.max(...parts.map((p) => p.ticks)),
     workers,
-    deadLettered: { events: sum((p) => p.deadLettered.events), audience: sum((p) => p.deadLettered.audience), send: sum((p) => p.deadLettered.send) },
-    coupons: sumCouponStats(parts.map((p) => p.coupons)),
+    deadLettered: counts.deadLettered,
+    coupons: counts.coupons,
     seconds: (performance.now() - started) / 1000,
-    referrals: sumReferrals(parts.map((p) => p.referrals)),
-    ...(responses ? { responses } : {}),
+    referrals: counts.referrals,
+    ...(counts.responses ? { responses: counts.responses } : {}),
   };
 };
 
-const sumCouponStats = (shares: readonly CouponStats[][]): CouponStats[] =>
-  shares[0]!.map((first, i) => {
-    const all = shares.map((s) => s[i]!);
-    const refused: CouponStats['refused'] = {};
-    for (const s of all) for (const [reason, n] of Object.entries(s.refused) as [keyof CouponStats['refused'], number][]) refused[reason] = (refused[reason] ?? 0) + n;
-    return { campaignId: first.campaignId, redeemed: all.reduce((n, s) => n + s.redeemed, 0), revenueCents: all.reduce((n, s) => n + s.revenueCents, 0), refused };
-  });
-
-const sumReferrals = (shares: readonly ReferralSummary[]): ReferralSummary => {
-  const total: ReferralSummary = { invitations: 0, clicks: 0, conversions: 0, issued: 0, revoked: 0, rejected: {} };
-  for (const s of shares) {
-    total.invitations += s.invitations;
-    total.clicks += s.clicks;
-    total.conversions += s.conversions;
-    total.issued += s.issued;
-    total.revoked += s.revoked;
-    for (const [reason, n] of Object.entries(s.rejected) as [RejectionReason, number][]) total.rejected[reason] = (total.rejected[reason] ?? 0) + n;
+/**
+ * The parts' counts added up field by field, however deep (coupon stats per campaign in the same
+ * order in every part, refusals and rejections by reason); strings (campaign ids) from the first.
+ */
+const addedUp = <T>(parts: readonly T[]): T => parts.reduce((total, part) => addCounts(total, part) as T);
+const addCounts = (a: unknown, b: unknown): unknown => {
+  if (typeof a === 'number' || typeof b === 'number') return ((a as number | undefined) ?? 0) + ((b as number | undefined) ?? 0);
+  if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => addCounts(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const out: Record<string, unknown> = { ...a };
+    for (const [key, value] of Object.entries(b)) out[key] = addCounts((a as Record<string, unknown>)[key], value);
+    return out;
   }
-  return total;
+  return a ?? b;
 };
 
 /** Runs a replay. Invalid campaigns give `ok: false` with validate's problem lines. */

@@ -32,13 +32,19 @@ export const customerOf = (event: BusEvent): string | undefined => {
   return typeof id === 'string' ? id : undefined;
 };
 
-/** How many workers a replay runs on: 1 where a split cannot work (local AWS servers, `inspect` of one runtime). */
-export const workersFor = (options: ReplayOptions, inputs: { feed: readonly BusEvent[] }): number => {
+/**
+ * Workers for a replay that is `big` enough to split: 1 where a split cannot work (local AWS
+ * servers, `inspect` of one runtime), else `--workers`, else the cores (at most 4) when big.
+ */
+const workersWhen = (options: ReplayOptions, big: boolean): number => {
   if ((options.backend ?? 'memory') !== 'memory' || options.aws || options.inspect) return 1;
   if (options.workers !== undefined) return Math.max(1, Math.floor(options.workers));
-  const customers = new Set(inputs.feed.map(customerOf)).size;
-  return customers < SPLIT_FROM_CUSTOMERS ? 1 : Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_WORKERS));
+  return big ? Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_WORKERS)) : 1;
 };
+
+/** How many workers a replay runs on, once its events are read. */
+export const workersFor = (options: ReplayOptions, inputs: { feed: readonly BusEvent[] }): number =>
+  workersWhen(options, new Set(inputs.feed.map(customerOf)).size >= SPLIT_FROM_CUSTOMERS);
 
 /**
  * The customers of each share: referral friends with their referrers (union-find over the codes in
@@ -180,11 +186,7 @@ export class ShareWorkers {
 export const EARLY_START_BYTES = 1_500_000;
 
 /** Workers worth starting before the inputs are read: as many as `workersFor` will likely ask for. */
-export const earlyWorkers = (options: ReplayOptions, eventsBytes: number): number => {
-  if ((options.backend ?? 'memory') !== 'memory' || options.aws || options.inspect) return 1;
-  if (options.workers !== undefined) return Math.max(1, Math.floor(options.workers));
-  return eventsBytes < EARLY_START_BYTES ? 1 : Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_WORKERS));
-};
+export const earlyWorkers = (options: ReplayOptions, eventsBytes: number): number => workersWhen(options, eventsBytes >= EARLY_START_BYTES);
 
 const usesPool = (published: readonly PublishedCampaign[]): boolean => published.some((p) => couponSpecOf(p.campaign)?.pool !== undefined);
 

@@ -54,6 +54,10 @@ describe('mail links', () => {
     );
     const profile = makeProfile(1);
     const mail = renderer.render({ published: { ...published, template: templates }, profile, occurrenceId: 'o1', at: new Date('2026-03-01T08:00:00Z'), unsubscribeUrl: 'https://links.shop.example/u/x' });
+    // The tracked HTML is made when it is first read (a replay that keeps no HTML never signs).
+    expect(signed).toEqual([]);
+    const html = mail.html;
+    expect(mail.html).toBe(html);
     expect(signed).not.toContain(999);
     expect(new Set(signed).size).toBe(signed.length);
     expect(signed.length).toBeGreaterThan(0);

@@ -62,7 +62,10 @@ export const composeMail = (deps: ComposeDeps, published: PublishedCampaign, pro
     to: profile.email,
     ...(deps.replyTo?.length ? { replyTo: deps.replyTo } : {}),
     subject: rendered.subject,
-    html: rendered.html,
+    // Read when the mailer reads it: the renderer may make it then (its link tracking, seams.ts).
+    get html() {
+      return rendered.html;
+    },
     text: rendered.text,
     headers,
     ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),

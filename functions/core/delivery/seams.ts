@@ -102,38 +102,53 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
       }
       const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : offer?.coupon ? { coupon: offer.coupon } : {};
       const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }));
-      let html = mail.html;
-      if (options.clickUrl && campaign.capClass === 'marketing') {
-        // Static web links of the stored table go through /c/<token>; the redirect reads the
-        // target from the table again, so a token can never point anywhere else.
-        // One pass over the HTML for all links (it was two splits per link), each token signed
-        // once and only if its link is there; the first link with a given href wins, as before.
-        const clickUrl = options.clickUrl;
-        const { web, byHref, quoted } = webLinksOf(compiled);
-        const clicks = new Map<number, string>();
-        const click = (index: number): string => {
-          let url = clicks.get(index);
-          if (url === undefined) clicks.set(index, (url = attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: index, ...(arm !== undefined ? { variant: arm } : {}) }))));
-          return url;
-        };
-        if (quoted) {
-          // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
-          for (const entry of web) {
-            const url = click(byHref.get(attribute(entry.url))!);
-            html = html.split(`href="${attribute(entry.url)}"`).join(`href="${url}"`).split(`href="${entry.url}"`).join(`href="${url}"`);
+      const tracking = options.clickUrl !== undefined || options.openPixelUrl !== undefined;
+      if (campaign.capClass !== 'marketing' || !tracking) return { subject: mail.subject, html: mail.html, text: mail.text };
+      // The tracked HTML (a fresh copy of the ~23 KB page, a click token) is made when the HTML
+      // is first read: SES reads it on every send, a replay that keeps only the outbox lines never
+      // does (the Liquid render above, which can fail, is not deferred; this step cannot fail).
+      const track = (): string => {
+        let html = mail.html;
+        if (options.clickUrl) {
+          // Static web links of the stored table go through /c/<token>; the redirect reads the
+          // target from the table again, so a token can never point anywhere else.
+          // One pass over the HTML for all links (it was two splits per link), each token signed
+          // once and only if its link is there; the first link with a given href wins, as before.
+          const clickUrl = options.clickUrl;
+          const { web, byHref, quoted } = webLinksOf(compiled);
+          const clicks = new Map<number, string>();
+          const click = (index: number): string => {
+            let url = clicks.get(index);
+            if (url === undefined) clicks.set(index, (url = attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: index, ...(arm !== undefined ? { variant: arm } : {}) }))));
+            return url;
+          };
+          if (quoted) {
+            // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
+            for (const entry of web) {
+              const url = click(byHref.get(attribute(entry.url))!);
+              html = html.split(`href="${attribute(entry.url)}"`).join(`href="${url}"`).split(`href="${entry.url}"`).join(`href="${url}"`);
+            }
+          } else if (byHref.size > 0) {
+            html = replaceHrefs(html, (href) => {
+              const index = byHref.get(href);
+              return index === undefined ? undefined : click(index);
+            });
           }
-        } else if (byHref.size > 0) {
-          html = replaceHrefs(html, (href) => {
-            const index = byHref.get(href);
-            return index === undefined ? undefined : click(index);
-          });
         }
-      }
-      if (options.openPixelUrl && campaign.capClass === 'marketing') {
-        const pixel = attribute(options.openPixelUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId }));
-        html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
-      }
-      return { subject: mail.subject, html, text: mail.text };
+        if (options.openPixelUrl) {
+          const pixel = attribute(options.openPixelUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId }));
+          html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
+        }
+        return html;
+      };
+      let tracked: string | undefined;
+      return {
+        subject: mail.subject,
+        get html() {
+          return (tracked ??= track());
+        },
+        text: mail.text,
+      };
     },
   };
 };

@@ -1,10 +1,12 @@
 // Rough edges a new user hit: `stammkunde replay ... | true` (the reader is gone before the
-// summary is written) and `cdk synth` with an http:// base URL.
+// summary is written), a big shop's replay running out of heap, and `cdk synth` with an http://
+// base URL.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateDemoShop, toJsonLines } from '#local/demo-shop';
 
 const finish = (args: string[], env: Record<string, string> = {}, closeStdout = false) =>
   new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -27,6 +29,18 @@ describe('cli: rough edges', () => {
     );
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   }, 120_000);
+
+  it('replays without holding every mail\'s HTML (10,000 customers ran out of heap)', async () => {
+    // 500 customers send about 9,400 mails, ~400 MB of HTML as strings: far over this heap limit,
+    // while the outbox lines themselves sit outside the heap.
+    const dir = mkdtempSync(join(tmpdir(), 'stammkunde-heap-'));
+    const shop = generateDemoShop({ customers: 500 });
+    writeFileSync(join(dir, 'events.jsonl'), toJsonLines(shop.events));
+    const { code, stderr } = await finish(
+      ['--max-old-space-size=192', 'bin/stammkunde.mjs', 'replay', '--campaigns', 'campaigns', '--events', join(dir, 'events.jsonl'), '--from', shop.from, '--to', shop.to, '--out', join(dir, 'out.jsonl')],
+    );
+    expect({ code, stderr: stderr.slice(0, 500) }).toEqual({ code: 0, stderr: '' });
+  }, 180_000);
 
   it('fails cdk synth with an http base URL in one line: key, value, must be https', async () => {
     const context = {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { runReplay, type ReplayResult } from '#local/replay';
+import { replayOk, type Done } from '#test/fixtures/replay';
 
 let dir: string;
 let campaigns: string;
@@ -45,14 +45,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const replay = async (from: string, to: string): Promise<Extract<ReplayResult, { ok: true }>> => {
-  const result = await runReplay({ campaigns, events, customers, from: new Date(from), to: new Date(to) });
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result;
-};
+const replay = (from: string, to: string): Promise<Done> => replayOk({ campaigns, events, customers, from: new Date(from), to: new Date(to) });
 
 /** customerId -> Berlin local day -> mails that day. */
-const mailsPerLocalDay = (result: Extract<ReplayResult, { ok: true }>): Map<string, Map<string, number>> => {
+const mailsPerLocalDay = (result: Done): Map<string, Map<string, number>> => {
   const perCustomer = new Map<string, Map<string, number>>();
   for (const line of result.outbox) {
     const day = DateTime.fromISO(line.at, { zone: 'Europe/Berlin' }).toISODate()!;

@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReplay, type ReplayResult } from '#local/replay';
+import type { ReplayOptions } from '#local/replay';
+import { replayOk, type Done } from '#test/fixtures/replay';
 import type { SimClock } from '#local/sim-clock';
 
 let dir: string;
@@ -50,19 +51,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Ok = Extract<ReplayResult, { ok: true }>;
-const replay = async (inspect?: Parameters<typeof runReplay>[0]['inspect']): Promise<Ok> => {
-  const result = await runReplay({ campaigns, events, customers, from: new Date('2027-01-01T00:00:00Z'), to: new Date('2027-04-05T00:00:00Z'), ...(inspect ? { inspect } : {}) });
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result;
-};
+const replay = (inspect?: ReplayOptions['inspect']): Promise<Done> =>
+  replayOk({ campaigns, events, customers, from: new Date('2027-01-01T00:00:00Z'), to: new Date('2027-04-05T00:00:00Z'), ...(inspect ? { inspect } : {}) });
 
-let first: Ok;
+let first: Done;
 beforeAll(async () => {
   first = await replay();
 }, 60_000);
 
-const sendsOf = (result: Ok, campaignId: string) =>
+const sendsOf = (result: Done, campaignId: string) =>
   Object.fromEntries(result.outbox.filter((l) => l.campaignId === campaignId).map((l) => [l.customerId, l.at]));
 
 describe('seasonal replay: Easter 2027 at each recipient’s local 09:00', () => {

@@ -8,20 +8,17 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoShop, toJsonLines } from '#local/demo-shop';
-import { runReplay, type ReplayResult } from '#local/replay';
+import { runReplay } from '#local/replay';
 import { DEMO_RESPONSES } from '#local/responses';
 
-type Done = Extract<ReplayResult, { ok: true }>;
+import { replayOk, type Done } from '#test/fixtures/replay';
 
 let dir: string;
 let eventsFile: string;
 const shop = generateDemoShop({ customers: 160, seed: 11 });
 
-const replay = async (workers: number): Promise<Done> => {
-  const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result;
-};
+const replay = (workers: number): Promise<Done> =>
+  replayOk({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-workers-'));

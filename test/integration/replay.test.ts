@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoShop, toJsonLines } from '#local/demo-shop';
-import { runReplay, type ReplayResult } from '#local/replay';
+import { runReplay } from '#local/replay';
 import { startLocalAws, type LocalAws } from '#local/servers';
 
-type Done = Extract<ReplayResult, { ok: true }>;
+import { replayOk, type Done } from '#test/fixtures/replay';
 
 let dir: string;
 let eventsFile: string;
@@ -18,11 +18,7 @@ const from = new Date(shop.from);
 // Three monthly newsletters: Jan 1 (nobody registered yet), Feb 1 and Mar 1 (09:00 Berlin).
 const to = new Date('2025-03-15T00:00:00Z');
 
-const replay = async (overrides: Partial<Parameters<typeof runReplay>[0]> = {}): Promise<Done> => {
-  const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from, to, ...overrides });
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result;
-};
+const replay = (overrides: Partial<Parameters<typeof runReplay>[0]> = {}): Promise<Done> => replayOk({ campaigns: 'campaigns', events: eventsFile, from, to, ...overrides });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-'));

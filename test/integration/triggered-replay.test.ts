@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReplay } from '#local/replay';
+import { replayOk } from '#test/fixtures/replay';
 
 let dir: string;
 
@@ -38,16 +38,14 @@ afterAll(async () => {
 
 describe('triggered campaigns on the embedded runtime', () => {
   it('sends exactly one welcome mail three days after the first order, though the event came twice', async () => {
-    const result = await runReplay({ campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-20T00:00:00Z') });
-    if (!result.ok) throw new Error(result.problems.join('\n'));
+    const result = await replayOk({ campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-20T00:00:00Z') });
     const welcome = result.outbox.filter((l) => l.campaignId === 'welcome-first-order');
     expect(welcome.map((l) => [l.customerId, l.at, l.occurrenceId])).toEqual([['c-1', '2025-01-08T10:00:00.000Z', 'welcome-first-order:c-1:once']]);
     expect(result.skipped.map((s) => s.kind)).not.toContain('triggered');
   });
 
   it('drops the thank-you request of a refunded order at send time and sends the other order\'s', async () => {
-    const result = await runReplay({ campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-25T00:00:00Z') });
-    if (!result.ok) throw new Error(result.problems.join('\n'));
+    const result = await replayOk({ campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-25T00:00:00Z') });
     const nps = result.outbox.filter((l) => l.campaignId === 'order-thank-you-nps');
     expect(nps.map((l) => [l.occurrenceId, l.at, l.subject])).toEqual([['order-thank-you-nps:c-1:o.o-2', '2025-01-20T11:00:00.000Z', 'Danke für deine Bestellung – wie zufrieden bist du?']]);
   });

@@ -2,33 +2,20 @@
 // one runtime: the demo shop's year with every example campaign and the demo's simulated
 // responses (clicks, orders, coupon redemptions, referrals), so friends and referrers, coupons
 // and triggered follow-ups all cross the split if anything can.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateDemoShop, toJsonLines } from '#local/demo-shop';
 import { runReplay } from '#local/replay';
 import { DEMO_RESPONSES } from '#local/responses';
+import { demoShopFiles, replayOk, type Done } from '#test/fixtures/replay';
 
-import { replayOk, type Done } from '#test/fixtures/replay';
-
-let dir: string;
-let eventsFile: string;
 const shop = generateDemoShop({ customers: 160, seed: 11 });
+const files = demoShopFiles(shop, 'stammkunde-replay-workers-');
 
 const replay = (workers: number): Promise<Done> =>
-  replayOk({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-workers-'));
-  eventsFile = join(dir, 'events.jsonl');
-  await writeFile(eventsFile, toJsonLines(shop.events));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+  replayOk({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
 
 describe('replay on worker threads', () => {
   it('writes the same outbox bytes and the same counts on 1, 2 and 3 workers', async () => {
@@ -48,7 +35,7 @@ describe('replay on worker threads', () => {
       expect(split.referrals).toEqual(one.referrals);
       expect(split.responses).toEqual(one.responses);
       expect(split.deadLettered).toEqual({ events: 0, audience: 0, send: 0 });
-      const file = join(dir, `outbox-${workers}.jsonl`);
+      const file = join(files.dir, `outbox-${workers}.jsonl`);
       await split.writeOutbox(file);
       expect(await readFile(file, 'utf8')).toBe(one.outboxText);
     }
@@ -58,7 +45,7 @@ describe('replay on worker threads', () => {
     const written: string[] = [];
     const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
     stream.on('data', (chunk: Buffer) => written.push(chunk.toString()));
-    const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, workers: 2, progress: stream as unknown as NodeJS.WriteStream });
+    const result = await runReplay({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, workers: 2, progress: stream as unknown as NodeJS.WriteStream });
     expect(result.ok && result.workers).toBe(2);
     const shown = written.join('');
     expect(shown).toContain('replay [');
@@ -68,7 +55,7 @@ describe('replay on worker threads', () => {
   it('stops the workers it started when there is nothing to split (one customer)', async () => {
     const first = (shop.events[0]!.detail as { customerId: string }).customerId;
     const one = shop.events.filter((e) => (e.detail as { customerId?: string }).customerId === first);
-    const file = join(dir, 'one.jsonl');
+    const file = join(files.dir, 'one.jsonl');
     await writeFile(file, toJsonLines(one));
     const result = await runReplay({ campaigns: 'campaigns', events: file, from: new Date(shop.from), to: new Date(shop.to), workers: 2 });
     expect(result.ok && result.workers).toBe(1);
@@ -77,7 +64,7 @@ describe('replay on worker threads', () => {
 
   it('runs on one runtime where a split cannot work: inspect of the runtime, local AWS servers', async () => {
     let inspected = 0;
-    const result = await runReplay({ campaigns: 'campaigns', events: eventsFile, from: new Date(shop.from), to: new Date('2025-03-01T00:00:00Z'), workers: 2, inspect: async () => void inspected++ });
+    const result = await runReplay({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date('2025-03-01T00:00:00Z'), workers: 2, inspect: async () => void inspected++ });
     expect(result.ok && result.workers).toBe(1);
     expect(inspected).toBe(1);
   }, 60_000);

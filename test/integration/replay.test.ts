@@ -1,34 +1,21 @@
 // Replay on the embedded runtime: determinism, bad input lines, skipped kinds, invalid campaigns,
 // and the end-to-end newsletter on dynalite + aws-ses-v2-local (byte-identical to the in-memory
 // twins). Small seeded demo shops keep each replay to a few seconds.
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoShop, toJsonLines } from '#local/demo-shop';
 import { runReplay } from '#local/replay';
 import { startLocalAws, type LocalAws } from '#local/servers';
+import { demoShopFiles, replayOk, type Done } from '#test/fixtures/replay';
 
-import { replayOk, type Done } from '#test/fixtures/replay';
-
-let dir: string;
-let eventsFile: string;
 const shop = generateDemoShop({ customers: 40, seed: 7 });
+const files = demoShopFiles(shop, 'stammkunde-replay-');
 const from = new Date(shop.from);
 // Three monthly newsletters: Jan 1 (nobody registered yet), Feb 1 and Mar 1 (09:00 Berlin).
 const to = new Date('2025-03-15T00:00:00Z');
 
-const replay = (overrides: Partial<Parameters<typeof runReplay>[0]> = {}): Promise<Done> => replayOk({ campaigns: 'campaigns', events: eventsFile, from, to, ...overrides });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'stammkunde-replay-'));
-  eventsFile = join(dir, 'events.jsonl');
-  await writeFile(eventsFile, toJsonLines(shop.events));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const replay = (overrides: Partial<Parameters<typeof runReplay>[0]> = {}): Promise<Done> => replayOk({ campaigns: 'campaigns', events: files.events, from, to, ...overrides });
 
 describe('replay: determinism', () => {
   it('writes the same bytes when the same inputs are replayed twice', async () => {
@@ -40,7 +27,7 @@ describe('replay: determinism', () => {
 
   it('streams the outbox file byte for byte as outboxText, one JSON line per mail', async () => {
     const result = await replay();
-    const file = join(dir, 'outbox.jsonl');
+    const file = join(files.dir, 'outbox.jsonl');
     await result.writeOutbox(file);
     const written = await readFile(file, 'utf8');
     expect(written).toBe(result.outboxText);
@@ -69,7 +56,7 @@ describe('replay: input', () => {
       '',
       ...good.slice(1),
     ];
-    const file = join(dir, 'bad-events.jsonl');
+    const file = join(files.dir, 'bad-events.jsonl');
     await writeFile(file, lines.join('\n') + '\n');
     const result = await replay({ events: file });
     expect(result.badLines.map((b) => [b.line, b.file])).toEqual([
@@ -88,7 +75,7 @@ describe('replay: input', () => {
   });
 
   it('registers the customers of a customers file at --from', async () => {
-    const file = join(dir, 'customers.jsonl');
+    const file = join(files.dir, 'customers.jsonl');
     const detail = { customerId: 'walk-in-1', email: 'walk-in@example.com', locale: 'en-GB', timeZone: 'Europe/London', consent: { marketing: true, at: '2024-12-01T00:00:00Z', source: 'shop-till' } };
     await writeFile(file, `${JSON.stringify(detail)}\nnot json\n`);
     const result = await replay({ customers: file });
@@ -119,10 +106,10 @@ describe('replay: campaigns', () => {
   });
 
   it('rejects invalid campaigns with the lines validate prints', async () => {
-    const bad = join(dir, 'bad-campaigns');
+    const bad = join(files.dir, 'bad-campaigns');
     await mkdir(bad, { recursive: true });
     await writeFile(join(bad, 'news.json'), JSON.stringify({ kind: 'newsletter', id: 'news', status: 'active' }));
-    const result = await runReplay({ campaigns: bad, events: eventsFile, from, to });
+    const result = await runReplay({ campaigns: bad, events: files.events, from, to });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.length).toBeGreaterThan(0);
@@ -143,7 +130,7 @@ describe('replay: end to end on dynalite and aws-ses-v2-local', () => {
   it('sends the newsletter to the demo shop with one-click unsubscribe headers, as the in-memory twins do', async () => {
     // The newsletter alone: triggered follow-ups tick at each due minute, and each tick reads up
     // to a day of due-delivery buckets, too slow on dynalite for a unit of this size.
-    const campaigns = join(dir, 'newsletter-only');
+    const campaigns = join(files.dir, 'newsletter-only');
     await mkdir(join(campaigns, 'segments'), { recursive: true });
     await copyFile('campaigns/newsletter-monthly.json', join(campaigns, 'newsletter-monthly.json'));
     await copyFile('campaigns/segments/newsletter-readers.json', join(campaigns, 'segments', 'newsletter-readers.json'));

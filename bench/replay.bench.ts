@@ -28,7 +28,7 @@ const replayYear = async (dir: string, customers: number, backend: Backend, work
   const events = join(dir, `events-${customers}.jsonl`);
   await writeFile(events, toJsonLines(shop.events));
   const started = performance.now();
-  const result = await runReplay({ campaigns, events, from: new Date(shop.from), to: new Date(shop.to), backend, keepHtml: false, ...(workers ? { workers } : {}) });
+  const result = await runReplay({ campaigns, events, from: new Date(shop.from), to: new Date(shop.to), backend, ...(workers ? { workers } : {}) });
   if (!result.ok) throw new Error(result.problems.join('\n'));
   // Timed with the outbox file written, as `stammkunde replay` does.
   await result.writeOutbox(join(dir, `outbox-${customers}.jsonl`));

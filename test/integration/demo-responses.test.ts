@@ -36,7 +36,6 @@ beforeAll(async () => {
     events: join(first.dir, 'events.jsonl'),
     from: new Date('2025-01-01T00:00:00Z'),
     to: new Date('2026-01-01T00:00:00Z'),
-    keepHtml: false,
     inspect: async (runtime) => {
       plainReport = await runtimeReport(runtime, { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') });
     },

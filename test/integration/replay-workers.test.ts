@@ -15,7 +15,7 @@ const shop = generateDemoShop({ customers: 160, seed: 11 });
 const files = demoShopFiles(shop, 'stammkunde-replay-workers-');
 
 const replay = (workers: number): Promise<Done> =>
-  replayOk({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, respond: DEMO_RESPONSES, workers });
+  replayOk({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), respond: DEMO_RESPONSES, workers });
 
 describe('replay on worker threads', () => {
   it('writes the same outbox bytes and the same counts on 1, 2 and 3 workers', async () => {
@@ -45,7 +45,7 @@ describe('replay on worker threads', () => {
     const written: string[] = [];
     const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
     stream.on('data', (chunk: Buffer) => written.push(chunk.toString()));
-    const result = await runReplay({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), keepHtml: false, workers: 2, progress: stream as unknown as NodeJS.WriteStream });
+    const result = await runReplay({ campaigns: 'campaigns', events: files.events, from: new Date(shop.from), to: new Date(shop.to), workers: 2, progress: stream as unknown as NodeJS.WriteStream });
     expect(result.ok && result.workers).toBe(2);
     const shown = written.join('');
     expect(shown).toContain('replay [');

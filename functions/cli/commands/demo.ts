@@ -305,6 +305,8 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
     ...(options.progress ? { progress: options.progress } : {}),
     // Simulated clicks, orders and coupon redemptions (functions/local/responses.ts): the demo's only.
     respond: DEMO_RESPONSES,
+    // Every mail's HTML, for the viewer pages (mails/<chunk>.js).
+    keepHtml: true,
     inspect: async (runtime) => {
       profiles = await readAllProfiles(runtime.customers);
       report = await runtimeReport(runtime, { from: new Date(shop.from), to: new Date(shop.to) });

@@ -71,9 +71,6 @@ export const register = (program: Command): void => {
         backend: flags.backend,
         templatesDir: flags.templates,
         confirmConsent: flags.confirmConsent,
-        // The outbox lines are all it writes: holding every mail's HTML (about 25 KB each, 175,000
-        // mails for 10,000 customers) filled gigabytes of heap for nothing.
-        keepHtml: false,
         ...(flags.workers ? { workers: flags.workers } : {}),
         ...(flags.customers ? { customers: flags.customers } : {}),
         ...(process.stdout.isTTY ? { progress: process.stdout } : {}),

@@ -27,6 +27,14 @@ const page = (items: StoredCoupon[], { cursor, limit = 1000 }: { cursor?: string
   return { items: items.slice(start, start + limit).map(copy), ...(start + limit < items.length ? { cursor: String(start + limit) } : {}) };
 };
 
+/** A campaign's codes by expiry day: all of them, one day's (`YYYY-MM-DD`), or the days a shorter prefix (a month) names. */
+const codesOf = (days: Map<string, string[]> | undefined, expiringOn: string | undefined): string[] => {
+  if (!days) return [];
+  if (expiringOn === undefined) return [...days.values()].flat();
+  if (expiringOn.length >= 10) return days.get(expiringOn.slice(0, 10)) ?? [];
+  return [...days].flatMap(([day, codes]) => (day.startsWith(expiringOn) ? codes : []));
+};
+
 export const createMemoryCouponStore = (): MemoryCouponStore => {
   const coupons = new Map<string, StoredCoupon>();
   /**
@@ -178,10 +186,8 @@ export const createMemoryCouponStore = (): MemoryCouponStore => {
       return copy(statsOf(campaignId));
     },
     async listCoupons(campaignId, options = {}) {
-      const days = byCampaign.get(campaignId);
       const { expiringOn } = options;
-      const codes = !days ? [] : expiringOn === undefined ? [...days.values()].flat() : expiringOn.length >= 10 ? (days.get(expiringOn.slice(0, 10)) ?? []) : [...days].flatMap(([day, c]) => (day.startsWith(expiringOn) ? c : []));
-      const mine = codes
+      const mine = codesOf(byCampaign.get(campaignId), expiringOn)
         .map((code) => coupons.get(code)!)
         .filter((c) => expiringOn === undefined || c.expiresAt.startsWith(expiringOn))
         .sort((a, b) => (`${a.expiresAt}#${a.code}` < `${b.expiresAt}#${b.code}` ? -1 : 1));

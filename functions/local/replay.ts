@@ -381,7 +381,6 @@ const midnightsIn = (from: Date, to: Date): number[] => {
 };
 const DAY_MS = 86_400_000;
 
-/** Runs the inputs through one runtime (only the events of `only`'s customers, when given). */
 /** Where a replay reports how far it got: a progress bar, or a worker's messages to its parent. */
 export interface ProgressSink {
   start(total: number, day: string): void;
@@ -395,6 +394,7 @@ export const progressBar = (stream: NodeJS.WriteStream): ProgressSink => {
   return { start: (total, day) => bar.start(total, 0, { day }), update: (done, day) => bar.update(done, { day }), stop: () => bar.stop() };
 };
 
+/** Runs the inputs through one runtime: the whole replay, or (`share`) one worker's customers, with what a split checks. */
 const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share = false, bar: ProgressSink | undefined = options.progress ? progressBar(options.progress) : undefined): Promise<ReplayParts> => {
   const { from, to } = options;
   const templatesDir = options.templatesDir ?? 'templates';

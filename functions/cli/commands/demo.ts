@@ -192,7 +192,6 @@ export const formatIngestDemo = (result: IngestDemoResult): string => {
   return lines.join('\n');
 };
 
-
 export interface DemoOptions {
   customers?: number;
   seed?: number;
@@ -344,7 +343,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<DemoResult> =>
   lines.push(formatReplaySummary(result));
   if (report) lines.push('', reportTable(report).trimEnd());
   lines.push('');
-  lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')}, ${join(outDir, 'report.html')} and ${join(outDir, 'index.html')} (open it in a browser: the KPIs, the campaigns and the ${result.html.length} mails)`);
+  lines.push(`wrote ${eventsFile}, ${join(outDir, 'outbox.jsonl')}, ${join(outDir, 'report.html')} and ${join(outDir, 'index.html')} (open it in a browser: the KPIs, the campaigns and the ${result.mails} mails)`);
   const seconds = (performance.now() - started) / 1000;
   lines.push(`demo finished in ${seconds.toFixed(1)} s`);
   return { report: lines.join('\n'), outDir, mails: result.mails, seconds };

@@ -40,7 +40,6 @@ export const formatPlan = (plan: PublishPlan): string[] => {
   return lines;
 };
 
-
 export const runPublish = async (dir: string | undefined, flags: PublishFlags, clients: AwsClients = {}, now: Date = new Date()): Promise<PublishOutcome> => {
   const keepVersions = flags.keepVersions ?? DEFAULT_KEEP_VERSIONS;
   if (flags.rollback !== undefined) {

@@ -82,6 +82,48 @@ const webLinksOf = (compiled: CompiledTemplate) => {
   return known;
 };
 
+/**
+ * Marketing mail's HTML with its static web links of the stored table through /c/<token>/<index>
+ * (the redirect reads the target from the table again, so a token can never point anywhere else)
+ * and the open pixel, as `links` ask. One pass over the HTML for all links; each link's URL is made
+ * once and only if the link is there; the first link with a given href wins.
+ */
+const trackedHtml = (
+  html: string,
+  compiled: CompiledTemplate,
+  links: Pick<RecipientLinks, 'clickUrl' | 'openPixelUrl'>,
+  recipient: { customerId: string; campaignId: string; occurrenceId: string; locale: string; variant?: string },
+): string => {
+  const { clickUrl, openPixelUrl } = links;
+  if (clickUrl) {
+    const { web, byHref, quoted } = webLinksOf(compiled);
+    const clicks = new Map<number, string>();
+    const click = (index: number): string => {
+      let url = clicks.get(index);
+      if (url === undefined) clicks.set(index, (url = attribute(clickUrl({ ...recipient, link: index }))));
+      return url;
+    };
+    if (quoted) {
+      // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
+      for (const entry of web) {
+        const url = click(byHref.get(attribute(entry.url))!);
+        html = html.split(`href="${attribute(entry.url)}"`).join(`href="${url}"`).split(`href="${entry.url}"`).join(`href="${url}"`);
+      }
+    } else if (byHref.size > 0) {
+      html = replaceHrefs(html, (href) => {
+        const index = byHref.get(href);
+        return index === undefined ? undefined : click(index);
+      });
+    }
+  }
+  if (openPixelUrl) {
+    const { customerId, campaignId, occurrenceId } = recipient;
+    const pixel = attribute(openPixelUrl({ customerId, campaignId, occurrenceId }));
+    html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
+  }
+  return html;
+};
+
 export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
@@ -102,50 +144,16 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
       }
       const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : offer?.coupon ? { coupon: offer.coupon } : {};
       const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }));
-      const tracking = options.clickUrl !== undefined || options.openPixelUrl !== undefined;
-      if (campaign.capClass !== 'marketing' || !tracking) return { subject: mail.subject, html: mail.html, text: mail.text };
+      if (campaign.capClass !== 'marketing' || (!options.clickUrl && !options.openPixelUrl)) return { subject: mail.subject, html: mail.html, text: mail.text };
       // The tracked HTML (a fresh copy of the ~23 KB page, a click token) is made when the HTML
       // is first read: SES reads it on every send, a replay that keeps only the outbox lines never
       // does (the Liquid render above, which can fail, is not deferred; this step cannot fail).
-      const track = (): string => {
-        let html = mail.html;
-        if (options.clickUrl) {
-          // Static web links of the stored table go through /c/<token>; the redirect reads the
-          // target from the table again, so a token can never point anywhere else.
-          // One pass over the HTML for all links (it was two splits per link), each token signed
-          // once and only if its link is there; the first link with a given href wins, as before.
-          const clickUrl = options.clickUrl;
-          const { web, byHref, quoted } = webLinksOf(compiled);
-          const clicks = new Map<number, string>();
-          const click = (index: number): string => {
-            let url = clicks.get(index);
-            if (url === undefined) clicks.set(index, (url = attribute(clickUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), link: index, ...(arm !== undefined ? { variant: arm } : {}) }))));
-            return url;
-          };
-          if (quoted) {
-            // A quote in a raw URL: replaced link by link, as the single pass cannot match it.
-            for (const entry of web) {
-              const url = click(byHref.get(attribute(entry.url))!);
-              html = html.split(`href="${attribute(entry.url)}"`).join(`href="${url}"`).split(`href="${entry.url}"`).join(`href="${url}"`);
-            }
-          } else if (byHref.size > 0) {
-            html = replaceHrefs(html, (href) => {
-              const index = byHref.get(href);
-              return index === undefined ? undefined : click(index);
-            });
-          }
-        }
-        if (options.openPixelUrl) {
-          const pixel = attribute(options.openPixelUrl({ customerId: profile.customerId, campaignId: campaign.id, occurrenceId }));
-          html = html.replace(/<\/body>/i, `<img src="${pixel}" width="1" height="1" alt="" style="display:block;border:0;height:1px;width:1px"></body>`);
-        }
-        return html;
-      };
+      const recipient = { customerId: profile.customerId, campaignId: campaign.id, occurrenceId, locale: keyOf(compiled.locale), ...(arm !== undefined ? { variant: arm } : {}) };
       let tracked: string | undefined;
       return {
         subject: mail.subject,
         get html() {
-          return (tracked ??= track());
+          return (tracked ??= trackedHtml(mail.html, compiled, options, recipient));
         },
         text: mail.text,
       };

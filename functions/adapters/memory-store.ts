@@ -75,14 +75,16 @@ export class MemoryStore implements CustomerStore {
     // Read, mutate and write happen in one synchronous step: nothing can interleave.
     const entry = this.profiles.get(customerId);
     const seen = entry?.applied.find((a) => a.id === eventId) ?? this.markers.get(`${customerId}#${eventId}`);
-    if (entry && seen) return { status: 'duplicate', profile: clone(entry.profile), ownEvents: clone(seen.own) };
-    const result = mutate(entry ? clone(entry.profile) : undefined);
-    if (!result) return { status: 'unchanged', profile: entry ? clone(entry.profile) : undefined };
-    // The stored profile is a frozen copy (readers share it); the mutation's own result, a private
-    // copy already, goes back to the caller.
-    const next: Entry = { profile: deepFreeze(clone(result.profile)), version: (entry?.version ?? 0) + 1, applied: [{ id: eventId, own: result.ownEvents }] };
+    if (entry && seen) return { status: 'duplicate', profile: entry.profile, ownEvents: clone(seen.own) };
+    // The mutation gets the stored profile itself: it is frozen, so a mutation builds the next
+    // profile (sharing what it leaves unchanged) and cannot change the current one. Copying it in
+    // and the result out again was 8 % of a replay's ingest.
+    const result = mutate(entry?.profile);
+    if (!result) return { status: 'unchanged', profile: entry?.profile };
+    // Stored frozen (readers share it): deepFreeze stops at the parts shared with the current profile.
+    const next: Entry = { profile: deepFreeze(result.profile), version: (entry?.version ?? 0) + 1, applied: [{ id: eventId, own: result.ownEvents }] };
     const bytes = itemBytes(next);
-    if (bytes > PROFILE_ITEM_LIMIT_BYTES) return { status: 'rejected', profile: entry ? clone(entry.profile) : undefined, reason: profileTooLarge(customerId, bytes) };
+    if (bytes > PROFILE_ITEM_LIMIT_BYTES) return { status: 'rejected', profile: entry?.profile, reason: profileTooLarge(customerId, bytes) };
     for (const applied of entry?.applied ?? []) this.markers.set(`${customerId}#${applied.id}`, applied);
     this.indexBirthday(customerId, entry?.profile.birthday, next.profile.birthday);
     this.profiles.set(customerId, next);

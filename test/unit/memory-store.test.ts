@@ -25,10 +25,31 @@ describe('memory store', () => {
     expect(() => {
       read!.attributes.plan = 'none';
     }).toThrow(TypeError);
-    // The writer's own objects are neither frozen nor shared with the store.
-    written.attributes.plan = 'silver';
-    applied.profile!.points = 5;
+    // What the writer wrote is stored as it is, frozen: neither the writer nor a reader can change it.
+    expect(applied.profile).toBe(read);
+    expect(() => {
+      written.attributes.plan = 'silver';
+    }).toThrow(TypeError);
     expect((await store.getProfile('c1'))?.attributes).toEqual({ plan: 'gold' });
-    expect((await store.getProfile('c1'))?.points).toBe(0);
+  });
+
+  it('gives a mutation the stored profile without a copy, frozen, so it builds the next one instead of changing it', async () => {
+    const store = createMemoryStore();
+    await store.applyAtomically('c1', 'e1', () => ({ profile: { ...emptyProfile('c1', '2026-01-01T00:00:00.000Z'), attributes: { plan: 'gold' } }, ownEvents: [] }));
+    const [stored] = (await store.getProfiles(['c1'])).values();
+    let seen: unknown;
+    await expect(
+      store.applyAtomically('c1', 'e2', (current) => {
+        seen = current;
+        current!.points = 7;
+        return { profile: current!, ownEvents: [] };
+      }),
+    ).rejects.toThrow(TypeError);
+    expect(seen).toBe(stored);
+    const next = await store.applyAtomically('c1', 'e3', (current) => ({ profile: { ...current!, points: 7 }, ownEvents: [] }));
+    expect(next.status).toBe('applied');
+    expect((await store.getProfile('c1'))?.points).toBe(7);
+    // The next profile shares what the mutation left unchanged.
+    expect((await store.getProfiles(['c1'])).get('c1')?.attributes).toBe(stored!.attributes);
   });
 });

@@ -19,7 +19,7 @@ import { normalizeReferralCode, referralCodeCandidate } from '#core/referral';
 import { normalizeCode } from '#core/coupons';
 import { couponSpecOf } from '#core/delivery/coupon-step';
 import type { BusEvent } from './bus';
-import type { OutboxEntry, ProgressSink, ReplayOptions, ReplayParts, ShareInputs } from './replay';
+import { replayShare, type OutboxEntry, type ProgressSink, type ReplayOptions, type ReplayParts, type ShareInputs } from './replay';
 
 /** From this many customers on, a replay is split by default (below it, thread start-up outweighs the gain). */
 export const SPLIT_FROM_CUSTOMERS = 2_000;
@@ -149,14 +149,16 @@ const WORKER = new URL('./replay-worker.mjs', import.meta.url);
 
 /**
  * The worker threads of a split replay, started before the inputs are read so that loading the
- * engine in each (about 2 s) overlaps the parent's compile and parse. Each takes one task.
+ * engine in each (about 2 s) overlaps the parent's compile and parse. Each takes one task. The
+ * parent thread replays the first share itself (it has the engine loaded already, and its part
+ * needs no packing), so a split into N shares starts N - 1 threads.
  */
 export class ShareWorkers {
   private readonly workers: Worker[] = [];
-  /** Starts `count` more workers (none below 2: a split needs two). */
-  ensure(count: number): void {
+  /** Starts the threads for `shares` shares: one fewer, the parent runs one (none below 2 shares: a split needs two). */
+  ensure(shares: number): void {
     // No execArgv of ours: the worker registers tsx itself (replay-worker.mjs), whoever started us.
-    while (count > 1 && this.workers.length < count) this.workers.push(new Worker(WORKER, { execArgv: [] }));
+    while (shares > 1 && this.workers.length < shares - 1) this.workers.push(new Worker(WORKER, { execArgv: [] }));
   }
   /** Runs one share on worker `index`; its progress (events and ticks done of its total, its day) goes to `progress`. */
   run(index: number, task: ShareTask, progress?: (done: number, total: number, day: string) => void): Promise<ReplayParts> {
@@ -217,10 +219,32 @@ export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInput
   const parts = await Promise.all(
     shares.map((customers, i) => {
       const mine = new Set(customers);
-      return workers.run(i, { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } }, progress?.(i));
+      const task: ShareTask = { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } };
+      return i === 0 ? replayHere(task, progress?.(i)) : workers.run(i - 1, task, progress?.(i));
     }),
   );
   return splitHeld(inputs.feed, shares, parts) ? parts : undefined;
+};
+
+/** The parent's own share: the same replay a worker runs, in this thread (after the others are posted theirs). */
+const replayHere = async (task: ShareTask, progress?: (done: number, total: number, day: string) => void): Promise<ReplayParts> => {
+  await Promise.resolve();
+  return replayShare(task.options, task.inputs, progress ? shareProgress(progress) : undefined);
+};
+
+/** Progress of a share, passed on once per replayed day (a message per instant would be tens of thousands). */
+export const shareProgress = (report: (done: number, total: number, day: string) => void): ProgressSink => {
+  let total = 0;
+  let lastDay = '';
+  return {
+    start: (all, day) => report(0, (total = all), day),
+    update: (done, day) => {
+      if (day === lastDay) return;
+      lastDay = day;
+      report(done, total, day);
+    },
+    stop: () => undefined,
+  };
 };
 
 /** True when no code crossed the split: each coupon issued once, used only in its holder's share, referral codes of attempt 0. */

@@ -29,6 +29,7 @@ import { compileRule, type Predicate, type SegmentRule } from '#core/segment';
 import { orderCounts } from '#core/profile';
 import { CONFIRMATION_CAMPAIGN_ID } from '#core/consent';
 import { OWN_EVENT_SOURCE, ROUTED_OWN_EVENTS } from '#core/routes';
+import { quietEndFor, type ShopDeliverySettings } from '#core/delivery/local-time';
 
 export const STALE_AFTER_MS = 24 * 3_600_000;
 
@@ -137,13 +138,16 @@ const audienceHolds = (published: PublishedCampaign, profile: Profile, atMs: num
 
 /**
  * The due deliveries an ingested event asks for: per active triggered campaign whose trigger
- * matches one of the causes and whose `when` holds on the new profile. Deterministic ids.
+ * matches one of the causes and whose `when` holds on the new profile. Deterministic ids. Marketing
+ * mail due inside the recipient's quiet hours (the campaign's window, else the shop's) is due at
+ * the window's end; send checks the window again when it goes out.
  */
 export const plannedDeliveries = (
   campaigns: readonly PublishedCampaign[],
   profile: Profile,
   causes: readonly TriggerCause[],
   now: Date,
+  shop?: ShopDeliverySettings,
 ): DueDelivery[] => {
   const planned = new Map<string, DueDelivery>();
   for (const published of campaigns) {
@@ -160,9 +164,12 @@ export const plannedDeliveries = (
       if (campaign.trigger.noOrderForDays === undefined && !whenHolds(published, profile, now.getTime())) continue;
       const occurrenceId = triggeredOccurrenceId(campaign.id, profile.customerId, key);
       if (planned.has(occurrenceId)) continue;
+      const due = new Date(Math.max(dueMs, now.getTime()));
       planned.set(occurrenceId, {
         deliveryId: occurrenceId,
-        dueAt: new Date(Math.max(dueMs, now.getTime())).toISOString(),
+        // Due inside the recipient's quiet hours: planned for the window's end, where send's gate
+        // would put it anyway (one tick and one send message less per follow-up due at night).
+        dueAt: (quietEndFor(campaign, profile, due, shop) ?? due).toISOString(),
         occurrenceId,
         campaignId: campaign.id,
         customerId: profile.customerId,

@@ -2,7 +2,8 @@
 // names the variable.
 import * as z from 'zod';
 import { formatIssues, isIanaTimeZone } from '#core/events';
-import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
+import { DEFAULT_SHOP_DELIVERY, shopDeliveryOf, type ShopDeliverySettings } from '#core/delivery/local-time';
+import { envShopInfo } from '#core/delivery/env';
 import { DEFAULT_ACTIVE_DAYS } from '#core/kpis';
 import { LoyaltyConfig, defaultLoyaltyConfig } from '#core/loyalty';
 
@@ -23,6 +24,8 @@ export const IngestEnv = z.object({
   REPORT_TIME_ZONE: z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').optional(),
   /** The report's activity window W in days the churn counters are kept for. @default 365 */
   REPORT_ACTIVE_DAYS: z.coerce.number().int().min(1).max(3660).optional(),
+  /** The shop (send's SHOP_INFO): its "delivery" zone and quiet hours plan triggered follow-ups; unset: the defaults. */
+  SHOP_INFO: envShopInfo().optional(),
 });
 
 export interface IngestConfig {
@@ -34,6 +37,8 @@ export interface IngestConfig {
   attributionDays?: number;
   reportTimeZone: string;
   reportActiveDays: number;
+  /** Default zone and quiet hours for triggered follow-ups (from SHOP_INFO "delivery", else the defaults). */
+  shop: ShopDeliverySettings;
 }
 
 export const readIngestConfig = (env: Record<string, string | undefined>): IngestConfig => {
@@ -60,5 +65,6 @@ export const readIngestConfig = (env: Record<string, string | undefined>): Inges
     ...(parsed.data.ATTRIBUTION_DAYS !== undefined ? { attributionDays: parsed.data.ATTRIBUTION_DAYS } : {}),
     reportTimeZone: parsed.data.REPORT_TIME_ZONE ?? DEFAULT_SHOP_DELIVERY.timeZone,
     reportActiveDays: parsed.data.REPORT_ACTIVE_DAYS ?? DEFAULT_ACTIVE_DAYS,
+    shop: shopDeliveryOf(parsed.data.SHOP_INFO),
   };
 };

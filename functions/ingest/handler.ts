@@ -41,6 +41,7 @@ import { attributeShopEvent, couponAttribution } from '#core/attribution';
 import type { FunnelStore } from '#core/funnel-store';
 import { createDynamoFunnelStore } from '#adapters/dynamo-funnel-store';
 import { MonthCalendar, recordContribution, type KpiStore } from '#core/kpis';
+import type { ShopDeliverySettings } from '#core/delivery/local-time';
 import type { Profile } from '#core/profile';
 import { createDynamoKpiStore } from '#adapters/dynamo-kpi-store';
 
@@ -89,6 +90,8 @@ export interface IngestDeps {
   attributionDays?: number;
   /** The retention report's month counters (core/kpis.ts): each applied event ADDs its change. */
   kpis?: { store: KpiStore; calendar: MonthCalendar };
+  /** The shop's default zone and quiet hours: a follow-up due inside them is planned for their end (core/triggers.ts). */
+  shop?: ShopDeliverySettings;
 }
 
 export type IngestHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -149,7 +152,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     if (routed) {
       if (!deps.deliveries || !deps.triggeredCampaigns) return;
       const profile = await store.getProfile(routed.customerId);
-      const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now()) : [];
+      const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now(), deps.shop) : [];
       for (const due of planned) await deps.deliveries.putDueDelivery(due);
       if (infoEnabled(logger)) logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
       return;
@@ -192,7 +195,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     // duplicate) plans the same occurrences again and the ledger keeps one mail each.
     if (deps.deliveries && deps.triggeredCampaigns && outcome.status !== 'unchanged') {
       const causes = causesOf(event, occurredAt(event), ownEvents);
-      for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now())) await deps.deliveries.putDueDelivery(due);
+      for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now(), deps.shop)) await deps.deliveries.putDueDelivery(due);
     }
     // The referral program (core/referral-program.ts): conversion, redemption, revocation.
     const referral = deps.referralProgram && outcome.status !== 'unchanged' ? await referralStep(deps.referralProgram, event, outcome.profile, ownEvents) : undefined;
@@ -254,6 +257,7 @@ export const handler: IngestHandler = (event, context) => {
       funnels: createDynamoFunnelStore({ client, tableName: config.tableName }),
       ...(config.attributionDays ? { attributionDays: config.attributionDays } : {}),
       kpis: { store: createDynamoKpiStore({ client, tableName: config.tableName }), calendar: new MonthCalendar(config.reportTimeZone, config.reportActiveDays) },
+      shop: config.shop,
       referralProgram: createDynamoReferralDeps({ client, tableName: config.tableName, eventBusName: config.eventBusName, clock: systemClock }),
     });
   }

@@ -396,6 +396,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         funnels,
         ...(attributionDays ? { attributionDays } : {}),
         kpis,
+        shop: shopDeliveryOf(options.shop),
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },

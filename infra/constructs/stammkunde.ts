@@ -192,6 +192,8 @@ export class Stammkunde extends Construct {
         EVENT_BUS_NAME: this.shopBus.eventBusName,
         // The attribution window from the shop's settings (core/attribution.ts; unset: 5 days).
         ...(props.shopInfo.attribution ? { ATTRIBUTION_DAYS: String(props.shopInfo.attribution.windowDays) } : {}),
+        // Its "delivery" zone and quiet hours: follow-ups due at night are planned for the morning.
+        SHOP_INFO: JSON.stringify(props.shopInfo),
       },
     });
     // The DynamoStore calls ingest makes: BatchGetItem (profile + dedup marker) and conditional

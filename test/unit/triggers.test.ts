@@ -4,6 +4,7 @@ import { TriggeredCampaign } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
 import { plannedDeliveries, stillHolds, type TriggerCause } from '#core/triggers';
 import { aProfile } from '../fixtures/profile';
+import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
 
 const published = (trigger: unknown): PublishedCampaign => ({
   campaign: TriggeredCampaign.parse({
@@ -58,6 +59,34 @@ describe('triggers: planning follow-ups', () => {
     const c = [published({ event: 'OrderPlaced', delay: { hours: 1 } })];
     expect(plannedDeliveries(c, aProfile(), [placed('o1', '2025-03-01T10:30:00.000Z')], now)[0]?.dueAt).toBe(now.toISOString());
     expect(plannedDeliveries(c, aProfile(), [placed('o1', '2025-02-20T11:30:00.000Z')], now)).toEqual([]);
+  });
+});
+
+describe('triggers: quiet hours when planning', () => {
+  const withCampaign = (fields: Record<string, unknown>): PublishedCampaign => {
+    const base = published({ event: 'OrderPlaced' });
+    return { ...base, campaign: TriggeredCampaign.parse({ ...base.campaign, ...fields }) };
+  };
+  // 22:30 in Berlin (CET), 11:30 in Honolulu, 11:30 next morning in Kiritimati.
+  const late = '2025-03-01T21:30:00.000Z';
+  const dueAt = (campaign: PublishedCampaign, timeZone: string, shop = DEFAULT_SHOP_DELIVERY) =>
+    plannedDeliveries([campaign], aProfile({ timeZone }), [placed('o1', late)], new Date(late), shop)[0]?.dueAt;
+
+  it("plans marketing mail due inside the recipient's quiet hours for the window's end in their zone", () => {
+    expect(dueAt(published({ event: 'OrderPlaced' }), 'Europe/Berlin')).toBe('2025-03-02T07:00:00.000Z');
+    expect(dueAt(published({ event: 'OrderPlaced' }), 'Pacific/Honolulu')).toBe(late);
+    expect(dueAt(published({ event: 'OrderPlaced' }), 'Pacific/Kiritimati')).toBe(late);
+  });
+
+  it("follows the campaign's own window over the shop's, and none when it turns them off", () => {
+    expect(dueAt(withCampaign({ quietHours: { start: '22:45', end: '06:00' } }), 'Europe/Berlin')).toBe(late);
+    expect(dueAt(withCampaign({ quietHours: { start: '22:00', end: '06:30' } }), 'Europe/Berlin')).toBe('2025-03-02T05:30:00.000Z');
+    expect(dueAt(withCampaign({ quietHours: false }), 'Europe/Berlin')).toBe(late);
+  });
+
+  it('never holds transactional mail, and holds nothing without shop settings or a window of its own', () => {
+    expect(dueAt(withCampaign({ capClass: 'transactional', template: { ...published({ event: 'OrderPlaced' }).campaign.template, layout: 'transactional' } }), 'Europe/Berlin')).toBe(late);
+    expect(plannedDeliveries([published({ event: 'OrderPlaced' })], aProfile(), [placed('o1', late)], new Date(late))[0]?.dueAt).toBe(late);
   });
 });
 

@@ -4,7 +4,7 @@
 // occurrence.ts instantOfLocalTime).
 import { IANAZone } from 'luxon';
 import type { Profile } from '#core/profile';
-import { DEFAULT_QUIET_HOURS, type QuietHours } from '#core/quiet-hours';
+import { DEFAULT_QUIET_HOURS, quietUntil, type QuietHours } from '#core/quiet-hours';
 import type { IsoDate, LeapDayRule } from '#core/occasions';
 import { instantOfLocalTime } from './occurrence';
 
@@ -65,4 +65,22 @@ export const recipientZone = (profile: Pick<Profile, 'timeZone' | 'timeZoneWarni
 export const instantOfLocalDate = (date: IsoDate, hhmm: string, zone: IANAZone): Date => {
   const wall = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), Number(hhmm.slice(0, 2)), Number(hhmm.slice(3, 5)));
   return new Date(instantOfLocalTime(wall, zone));
+};
+
+/**
+ * When marketing mail of `campaign` at `at` falls inside the recipient's quiet window (the
+ * campaign's, else the shop's, in the recipient's zone): the instant the window ends there.
+ * Undefined outside it, for transactional mail (the customer waits for it), and without a window
+ * (no shop settings given: only a campaign's own window applies).
+ */
+export const quietEndFor = (
+  campaign: { capClass: 'marketing' | 'transactional'; quietHours?: QuietHours | false | undefined },
+  profile: Pick<Profile, 'timeZone' | 'timeZoneWarning'>,
+  at: Date,
+  shop: ShopDeliverySettings | undefined,
+): Date | undefined => {
+  if (campaign.capClass === 'transactional') return undefined;
+  const window = campaign.quietHours ?? shop?.quietHours;
+  if (!window) return undefined;
+  return quietUntil(at, recipientZone(profile, (shop ?? DEFAULT_SHOP_DELIVERY).timeZone).zone, window);
 };

@@ -14,8 +14,7 @@ import { composeMail, type ComposeDeps } from './compose';
 import { judgeExisting, type LedgerEntry } from './ledger';
 import { claimForSending, transitionSure } from './ledger-writes';
 import { backoffMs } from './pacing';
-import { quietUntil } from '#core/quiet-hours';
-import { DEFAULT_SHOP_DELIVERY, recipientZone } from './local-time';
+import { quietEndFor } from './local-time';
 import { stillHolds } from '#core/triggers';
 import { issueRecipientCoupon } from './coupon-step';
 import { HOLDOUT_ARM, type Arm } from '#core/experiments';
@@ -77,11 +76,8 @@ const gate = (run: MessageRun, profile: Profile | undefined, slots: CapSlots): R
  */
 const waitQuietHours = async (run: MessageRun, profile: Profile): Promise<RecipientResult | undefined> => {
   const { campaign } = run.published;
-  if (campaign.capClass === 'transactional') return undefined;
   // Without shop settings (a bare sender in a unit test) only a campaign's own window applies.
-  const window = campaign.quietHours ?? run.deps.config.shop?.quietHours;
-  if (!window) return undefined;
-  const until = quietUntil(run.deps.clock.now(), recipientZone(profile, (run.deps.config.shop ?? DEFAULT_SHOP_DELIVERY).timeZone).zone, window);
+  const until = quietEndFor(campaign, profile, run.deps.clock.now(), run.deps.config.shop);
   if (!until) return undefined;
   await run.deps.store.putDueDelivery({
     deliveryId: `${run.occurrenceId}#${profile.customerId}`,

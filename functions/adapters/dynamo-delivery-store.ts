@@ -648,7 +648,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return items.map((item) => String(item.sk).slice('DUEREF#'.length));
   }
 
-  async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
+  async removeDueDeliveries(deliveries: readonly Pick<DueDelivery, 'deliveryId'>[]): Promise<void> {
     for (const part of chunk(deliveries, BATCH_WRITE_LIMIT)) {
       let requests: BatchWriteCommandInput['RequestItems'] | undefined = {
         [this.table]: part.map((delivery) => ({ DeleteRequest: { Key: { pk: `DUE#${delivery.deliveryId}`, sk: 'DUE' } } })),

@@ -318,7 +318,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async dueDeliveryIdsOf(customerId: string): Promise<string[]> {
     return [...this.dueRefs.get(customerId) ?? []];
   }
-  async removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void> {
+  async removeDueDeliveries(deliveries: readonly Pick<DueDelivery, 'deliveryId'>[]): Promise<void> {
     for (const delivery of deliveries) this.removeDue(delivery.deliveryId);
   }
   private removeDue(deliveryId: string): void {

@@ -35,7 +35,7 @@ export const createMemoryPersonalData = (stores: MemoryPersonalDataStores): Pers
       }
       if (stores.delivery.capSlots.delete(customerId)) n++;
       for (const occurrenceId of occurrenceIds) if (stores.delivery.deleteLedger({ occurrenceId, customerId })) n++;
-      await stores.delivery.removeDueDeliveries(dueDeliveryIds.map((deliveryId) => ({ deliveryId }) as never));
+      await stores.delivery.removeDueDeliveries(dueDeliveryIds.map((deliveryId) => ({ deliveryId })));
       // The due references live in the customer's partition on DynamoDB: gone with it.
       if (stores.delivery.dueRefs.delete(customerId)) n++;
       return n + stores.clicks.eraseClicks(customerId, occurrenceIds) + (stores.funnels?.eraseCustomer(customerId, occurrenceIds) ?? 0);

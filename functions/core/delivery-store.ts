@@ -139,6 +139,9 @@ export interface PausedOccurrence {
 }
 
 /** A mail due at a time (triggered campaigns, delays): released by tick into the send queue. */
+/** The id of a due delivery that waits for one recipient of an occurrence (seasonal send time, quiet hours, a paused campaign). */
+export const recipientDeliveryId = (occurrenceId: string, customerId: string): string => `${occurrenceId}#${customerId}`;
+
 export interface DueDelivery {
   deliveryId: string;
   dueAt: string;
@@ -233,8 +236,11 @@ export interface DeliveryStore {
    * one hour partition after the other.)
    */
   nextDueBucket(from: string, until: string): Promise<string | undefined>;
-  /** Removes released deliveries, many per call (DynamoDB: BatchWriteItem, 25 a call, unprocessed ones retried). */
-  removeDueDeliveries(deliveries: readonly DueDelivery[]): Promise<void>;
+  /**
+   * Removes due deliveries by id, many per call: the ones tick released, win-back checks a newer
+   * order made obsolete (DynamoDB: BatchWriteItem, 25 a call, unprocessed ones retried).
+   */
+  removeDueDeliveries(deliveries: readonly Pick<DueDelivery, 'deliveryId'>[]): Promise<void>;
   /**
    * The ids of the customer's due deliveries (GDPR erase), without a table scan: putDueDelivery
    * also writes a per-customer reference (DynamoDB: CUST#<customerId> / DUEREF#<deliveryId>,

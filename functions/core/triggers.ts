@@ -20,7 +20,7 @@
 // - A follow-up of one order (oncePerOrder) is cancelled at send time when that order was fully
 //   refunded meanwhile; a win-back when a newer order arrived.
 import type { TriggeredCampaign } from '#core/campaign';
-import type { PublishedCampaign, DeliveryStore, DueDelivery } from '#core/delivery-store';
+import { recipientDeliveryId, type PublishedCampaign, type DeliveryStore, type DueDelivery } from '#core/delivery-store';
 import type { OwnEvent } from '#core/ingest';
 import type { ShopEvent } from '#core/events';
 import type { Profile } from '#core/profile';
@@ -177,6 +177,22 @@ export const plannedDeliveries = (
     }
   }
   return [...planned.values()];
+};
+
+/**
+ * The due deliveries a newer last order made obsolete: per active win-back campaign, the check
+ * the previous last order scheduled (as ingest planned it, or as send put it back for quiet
+ * hours). Removing them spares a tick and a send each; send's `newerOrder` re-check stays the
+ * rule for whatever is not removed (a zone changed since, a crash in between).
+ */
+export const obsoleteWinBackIds = (campaigns: readonly PublishedCampaign[], before: Profile | undefined, after: Profile): string[] => {
+  const previous = before?.orderHistory.at(-1)?.orderId;
+  if (previous === undefined || previous === after.orderHistory.at(-1)?.orderId) return [];
+  return campaigns.flatMap(({ campaign }) => {
+    if (campaign.kind !== 'triggered' || campaign.status !== 'active' || campaign.trigger.noOrderForDays === undefined) return [];
+    const occurrenceId = triggeredOccurrenceId(campaign.id, after.customerId, `w.${previous}`);
+    return [occurrenceId, recipientDeliveryId(occurrenceId, after.customerId)];
+  });
 };
 
 /** Why a follow-up is not sent after all; undefined when it still holds. */

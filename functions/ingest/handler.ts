@@ -23,7 +23,7 @@ import type { CustomerEventRecord, CustomerStore } from '#core/store';
 import type { DeliveryStore } from '#core/delivery-store';
 import { confirmationRequest } from '#core/consent';
 import type { PublishedCampaign } from '#core/delivery-store';
-import { causesOf, plannedDeliveries, routedOwnCause, triggeredCampaignSource } from '#core/triggers';
+import { causesOf, obsoleteWinBackIds, plannedDeliveries, routedOwnCause, triggeredCampaignSource } from '#core/triggers';
 import type { OwnEventPublisher } from '../track/app';
 import { createEventBusPublisher } from '#adapters/event-bus';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -65,7 +65,7 @@ export interface IngestDeps {
    * Where the double opt-in mail is asked for (a due delivery tick releases into the send path);
    * without it consent given in events waits for another confirmation path.
    */
-  deliveries?: Pick<DeliveryStore, 'putDueDelivery'>;
+  deliveries?: Pick<DeliveryStore, 'putDueDelivery' | 'removeDueDeliveries'>;
   /** Whether consent given in events asks for the double opt-in mail through `deliveries` (default true). */
   doubleOptIn?: boolean;
   /**
@@ -195,7 +195,11 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     // duplicate) plans the same occurrences again and the ledger keeps one mail each.
     if (deps.deliveries && deps.triggeredCampaigns && outcome.status !== 'unchanged') {
       const causes = causesOf(event, occurredAt(event), ownEvents);
-      for (const due of plannedDeliveries(await deps.triggeredCampaigns(), outcome.profile, causes, clock.now(), deps.shop)) await deps.deliveries.putDueDelivery(due);
+      const campaigns = await deps.triggeredCampaigns();
+      for (const due of plannedDeliveries(campaigns, outcome.profile, causes, clock.now(), deps.shop)) await deps.deliveries.putDueDelivery(due);
+      // A new last order: the previous one's win-back check is obsolete (send would cancel it).
+      const obsolete = outcome.status === 'applied' ? obsoleteWinBackIds(campaigns, before, outcome.profile) : [];
+      if (obsolete.length > 0) await deps.deliveries.removeDueDeliveries(obsolete.map((deliveryId) => ({ deliveryId })));
     }
     // The referral program (core/referral-program.ts): conversion, redemption, revocation.
     const referral = deps.referralProgram && outcome.status !== 'unchanged' ? await referralStep(deps.referralProgram, event, outcome.profile, ownEvents) : undefined;

@@ -254,11 +254,16 @@ const recording = (mailer: Mailer, clock: SchedulingClock, onSent: ((sent: SentM
 
 /**
  * Remembers the minute of every due delivery put through the store it watches (any backend, any
- * producer), so a simulated clock can jump straight to the next one. Deterministic: a sorted set.
+ * producer), so a simulated clock can jump straight to the next one, and forgets a minute whose
+ * deliveries were all removed before it came (a win-back check a newer order made obsolete).
+ * Deterministic: a sorted list of minutes.
  */
 class DueMinutes {
   private readonly minutes: number[] = [];
-  private readonly known = new Set<number>();
+  /** Per minute: the deliveries put for it and not removed. */
+  private readonly pending = new Map<number, number>();
+  /** Per delivery id: its minute (a delivery put again with another due time moves). */
+  private readonly minuteOf = new Map<string, number>();
   /** Minute buckets ever written (kept for a store whose questions are slow: dynalite). */
   private readonly buckets = new Set<string>();
   watch(store: DeliveryStore, options: { askOnlyWrittenBuckets: boolean }): DeliveryStore {
@@ -266,7 +271,12 @@ class DueMinutes {
     store.putDueDelivery = async (delivery) => {
       await put(delivery);
       if (options.askOnlyWrittenBuckets) this.buckets.add(minuteBucket(new Date(delivery.dueAt)));
-      this.add(Math.ceil(Date.parse(delivery.dueAt) / 60_000) * 60_000);
+      this.add(delivery.deliveryId, Math.ceil(Date.parse(delivery.dueAt) / 60_000) * 60_000);
+    };
+    const remove = store.removeDueDeliveries.bind(store);
+    store.removeDueDeliveries = async (deliveries) => {
+      await remove(deliveries);
+      for (const { deliveryId } of deliveries) this.forget(deliveryId);
     };
     if (!options.askOnlyWrittenBuckets) return store;
     // A replay's tick after a day's gap spans 24 hour partitions of dynalite's index; the runtime
@@ -282,9 +292,31 @@ class DueMinutes {
     };
     return store;
   }
-  private add(minute: number): void {
-    if (this.known.has(minute)) return;
-    this.known.add(minute);
+  private add(deliveryId: string, minute: number): void {
+    const was = this.minuteOf.get(deliveryId);
+    if (was === minute) return;
+    if (was !== undefined) this.drop(was);
+    this.minuteOf.set(deliveryId, minute);
+    const count = this.pending.get(minute);
+    this.pending.set(minute, (count ?? 0) + 1);
+    if (count === undefined) this.minutes.splice(this.indexOf(minute), 0, minute);
+  }
+  private forget(deliveryId: string): void {
+    const minute = this.minuteOf.get(deliveryId);
+    if (minute === undefined) return;
+    this.minuteOf.delete(deliveryId);
+    this.drop(minute);
+  }
+  private drop(minute: number): void {
+    const count = this.pending.get(minute);
+    if (count === undefined) return;
+    if (count > 1) return void this.pending.set(minute, count - 1);
+    this.pending.delete(minute);
+    const at = this.indexOf(minute);
+    if (this.minutes[at] === minute) this.minutes.splice(at, 1);
+  }
+  /** Where `minute` is or would go in the sorted list. */
+  private indexOf(minute: number): number {
     let lo = 0;
     let hi = this.minutes.length;
     while (lo < hi) {
@@ -292,12 +324,12 @@ class DueMinutes {
       if (this.minutes[mid]! < minute) lo = mid + 1;
       else hi = mid;
     }
-    this.minutes.splice(lo, 0, minute);
+    return lo;
   }
   /** The first remembered minute after `afterMs`; earlier ones are forgotten (time only moves on). */
   next(afterMs: number): number | undefined {
     let drop = 0;
-    while (drop < this.minutes.length && this.minutes[drop]! <= afterMs) this.known.delete(this.minutes[drop++]!);
+    while (drop < this.minutes.length && this.minutes[drop]! <= afterMs) this.pending.delete(this.minutes[drop++]!);
     if (drop > 0) this.minutes.splice(0, drop);
     return this.minutes[0];
   }

@@ -201,8 +201,9 @@ export class Stammkunde extends Construct {
     // (rejections); GetItem and Query on the campaign list (triggered campaigns, cached per
     // container); GetItem also for the erasure salt and records (core/gdpr.ts); attribution
     // (core/attribution.ts): GetItem (last click), Query (A/B memberships), conditional PutItem
-    // (one attribution per order) and UpdateItem (counters, refunds). No Scan, no index access.
-    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem');
+    // (one attribution per order) and UpdateItem (counters, refunds); BatchWriteItem deletes the
+    // win-back check a newer order made obsolete (core/triggers.ts). No Scan, no index access.
+    this.table.grantItemActions(this.ingest.fn, 'BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem');
     // Our own events (TierChanged, FirstOrderPlaced, ...) on the shop bus, source "stammkunde".
     this.shopBus.grantPutEventsTo(this.ingest.fn);
 

@@ -172,7 +172,7 @@ describe('infra: shop events into ingest', () => {
           },
           {
             Effect: 'Allow',
-            Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
             Resource: arnOf(table),
           },
           { Effect: 'Allow', Action: 'events:PutEvents', Resource: arnOf(bus) },

@@ -17,6 +17,7 @@ beforeAll(async () => {
   await mkdir(join(dir, 'campaigns'));
   await copyFile('campaigns/welcome-first-order.json', join(dir, 'campaigns', 'welcome-first-order.json'));
   await copyFile('campaigns/order-thank-you-nps.json', join(dir, 'campaigns', 'order-thank-you-nps.json'));
+  await copyFile('campaigns/winback-120-days.json', join(dir, 'campaigns', 'winback-120-days.json'));
   const lines = [
     envelope('reg-1', 'CustomerRegistered', '2025-01-02T08:00:00Z', {
       customerId: 'c-1', email: 'jana@example.com', firstName: 'Jana', formality: 'informal', locale: 'de-DE', timeZone: 'Europe/Berlin',
@@ -48,5 +49,16 @@ describe('triggered campaigns on the embedded runtime', () => {
     const result = await replayOk({ campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-25T00:00:00Z') });
     const nps = result.outbox.filter((l) => l.campaignId === 'order-thank-you-nps');
     expect(nps.map((l) => [l.occurrenceId, l.at, l.subject])).toEqual([['order-thank-you-nps:c-1:o.o-2', '2025-01-20T11:00:00.000Z', 'Danke für deine Bestellung – wie zufrieden bist du?']]);
+  });
+
+  it("removes the first order's win-back check when the second order comes, and sends one win-back 120 days and 9 hours after the last", async () => {
+    const options = { campaigns: join(dir, 'campaigns'), events: join(dir, 'events.jsonl'), from: new Date('2025-01-01T00:00:00Z') };
+    let pending: string[] = [];
+    await replayOk({ ...options, to: new Date('2025-03-01T00:00:00Z'), inspect: async (runtime) => void (pending = await runtime.delivery.dueDeliveryIdsOf('c-1')) });
+    expect(pending.filter((id) => id.startsWith('winback-120-days'))).toEqual(['winback-120-days:c-1:w.o-2']);
+    const result = await replayOk({ ...options, to: new Date('2025-06-01T00:00:00Z') });
+    const winback = result.outbox.filter((l) => l.campaignId === 'winback-120-days');
+    // o-2 on 6 January 11:00Z + 120 days + 9 hours: 6 May 20:00Z, 22:00 in Berlin, inside quiet hours: 08:00 local.
+    expect(winback.map((l) => [l.occurrenceId, l.at])).toEqual([['winback-120-days:c-1:w.o-2', '2025-05-07T06:00:00.000Z']]);
   });
 });

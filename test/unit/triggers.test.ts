@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { TriggeredCampaign } from '#core/campaign';
 import type { PublishedCampaign } from '#core/delivery-store';
-import { plannedDeliveries, stillHolds, type TriggerCause } from '#core/triggers';
+import { obsoleteWinBackIds, plannedDeliveries, stillHolds, type TriggerCause } from '#core/triggers';
 import { aProfile } from '../fixtures/profile';
 import { DEFAULT_SHOP_DELIVERY } from '#core/delivery/local-time';
 
@@ -111,6 +111,18 @@ describe('triggers: send-time re-check', () => {
     expect(stillHolds(winback, later, due!.occurrenceId, new Date(due!.dueAt))).toBe('newerOrder');
     const still = aProfile({ orderHistory: [order('o1', '2025-01-01T10:00:00.000Z')] });
     expect(stillHolds(winback, still, due!.occurrenceId, new Date(due!.dueAt))).toBeUndefined();
+  });
+
+  it("names the previous last order's win-back check for removal when a newer order arrives", () => {
+    const campaigns = [published({ noOrderForDays: 120 }), published({ event: 'OrderPlaced' })];
+    const first = aProfile({ orderHistory: [order('o1', '2025-01-01T10:00:00.000Z')] });
+    const second = aProfile({ orderHistory: [order('o1', '2025-01-01T10:00:00.000Z'), order('o2', '2025-02-01T10:00:00.000Z')] });
+    const [planned] = plannedDeliveries([campaigns[0]!], first, [placed('o1', '2025-01-01T10:00:00.000Z')], new Date('2025-01-01T10:00:00.000Z'));
+    // As ingest planned it, and as send's quiet-hours gate may have put it back.
+    expect(obsoleteWinBackIds(campaigns, first, second)).toEqual([planned!.deliveryId, `${planned!.deliveryId}#c1`]);
+    // Nothing when the order is the first, or an older order came in late (the last one stays).
+    expect(obsoleteWinBackIds(campaigns, undefined, first)).toEqual([]);
+    expect(obsoleteWinBackIds(campaigns, second, aProfile({ orderHistory: [order('o0', '2024-12-01T10:00:00.000Z'), ...second.orderHistory] }))).toEqual([]);
   });
 
   it('cancels when the customer left the campaign\'s audience before the send', () => {

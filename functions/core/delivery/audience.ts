@@ -8,7 +8,7 @@
 // Seasonal occurrences do not queue send work: each match becomes a due delivery at its own local
 // send time (seasonal.ts), released by tick. Birthday shards read the birthday index for their
 // date instead of scanning.
-import { readOccurrenceCampaign, type DeliveryStore, type DueDelivery, type PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, recipientDeliveryId, type DeliveryStore, type DueDelivery, type PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { SeasonalCampaign } from '#core/campaign';
 import type { AudienceCompiler, BirthdayIndex, ProfileShardScanner, SendQueue } from './ports';
@@ -137,7 +137,7 @@ export const createAudienceWorker = (deps: AudienceDeps) => {
       if (!predicate(profile, judgeAtMs)) return undefined;
       if (delivery.zoneWarning) (result.zoneFallbacks ??= []).push(profile.customerId);
       const dueAt = new Date(Math.max(delivery.dueAt.getTime(), notBefore)).toISOString();
-      return { deliveryId: `${shard.occurrenceId}#${profile.customerId}`, dueAt, occurrenceId: shard.occurrenceId, campaignId: shard.campaignId, customerId: profile.customerId };
+      return { deliveryId: recipientDeliveryId(shard.occurrenceId, profile.customerId), dueAt, occurrenceId: shard.occurrenceId, campaignId: shard.campaignId, customerId: profile.customerId };
     };
   };
 

@@ -2,7 +2,7 @@
 // deadline, rate token) -> claim -> SES -> record. Nothing is written to the ledger before the
 // rate token is in hand and the invocation has time for one SES call and its recording, so a
 // Lambda that times out never leaves a recipient in `sending` that SES did not see.
-import type { LedgerKey, PauseCause, PublishedCampaign } from '#core/delivery-store';
+import { recipientDeliveryId, type LedgerKey, type PauseCause, type PublishedCampaign } from '#core/delivery-store';
 import type { Profile } from '#core/profile';
 import type { MailResult, OutgoingMail, Deadline } from './ports';
 import type { SendDeps } from './send';
@@ -80,7 +80,7 @@ const waitQuietHours = async (run: MessageRun, profile: Profile): Promise<Recipi
   const until = quietEndFor(campaign, profile, run.deps.clock.now(), run.deps.config.shop);
   if (!until) return undefined;
   await run.deps.store.putDueDelivery({
-    deliveryId: `${run.occurrenceId}#${profile.customerId}`,
+    deliveryId: recipientDeliveryId(run.occurrenceId, profile.customerId),
     dueAt: until.toISOString(),
     occurrenceId: run.occurrenceId,
     campaignId: campaign.id,

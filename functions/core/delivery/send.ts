@@ -7,7 +7,7 @@
 // Exactly once per (occurrence, recipient): see ledger.ts for the state machine and
 // ledger-writes.ts for how a lost write response is resolved.
 import type { Clock } from '#core/clock';
-import { readOccurrenceCampaign, type CampaignHold, type DeliveryStore, type PauseCause, type PublishedCampaign } from '#core/delivery-store';
+import { readOccurrenceCampaign, recipientDeliveryId, type CampaignHold, type DeliveryStore, type PauseCause, type PublishedCampaign } from '#core/delivery-store';
 import type { AccountStatusReader, Deadline, MailRenderer, Mailer, OfferStep, ProfileReader, SendQueue, UnsubscribeLinks } from './ports';
 import type { SendWork } from './messages';
 import type { RateLimiter } from './pacing';
@@ -184,7 +184,7 @@ export const createSender = (deps: SendDeps) => {
       else {
         const dueAt = new Date(nowMs() + HOLD_RECHECK_MS).toISOString();
         for (const customerId of ids) {
-          await store.putDueDelivery({ deliveryId: `${work.occurrenceId}#${customerId}`, dueAt, occurrenceId: work.occurrenceId, campaignId: work.campaignId, customerId });
+          await store.putDueDelivery({ deliveryId: recipientDeliveryId(work.occurrenceId, customerId), dueAt, occurrenceId: work.occurrenceId, campaignId: work.campaignId, customerId });
         }
         addOutcome(tally, 'held', ids.length);
       }

@@ -2,7 +2,7 @@
 import { createDynamoCouponStore } from '#adapters/dynamo-coupon-store';
 import { createEventBusPublisher } from '#adapters/event-bus';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createLogger } from '#adapters/logger';
+import { createLogger, infoEnabled } from '#adapters/logger';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runTick, DEFAULT_TICK_CONFIG, type TickDeps, type TickResult } from '#core/delivery/tick';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients';
@@ -30,7 +30,7 @@ export const createTickHandler = (deps: TickDeps, options: { now?: () => Date; l
     const result = await runTick(deps, at);
     for (const error of result.errors) logger.error('campaign schedule unusable', { campaignId: error.campaignId, reason: error.message });
     if (result.missed.length > 0) logger.warn('occurrences missed: due longer ago than the catch-up limit', { missed: result.missed });
-    logger.info('tick', {
+    if (infoEnabled(logger)) logger.info('tick', {
       created: result.created,
       refanned: result.refanned,
       shardsQueued: result.shardsQueued,

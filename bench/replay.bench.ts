@@ -1,7 +1,7 @@
 // Replay wall time, outbox file written: the demo year (1,000 customers) and a 10,000-customer
 // shop, replayed with every shipped example campaign (newsletter, seasonal, triggered, discount,
 // referral, A/B) on the embedded runtime's in-memory backend (the replay default; 10,000 customers
-// split over worker threads by default, and once more on one runtime), plus a 100-customer year on
+// split into shares by default, and once more on one runtime), plus a 100-customer year on
 // dynalite + aws-ses-v2-local for comparison. Goal for 10,000 customers: under 30 s on 2 cores, set
 // by issue 11 when the examples were its newsletter, seasonal and triggered campaigns (run alone too).
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ const replayYear = async (dir: string, customers: number, backend: Backend, work
   await result.writeOutbox(join(dir, `outbox-${customers}.jsonl`));
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `replay ${customers} customers, ${label} (${backend}, ${result.workers} ${result.workers === 1 ? 'runtime' : 'workers'}): ${seconds.toFixed(1)} s wall for ${shop.events.length} events, ${result.ticks} ticks, ` +
+    `replay ${customers} customers, ${label} (${backend}, ${result.workers} ${result.workers === 1 ? 'runtime' : 'shares'}): ${seconds.toFixed(1)} s wall for ${shop.events.length} events, ${result.ticks} ticks, ` +
       `${result.mails} mails (${Math.round(result.mails / seconds)} mails/s, ${Math.round(shop.events.length / seconds)} events/s overall)`,
   );
 };

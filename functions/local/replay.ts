@@ -139,9 +139,9 @@ export type ReplayResult =
       skipped: SkippedCampaign[];
       badLines: BadLine[];
       events: { read: number; fed: number; afterWindow: number };
-      /** Tick minutes run (by the busiest worker, when split). */
+      /** Tick minutes run (by the busiest share, when split). */
       ticks: number;
-      /** Worker threads the customers were split over (1: one runtime in this thread). */
+      /** Shares the customers were split into, each on its own runtime: the first in this thread, the others in worker threads (1: not split). */
       workers: number;
       deadLettered: { events: number; audience: number; send: number };
       /** Coupon redemptions per campaign with a coupon, then unknown codes (core/coupon-redemption.ts). */
@@ -732,7 +732,7 @@ const replayCouponStats = async (runtime: Runtime, published: readonly Published
 export const formatReplaySummary = (result: Extract<ReplayResult, { ok: true }>): string => {
   const lines: string[] = [];
   lines.push(
-    `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s${result.workers > 1 ? ` on ${result.workers} workers` : ''}: ${result.mails} mails` +
+    `replayed ${result.events.fed} events and ${result.ticks} ticks in ${result.seconds.toFixed(1)} s${result.workers > 1 ? ` in ${result.workers} shares` : ''}: ${result.mails} mails` +
       (result.events.afterWindow ? `, ${result.events.afterWindow} events after --to not fed` : ''),
   );
   const head = ['campaign', 'kind', 'occurrences', 'recipients', 'sent', 'suppressed', 'capped', 'failed', 'held out'];

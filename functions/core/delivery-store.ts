@@ -139,9 +139,6 @@ export interface PausedOccurrence {
 }
 
 /** A mail due at a time (triggered campaigns, delays): released by tick into the send queue. */
-/** The id of a due delivery that waits for one recipient of an occurrence (seasonal send time, quiet hours, a paused campaign). */
-export const recipientDeliveryId = (occurrenceId: string, customerId: string): string => `${occurrenceId}#${customerId}`;
-
 export interface DueDelivery {
   deliveryId: string;
   dueAt: string;
@@ -149,6 +146,9 @@ export interface DueDelivery {
   campaignId: string;
   customerId: string;
 }
+
+/** The id of a due delivery that waits for one recipient of an occurrence (seasonal send time, quiet hours, a paused campaign). */
+export const recipientDeliveryId = (occurrenceId: string, customerId: string): string => `${occurrenceId}#${customerId}`;
 
 export interface DeliveryStore {
   putCampaign(published: PublishedCampaign): Promise<void>;

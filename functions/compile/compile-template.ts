@@ -17,6 +17,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type mjml2html from 'mjml';
 import sanitizeHtml from 'sanitize-html';
 import { convert } from 'html-to-text';
 import type { HtmlToTextOptions } from 'html-to-text';
@@ -30,9 +31,8 @@ import { salutationLanguage } from '#core/salutation';
  * MJML (0.4 s to load) only where templates are compiled: a replay worker or a send function
  * gets compiled templates and never loads it.
  */
-const importMjml = () => import('mjml').then((m) => m.default);
-let mjmlModule: ReturnType<typeof importMjml> | undefined;
-const loadMjml = () => (mjmlModule ??= importMjml());
+let mjmlModule: Promise<typeof mjml2html> | undefined;
+const loadMjml = () => (mjmlModule ??= import('mjml').then((m) => m.default));
 
 /** templates/ at the repository root. */
 export const defaultTemplatesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates');

@@ -216,20 +216,15 @@ export const replayOnWorkers = async (options: ReplayOptions, inputs: ShareInput
         bar.update(seen.reduce((n, s) => n + s.done, 0), behind);
       }
     : undefined;
-  const parts = await Promise.all(
-    shares.map((customers, i) => {
-      const mine = new Set(customers);
-      const task: ShareTask = { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } };
-      return i === 0 ? replayHere(task, progress?.(i)) : workers.run(i - 1, task, progress?.(i));
-    }),
-  );
+  const tasks = shares.map((customers): ShareTask => {
+    const mine = new Set(customers);
+    return { options: shared, inputs: { set: inputs.set, published: inputs.published, feed: inputs.feed.filter((event) => mine.has(customerOf(event)!)) } };
+  });
+  // The worker threads get their shares first; then this thread replays the first one itself.
+  const others = tasks.slice(1).map((task, i) => workers.run(i, task, progress?.(i + 1)));
+  const first = progress?.(0);
+  const parts = await Promise.all([replayShare(tasks[0]!.options, tasks[0]!.inputs, first ? shareProgress(first) : undefined), ...others]);
   return splitHeld(inputs.feed, shares, parts) ? parts : undefined;
-};
-
-/** The parent's own share: the same replay a worker runs, in this thread (after the others are posted theirs). */
-const replayHere = async (task: ShareTask, progress?: (done: number, total: number, day: string) => void): Promise<ReplayParts> => {
-  await Promise.resolve();
-  return replayShare(task.options, task.inputs, progress ? shareProgress(progress) : undefined);
 };
 
 /** Progress of a share, passed on once per replayed day (a message per instant would be tens of thousands). */

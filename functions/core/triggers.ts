@@ -183,7 +183,7 @@ export const plannedDeliveries = (
  * The due deliveries a newer last order made obsolete: per active win-back campaign, the check
  * the previous last order scheduled (as ingest planned it, or as send put it back for quiet
  * hours). Removing them spares a tick and a send each; send's `newerOrder` re-check stays the
- * rule for whatever is not removed (a zone changed since, a crash in between).
+ * rule for whatever is not removed (a crash between the order and the removal, an order imported late).
  */
 export const obsoleteWinBackIds = (campaigns: readonly PublishedCampaign[], before: Profile | undefined, after: Profile): string[] => {
   const previous = before?.orderHistory.at(-1)?.orderId;

@@ -75,13 +75,17 @@ export class MemoryDeliveryStore implements DeliveryStore {
 
   async putCampaign(published: PublishedCampaign): Promise<void> {
     this.campaigns.set(published.campaign.id, clone(published));
+    this.summaries = undefined;
   }
   async getCampaign(campaignId: string): Promise<PublishedCampaign | undefined> {
     const found = this.campaigns.get(campaignId);
     return found && clone(found);
   }
+  /** The catalog as listCampaigns answers it, until a campaign or hold is written (tick reads it every minute). */
+  private summaries: readonly CampaignSummary[] | undefined;
   async listCampaigns(): Promise<CampaignSummary[]> {
-    return [...this.campaigns.values()].map((published) => summarizeCampaign(published, this.campaignHolds.get(published.campaign.id)));
+    this.summaries ??= [...this.campaigns.values()].map((published) => Object.freeze(summarizeCampaign(published, this.campaignHolds.get(published.campaign.id))));
+    return [...this.summaries];
   }
   async putCampaignVersion(published: PublishedCampaign & { version: number }, keepVersions: number): Promise<boolean> {
     const id = published.campaign.id;
@@ -90,6 +94,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     versions.set(published.version, clone(published));
     this.campaignVersions.set(id, versions);
     this.campaigns.set(id, clone(published));
+    this.summaries = undefined;
     const newest = Math.max(...versions.keys());
     for (const version of await versionsToPrune([...versions.keys()], newest, keepVersions, () => this.listOccurrences(id))) versions.delete(version);
     return true;
@@ -107,6 +112,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (!this.campaigns.has(campaignId)) return false;
     if (hold) this.campaignHolds.set(campaignId, hold);
     else this.campaignHolds.delete(campaignId);
+    this.summaries = undefined;
     return true;
   }
   async putDefinition(definition: PublishedDefinition): Promise<void> {

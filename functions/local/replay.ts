@@ -434,6 +434,8 @@ const replayParts = async (options: ReplayOptions, inputs: ReplayInputs, share =
     // Replay publishes once, before its first event, so a campaign read once stays current: the
     // default 60 s cache expired between most due minutes and re-read (cloned) the compiled templates.
     send: { campaignCacheMs: Number.POSITIVE_INFINITY },
+    // An outbox without HTML never reads it: rendered only when kept (on local AWS, SES reads it).
+    html: options.keepHtml === true || (options.backend ?? 'memory') !== 'memory' ? 'eager' : 'onRead',
     onSent: (sent) => {
       const line = toOutboxLine(sent);
       outbox.push({ at: line.at, campaignId: line.campaignId, occurrenceId: line.occurrenceId, customerId: line.customerId, json: slab.add(JSON.stringify(line)), html: options.keepHtml === true ? sent.mail.html : '' });

@@ -58,7 +58,7 @@ import { createTrackApp, type ClickRecorder } from '../track/app';
 import { decodeLedgerTag, DEFAULT_SEND_CONFIG, type SendConfig } from '#core/delivery/send';
 import { DEFAULT_TICK_CONFIG, minuteBucket, type TickConfig, type TickResult } from '#core/delivery/tick';
 import { defaultLoyaltyConfig } from '#core/loyalty';
-import type { ShopInfo } from '#core/render';
+import type { HtmlRendering, ShopInfo } from '#core/render';
 import type { CustomerStore } from '#core/store';
 import type { SigningKeyRing } from '#core/tokens';
 import { createAudienceHandler } from '../audience/handler';
@@ -127,6 +127,8 @@ export interface RuntimeOptions {
   sendRatePerSecond?: number;
   /** Overrides of the send configuration (frequency cap etc.). */
   send?: Partial<Omit<SendConfig, 'from'>>;
+  /** When send renders a mail's HTML (core/render.ts HtmlRendering). @default 'eager', as on AWS */
+  html?: HtmlRendering;
   tick?: Partial<TickConfig>;
   /** The reputation circuit breaker's limits (BREAKER_CONFIG on AWS). @default DEFAULT_BREAKER_CONFIG */
   breaker?: Partial<BreakerConfig>;
@@ -485,7 +487,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
     store: delivery,
     profiles: people,
     mailer,
-    renderer: createTemplateMailRenderer({ shop: options.shop, ...links }),
+    renderer: createTemplateMailRenderer({ shop: options.shop, ...(options.html ? { html: options.html } : {}), ...links }),
     links,
     limiter: createRateLimiter({ ratePerSecond: options.sendRatePerSecond ?? 1_000_000, now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
     pool: createPool(32),

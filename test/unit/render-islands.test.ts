@@ -28,3 +28,25 @@ describe('render: native islands', () => {
     });
   }
 });
+
+describe('render: HTML on read', () => {
+  const own: CompiledTemplate = { ...compiled, id: 'islands:de:on-read', html: '<p>{{ onlyHtml }}</p>{% if flag %}on{% endif %}', text: 'text {{ flag }}' };
+  const counted = () => {
+    const scope = { reads: 0, flag: true, locale: 'de-DE', timeZone: 'Europe/Berlin' };
+    Object.defineProperty(scope, 'onlyHtml', { enumerable: true, get: () => (scope.reads++, 'A&B') });
+    return scope;
+  };
+
+  it('renders the HTML once, when first read, the same as eager', () => {
+    const scope = counted();
+    const mail = new TemplateRenderer().render(own, scope as unknown as RenderVariables, { html: 'onRead' });
+    expect(mail.text).toBe('text true');
+    expect(scope.reads).toBe(0);
+    expect(mail.html).toBe('<p>A&amp;B</p>on');
+    expect(mail.html).toBe('<p>A&amp;B</p>on');
+    expect(scope.reads).toBe(1);
+    const eager = counted();
+    expect(new TemplateRenderer().render(own, eager as unknown as RenderVariables).html).toBe(mail.html);
+    expect(eager.reads).toBe(1);
+  });
+});

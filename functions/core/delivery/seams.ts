@@ -2,7 +2,7 @@
 // over precompiled templates, and D's signed tokens. Kept in one place so the delivery core
 // depends only on its narrow ports (ports.ts).
 import { compileRule, SegmentRuleError, type SegmentRule } from '#core/segment';
-import { TemplateRenderer, buildRenderVariables, effectiveLocale, issuedCouponVariables, pickContentLocale, type CompiledTemplate, type ShopInfo } from '#core/render';
+import { TemplateRenderer, buildRenderVariables, effectiveLocale, issuedCouponVariables, pickContentLocale, type CompiledTemplate, type HtmlRendering, type ShopInfo } from '#core/render';
 import { createTokenCache, signToken, type SigningKey, type SigningKeyRing, type TokenPayload } from '#core/tokens';
 import type { PublishedCampaign } from '#core/delivery-store';
 import type { CustomerStore } from '#core/store';
@@ -124,7 +124,11 @@ const trackedHtml = (
   return html;
 };
 
-export const createTemplateMailRenderer = (options: { shop: ShopInfo } & RecipientLinks): MailRenderer => {
+/**
+ * The send path's renderer: a recipient's variables, links and coupon into the campaign's compiled
+ * template of their locale (or arm). `html` as TemplateRenderer's (render.ts HtmlRendering).
+ */
+export const createTemplateMailRenderer = (options: { shop: ShopInfo; html?: HtmlRendering } & RecipientLinks): MailRenderer => {
   const renderer = new TemplateRenderer();
   return {
     render({ published, profile, at, unsubscribeUrl, occurrenceId, coupon, arm, offer }) {
@@ -143,8 +147,16 @@ export const createTemplateMailRenderer = (options: { shop: ShopInfo } & Recipie
         links.confirm = options.confirmUrl({ customerId: profile.customerId, requestAt, at });
       }
       const shown = coupon ? { coupon: issuedCouponVariables(coupon, effectiveLocale(compiled.locale, profile.locale), profile.orders.currency) } : offer?.coupon ? { coupon: offer.coupon } : {};
-      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }));
-      if (campaign.capClass !== 'marketing' || (!options.clickUrl && !options.openPixelUrl)) return { subject: mail.subject, html: mail.html, text: mail.text };
+      const mail = renderer.render(compiled, buildRenderVariables({ template: compiled, profile, shop: options.shop, links, now: at, ...shown, ...(offer?.reward ? { reward: offer.reward } : {}) }), options.html ? { html: options.html } : {});
+      if (campaign.capClass !== 'marketing' || (!options.clickUrl && !options.openPixelUrl)) {
+        return {
+          subject: mail.subject,
+          get html() {
+            return mail.html;
+          },
+          text: mail.text,
+        };
+      }
       // The tracked HTML (a fresh copy of the ~23 KB page, a click token) is made when the HTML
       // is first read: SES reads it on every send, a replay that keeps only the outbox lines never
       // does (the Liquid render above, which can fail, is not deferred; this step cannot fail).

@@ -339,8 +339,9 @@ export interface RenderedMail {
  * When a mail's HTML is rendered: `eager` with subject and text (the send path: a Liquid error
  * anywhere fails the mail before it is claimed), or `onRead`, when something first reads it (a
  * replay whose outbox keeps only the text never reads it; the HTML was ~6 % of its CPU). The
- * text is made from the same compiled HTML and holds the same Liquid, so an error the HTML would
- * raise is raised by the text already.
+ * text is made from the same compiled HTML and holds the same Liquid bar image sources, so an
+ * error the HTML would raise is nearly always raised by the text already; `onRead` is for callers
+ * that accept the rest.
  */
 export type HtmlRendering = 'eager' | 'onRead';
 

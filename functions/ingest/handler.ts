@@ -140,7 +140,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     throw new RejectedEventError(reason);
   };
 
-  const handleRecord = async (record: SQSRecord, inOrder: KeyedQueue): Promise<void> => {
+  /** `info`: whether info lines are logged, asked once per invocation (Powertools reads the environment each time). */
+  const handleRecord = async (record: SQSRecord, inOrder: KeyedQueue, info: boolean): Promise<void> => {
     let raw: unknown;
     try {
       raw = JSON.parse(record.body);
@@ -154,7 +155,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
       const profile = await store.getProfile(routed.customerId);
       const planned = profile ? plannedDeliveries(await deps.triggeredCampaigns(), profile, [routed.cause], clock.now(), deps.shop) : [];
       for (const due of planned) await deps.deliveries.putDueDelivery(due);
-      if (infoEnabled(logger)) logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
+      if (info) logger.info('own event evaluated', { eventId: routed.cause.eventId, detailType: routed.cause.type, customerId: routed.customerId, planned: planned.length });
       return;
     }
     const parsed = parseShopEvent(raw);
@@ -206,7 +207,7 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     // Last: a failed put fails the record, and its redelivery (a duplicate with the recorded own
     // events) puts them again; the shop's listeners see each own event at least once.
     if (deps.ownEventBus && ownEvents.length > 0) await deps.ownEventBus.publish(ownEvents);
-    if (infoEnabled(logger)) logger.info('event applied', {
+    if (info) logger.info('event applied', {
       eventId: event.id,
       detailType: event.type,
       customerId,
@@ -222,7 +223,8 @@ export const createIngestHandler = (deps: IngestDeps): IngestHandler => {
     // A fresh processor per invocation: concurrent invocations (tests, local runtime) share nothing.
     const processor = new BatchProcessor(EventType.SQS);
     const inOrder = keyedQueue();
-    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, inOrder), processor, {
+    const info = infoEnabled(logger);
+    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, inOrder, info), processor, {
       ...(context ? { context } : {}),
       // All records failing is still a partial response: SQS redrives each one on its own.
       throwOnFullBatchFailure: false,

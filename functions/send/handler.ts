@@ -51,13 +51,14 @@ export const createSendHandler = (deps: SendDeps, logger = createLogger('send'),
     const deadline: Deadline = context ? { remainingMs: () => context.getRemainingTimeInMillis() } : NO_DEADLINE;
     const tally: Tally = {};
     let poolsRanDry = 0;
+    const info = infoEnabled(logger);
     const { batchItemFailures, failures } = await processRecords(
       event.Records.map((r) => ({ messageId: r.messageId, body: r.body })),
       SendWork,
       async (work, record) => {
         const { failures: lost, ...result } = await send(work, record.messageId, deadline);
         mergeTally(tally, result.tally);
-        if (infoEnabled(logger)) logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
+        if (info) logger.info('send message', { occurrenceId: work.occurrenceId, campaignId: work.campaignId, ...result });
         for (const failure of lost) logger.warn('recipient not sent', { occurrenceId: work.occurrenceId, customerId: failure.customerId, reason: failure.reason });
         if (result.paused) logger.warn('occurrence paused', { occurrenceId: work.occurrenceId, reason: result.paused });
         if (result.pauseCause === 'pool') poolsRanDry++;

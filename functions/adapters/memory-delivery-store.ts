@@ -49,9 +49,12 @@ const firstAtOrAfter = (sorted: readonly string[], value: string): number => {
 const clone = deepCopy;
 
 export class MemoryDeliveryStore implements DeliveryStore {
-  readonly campaigns = new Map<string, PublishedCampaign>();
+  // Written only by putCampaign, putCampaignVersion and setCampaignHold, which drop `summaries`.
+  private readonly campaigns = new Map<string, PublishedCampaign>();
   readonly campaignVersions = new Map<string, Map<number, PublishedCampaign>>();
-  readonly campaignHolds = new Map<string, CampaignHold>();
+  private readonly campaignHolds = new Map<string, CampaignHold>();
+  /** The catalog as listCampaigns answers it, kept until a campaign or hold is written (tick reads it every minute). */
+  private summaries: readonly CampaignSummary[] | undefined;
   readonly definitions = new Map<string, PublishedDefinition>();
   readonly occurrences = new Map<string, Occurrence>();
   /** The send ledger by occurrence, then customer: no composite key built and hashed per claim (it was 2 % of a replay). */
@@ -81,8 +84,6 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const found = this.campaigns.get(campaignId);
     return found && clone(found);
   }
-  /** The catalog as listCampaigns answers it, until a campaign or hold is written (tick reads it every minute). */
-  private summaries: readonly CampaignSummary[] | undefined;
   async listCampaigns(): Promise<CampaignSummary[]> {
     this.summaries ??= [...this.campaigns.values()].map((published) => Object.freeze(summarizeCampaign(published, this.campaignHolds.get(published.campaign.id))));
     return [...this.summaries];

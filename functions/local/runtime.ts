@@ -356,7 +356,9 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   // Funnel counters, last clicks, A/B memberships and attributions (core/attribution.ts).
   const funnels: FunnelStore = aws && documentClient ? createDynamoFunnelStore({ client: documentClient, tableName: aws.tableName }) : createMemoryFunnelStore();
   const attributionDays = options.shop.attribution?.windowDays;
-  const kpis = { store: aws && documentClient ? createDynamoKpiStore({ client: documentClient, tableName: aws.tableName }) : createMemoryKpiStore(), calendar: new MonthCalendar(shopDeliveryOf(options.shop).timeZone, options.reportActiveDays ?? DEFAULT_ACTIVE_DAYS) };
+  // The shop's delivery settings (default zone, quiet hours): ingest, tick, send and the KPI months read them.
+  const shopDelivery = shopDeliveryOf(options.shop);
+  const kpis = { store: aws && documentClient ? createDynamoKpiStore({ client: documentClient, tableName: aws.tableName }) : createMemoryKpiStore(), calendar: new MonthCalendar(shopDelivery.timeZone, options.reportActiveDays ?? DEFAULT_ACTIVE_DAYS) };
   const clickCounts: ClickCounts = aws && documentClient ? createDynamoClickCounts({ client: documentClient, tableName: aws.tableName }) : (clicks as ReturnType<typeof createMemoryClickStore>);
   const dueMinutes = new DueMinutes();
   const delivery: DeliveryStore = dueMinutes.watch(
@@ -430,7 +432,7 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
         funnels,
         ...(attributionDays ? { attributionDays } : {}),
         kpis,
-        shop: shopDeliveryOf(options.shop),
+        shop: shopDelivery,
       }),
     ),
     { batchSize: 10, concurrency: options.ingestConcurrency ?? 8, functionName: 'ingest' },
@@ -439,7 +441,6 @@ export const createRuntime = async (options: RuntimeOptions): Promise<Runtime> =
   const audienceQueue = workQueueOn<AudienceShard>(queues.audience);
   const sendQueue = workQueueOn<SendWork>(queues.send);
   const people = profilePortsFrom(customers);
-  const shopDelivery = shopDeliveryOf(options.shop);
   // The factories of functions/<name>/handler.ts: the very handlers the Lambdas export, given
   // local adapters instead of the ones they build from their environment.
   const tickHandler = createTickHandler(
